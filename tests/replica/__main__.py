@@ -1,0 +1,46 @@
+"""``python -m tests.replica``: serve the replica, or print its ground truth as JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+
+from tests.replica.server import Site, serve
+from tests.replica.truth import records
+from tests.replica.world import DAY0_NOW, FUTURE_DAYS, build_world
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.replica", description=__doc__)
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
+    parser.add_argument("--articles", type=int, default=200, help="generated articles (default 200)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--day", type=int, default=0, choices=range(FUTURE_DAYS + 1), metavar=f"0..{FUTURE_DAYS}",
+                        help="show the site as it is this many days after day 0")
+    parser.add_argument("--now", type=datetime.fromisoformat, default=DAY0_NOW,
+                        help=f"day 0's moment, ISO 8601 with offset (default {DAY0_NOW.isoformat()})")
+    parser.add_argument("--faults", action="store_true", help="errors, slow and broken responses")
+    parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
+    parser.add_argument("--base-url", default=None, help="with --dump-truth: the URL the site is served at")
+    args = parser.parse_args(argv)
+    if args.now.tzinfo is None:
+        parser.error("--now needs an offset, e.g. 2018-09-16T12:00:00+03:00")
+
+    world = build_world(args.articles, args.seed, args.now)
+    view = world.view(world.now(args.day))
+    if args.dump_truth:
+        base = (args.base_url or f"http://127.0.0.1:{args.port}").rstrip("/")
+        for record in records(view, base):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    try:
+        asyncio.run(serve(Site(view, faults=args.faults), args.port))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""The replica's HTTP server: a small asyncio HTTP/1.1 server with keep-alive.
+
+Written on asyncio's protocol layer rather than http.server because it must outrun the crawler
+it serves (benchmarks need it never to be the bottleneck) and because faults such as a dropped
+connection or a truncated body need control of the socket. Pages are rendered once and cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import format_datetime
+from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+from tests.replica import render
+from tests.replica.world import LISTING_PAGE_SIZE, SECTIONS, Article, View
+
+ARTICLE = re.compile(r"/news/(?P<id>\d+)_(?P<slug>[\w-]+)\.html")
+COMMENT_PAGE = re.compile(r"/news/(?P<id>\d+)_(?P<slug>[\w-]+)/comments/(?P<page>\d+)/")
+COMMENTS_API = re.compile(r"/api/comments/(?P<id>\d+)/(?P<page>\d+)\.json")
+RUBRIC = re.compile(r"/rubric/(?P<slug>\w+)/")
+HUGE_PAGE_BYTES = 24 * 1024 * 1024
+FAULT_LINKS = ('<a href="/go/a">Архив</a> <a href="http://partner.example.net/news/">Партнёры</a> '
+               '<a href="/news/archive/full.html">Все новости одной страницей</a>')
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Site:
+    """What the replica answers for a path, at one moment, with or without faults."""
+
+    def __init__(self, view: View, *, faults: bool = False) -> None:
+        self.view = view
+        self.faults = faults
+        self.attempts: dict[str, int] = {}
+        self.date_header = format_datetime(view.now.astimezone(timezone.utc), usegmt=True)
+        self.render = lru_cache(maxsize=20_000)(self._render)
+
+    def respond(self, target: str, host: str) -> tuple[Response, str | None]:
+        """The response, and the fault to apply to it (None for a clean answer)."""
+        fault = self._fault(target) if self.faults else None
+        if fault in ("500", "503"):
+            return Response(int(fault), b"<h1>Server error</h1>", headers={"Retry-After": "0"}), None
+        return self.render(target, host), fault
+
+    def _fault(self, target: str) -> str | None:
+        """Each fault hits a path once: the crawler's retry gets the real page."""
+        self.attempts[target] = attempts = self.attempts.get(target, 0) + 1
+        if attempts > 1 or target == "/robots.txt":
+            return None
+        bucket = zlib.crc32(target.encode()) % 100
+        for limit, kind in ((4, "500"), (8, "503"), (11, "slow"), (14, "drop"), (17, "truncate")):
+            if bucket < limit:
+                return kind
+        return None
+
+    def _render(self, target: str, host: str) -> Response:
+        parts = urlsplit(target)
+        path, query = parts.path, parse_qs(parts.query)
+        number = _page_number(query)
+        view = self.view
+        if path == "/robots.txt":
+            return Response(200, render.ROBOTS.encode(), "text/plain; charset=utf-8")
+        if path == "/sitemap.xml":
+            return Response(200, render.sitemap(view, f"http://{host}").encode(), "application/xml")
+        if path == "/":
+            return self._html(render.home_page(view))
+        if path == "/news/":
+            return self._listing(view.articles, path, number, "Новости")
+        if match := RUBRIC.fullmatch(path):
+            section = next((s for s in SECTIONS if s.slug == match["slug"]), None)
+            if section:
+                return self._listing(view.sections(section.slug), path, number, section.name)
+        if match := ARTICLE.fullmatch(path):
+            article = self._article(match["id"])
+            if article and match["slug"] != article.slug:
+                return Response(301, b"", headers={"Location": article.path})
+            if article:
+                return self._encoded(article, render.article_page(view, article))
+        if match := COMMENT_PAGE.fullmatch(path):
+            article = self._article(match["id"])
+            page = int(match["page"])
+            if article and 1 < page <= len(view.comment_pages(article)):
+                return self._encoded(article, render.comment_page(view, article, page))
+        if match := COMMENTS_API.fullmatch(path):
+            article = self._article(match["id"])
+            page = int(match["page"])
+            if article and 1 <= page <= len(view.comment_pages(article)):
+                return Response(200, render.comments_json(view, article, page).encode(), "application/json")
+        if path == "/static/comments.js":
+            return Response(200, render.COMMENTS_JS.encode(), "application/javascript")
+        if self.faults:
+            if path in ("/go/a", "/go/b"):
+                return Response(302, b"", headers={"Location": "/go/b" if path == "/go/a" else "/go/a"})
+            if path == "/news/archive/full.html":
+                return self._html("<html><body>" + "<p>Архив новостей</p>" * (HUGE_PAGE_BYTES // 40) + "</body></html>")
+        return Response(404, "<h1>Страница не найдена</h1>".encode(), "text/html; charset=utf-8")
+
+    def _article(self, article_id: str) -> Article | None:
+        article = self.view.world.by_id.get(article_id)
+        return article if article and article.published_at <= self.view.now else None
+
+    def _listing(self, articles: list[Article], base: str, number: int, heading: str) -> Response:
+        pages = max(1, -(-len(articles) // LISTING_PAGE_SIZE))
+        if number > pages:
+            return Response(404, "<h1>Нет такой страницы</h1>".encode())
+        chunk = articles[(number - 1) * LISTING_PAGE_SIZE : number * LISTING_PAGE_SIZE]
+        return self._html(render.listing_page(self.view, chunk, base, number, pages, heading))
+
+    def _html(self, html: str) -> Response:
+        if self.faults:
+            html = html.replace("</footer>", f" {FAULT_LINKS}</footer>", 1)
+        return Response(200, html.encode())
+
+    def _encoded(self, article: Article, html: str) -> Response:
+        if article.encoding == "utf-8":
+            return self._html(html)
+        response = self._html(html)
+        response.body = response.body.decode().encode("cp1251", errors="xmlcharrefreplace")
+        response.content_type = "text/html; charset=windows-1251" if article.encoding == "cp1251-header" else "text/html"
+        return response
+
+
+def _page_number(query: dict[str, list[str]]) -> int:
+    try:
+        return max(1, int(query.get("page", ["1"])[0]))
+    except ValueError:
+        return 1
+
+
+class HttpProtocol(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive; one request at a time per connection, as crawlers send them."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+        self.busy = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._serve_next()
+
+    def _serve_next(self) -> None:
+        while not self.busy and b"\r\n\r\n" in self.buffer and self.transport and not self.transport.is_closing():
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            try:
+                method, target, _version = lines[0].split(" ", 2)
+            except ValueError:
+                self._send(Response(400, b"bad request"), method="GET", close=True)
+                return
+            headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+            headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
+            close = headers.get("connection", "").lower() == "close"
+            response, fault = self.site.respond(target, headers.get("host", "127.0.0.1"))
+            if fault == "drop":
+                self.transport.abort()
+                return
+            if fault == "slow":
+                self.busy = True
+                asyncio.get_running_loop().call_later(1.5, self._send_later, response, method, close)
+                return
+            self._send(response, method, close, truncate=fault == "truncate")
+
+    def _send_later(self, response: Response, method: str, close: bool) -> None:
+        self.busy = False
+        if self.transport and not self.transport.is_closing():
+            self._send(response, method, close)
+            self._serve_next()
+
+    def _send(self, response: Response, method: str, close: bool, truncate: bool = False) -> None:
+        assert self.transport is not None
+        reason = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
+                  404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}[response.status]
+        head = [f"HTTP/1.1 {response.status} {reason}", f"Date: {self.site.date_header}",
+                f"Content-Type: {response.content_type}", f"Content-Length: {len(response.body)}",
+                "Server: replica"]
+        head += [f"{k}: {v}" for k, v in response.headers.items()]
+        if close or truncate:
+            head.append("Connection: close")
+        body = b"" if method == "HEAD" else response.body
+        if truncate:
+            body = body[: len(body) // 2]
+        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if close or truncate:
+            self.transport.close()
+
+
+async def serve(site: Site, port: int) -> None:
+    """Serve until cancelled; the first line printed is the URL (port 0 picks a free port)."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: HttpProtocol(site), "127.0.0.1", port, backlog=1024)
+    bound = server.sockets[0].getsockname()[1]
+    print(f"http://127.0.0.1:{bound}/", flush=True)
+    async with server:
+        await server.serve_forever()

@@ -1,0 +1,1 @@
+"""newscrawl: archives vpk.name's articles and their reader comments into clean datasets."""

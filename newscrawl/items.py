@@ -1,0 +1,51 @@
+"""What newscrawl emits. Field order here is the column order of the CSV exports.
+
+Dataclasses rather than ``scrapy.Item``: every field exists from the start (null when the page
+does not say), and the declaration order is kept for the exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Article:
+    article_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    section: str | None = None
+    author: str | None = None
+    body: str | None = None
+    image_url: str | None = None
+    image_alt: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    rights_holder: str | None = None
+    rights_note: str | None = None
+    mentions: list[str] = field(default_factory=list)
+    views: int | None = None
+    comments_count: int | None = None
+    rating: int | None = None
+    crawled_at: str | None = None
+
+
+@dataclass
+class Comment:
+    article_id: str | None = None
+    comment_id: str | None = None
+    number: int | None = None
+    author: str | None = None
+    posted_at: str | None = None
+    text: str | None = None
+    quote_author: str | None = None
+    quote_number: int | None = None
+    quote_text: str | None = None
+    rating: int | None = None
+    page_url: str | None = None
+    crawled_at: str | None = None
+
+
+def field_names(item_class: type) -> list[str]:
+    return [f.name for f in fields(item_class)]

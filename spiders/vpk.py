@@ -1,0 +1,75 @@
+"""The ``vpk`` spider: listings, articles, their comment pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from newscrawl.pages.vpk import START_URL, ArticlePage, CommentsPage, SitePage
+from newscrawl.reporting import UnparsedValues
+
+# Finish what is open before walking on: articles and their comments before the next listing page.
+ARTICLE_PRIORITY = 10
+COMMENTS_PRIORITY = 20
+
+
+class VpkSpider(scrapy.Spider):
+    """Walks the news listing newest first, each article on it, and each article's comment pages.
+
+    Arguments (``-a name=value``):
+      start_url  the listing to start from (default: the real site's news listing);
+                 the crawl stays on its host.
+      run_id     names the run's export folder (default: scrapyd's job id, else the UTC time).
+    """
+
+    name = "vpk"
+
+    def __init__(self, start_url: str = START_URL, run_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start_url = start_url
+        self.allowed_domains = [urlsplit(start_url).hostname or ""]
+        self.run_id = run_id or kwargs.get("_job") or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VpkSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.unparsed = UnparsedValues(crawler, spider.logger)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.start_url, callback=self.parse_listing)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        page = SitePage(response)
+        yield from self._follow_articles(response, page.article_urls() + page.discussed_urls())
+        next_page = page.next_page_url()
+        if next_page:
+            yield response.follow(next_page, callback=self.parse_listing)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        page = ArticlePage(response, self.unparsed)
+        yield page.article()
+        yield from self._comments(page)
+        yield from self._follow_articles(response, page.discussed_urls())
+
+    def parse_comments(self, response: Response) -> Iterator[Any]:
+        yield from self._comments(CommentsPage(response, self.unparsed))
+
+    def _comments(self, page: CommentsPage) -> Iterator[Any]:
+        if page.needs_browser():
+            self.crawler.stats.inc_value("newscrawl/browser_needed")
+            self.logger.info("Comments need a browser on %s", page.response.url)
+        else:
+            yield from page.comments()
+        for url in page.comment_page_urls():
+            yield page.response.follow(url, callback=self.parse_comments, priority=COMMENTS_PRIORITY)
+
+    def _follow_articles(self, response: Response, urls: list[str]) -> Iterator[scrapy.Request]:
+        for url in urls:
+            yield response.follow(url, callback=self.parse_article, priority=ARTICLE_PRIORITY)

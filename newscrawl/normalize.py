@@ -11,7 +11,7 @@ does not recognise falls back to dateparser, guarded, because dateparser also re
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -174,7 +174,7 @@ def _fast_path(text: str, now: datetime) -> datetime | None:
     if match := _DAY_WORD.search(text):
         days_back = _DAY_OFFSETS[match["word"]]
         if match["hour"] is None:  # as dateparser does: the same clock time, days back
-            return (now.astimezone(timezone.utc) - timedelta(days=days_back)).astimezone(MOSCOW)
+            return (now.astimezone(UTC) - timedelta(days=days_back)).astimezone(MOSCOW)
         return _moscow(now.date() - timedelta(days=days_back), _clock(match))
     if match := _AGO.search(text):
         return _ago(match, now)
@@ -192,7 +192,7 @@ def _from_iso_match(match: re.Match[str]) -> datetime:
     tz = match["tz"]
     if not tz:
         return _moscow(day, clock)
-    offset = timezone.utc if tz == "z" else _parse_offset(tz)
+    offset = UTC if tz == "z" else _parse_offset(tz)
     return datetime.combine(day, clock, offset).astimezone(MOSCOW)
 
 
@@ -237,7 +237,7 @@ def _ago(match: re.Match[str], now: datetime) -> datetime:
     unit = _AGO_UNITS[match["unit"]]
     if isinstance(unit, relativedelta):
         return (now.replace(tzinfo=None) - unit * int(count)).replace(tzinfo=MOSCOW)
-    return (now.astimezone(timezone.utc) - unit * count).astimezone(MOSCOW)
+    return (now.astimezone(UTC) - unit * count).astimezone(MOSCOW)
 
 
 def _clock(match: re.Match[str]) -> time:

@@ -33,6 +33,6 @@ class DedupePipeline:
         key = getattr(item, ITEM_KEYS[kind])
         if key in self.seen[kind]:
             self.stats.inc_value(f"dedupe/{kind.__name__.lower()}/dropped")
-            raise DropItem(f"Duplicate {kind.__name__} {key}")
+            raise DropItem(f"Duplicate {kind.__name__} {key}", log_level="DEBUG")  # expected: counted, not warned
         self.seen[kind].add(key)
         return item

@@ -3,6 +3,8 @@
 Override any of them per run with ``-s NAME=value``.
 """
 
+from scrapy.settings.default_settings import RETRY_EXCEPTIONS as _SCRAPY_RETRY_EXCEPTIONS
+
 from newscrawl.items import Article, Comment, field_names
 
 BOT_NAME = "newscrawl"
@@ -25,6 +27,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # --- Faults ------------------------------------------------------------------------------------
 RETRY_ENABLED = True
 RETRY_TIMES = 4
+# A browser page whose comments did not appear in time (their script's fetch failed) is retried too.
+RETRY_EXCEPTIONS = [*_SCRAPY_RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"]
 REDIRECT_MAX_TIMES = 5
 
 # --- Item pipelines ----------------------------------------------------------------------------
@@ -36,18 +40,33 @@ ITEM_PIPELINES = {
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.{jsonl,csv}.
 EXPORTS_DIR = "exports"
 FEED_URI_PARAMS = "newscrawl.feeds.uri_params"
-_RUN_DIR = "%(exports_dir)s/%(name)s/%(run_id)s"
 _JSONL = {"format": "jsonlines", "encoding": "utf-8", "overwrite": True,
           "item_export_kwargs": {"export_empty_fields": True}}
 # UTF-8 with a BOM so that Excel shows Cyrillic; lists joined with "; ".
 _CSV = {"format": "csv", "encoding": "utf-8-sig", "overwrite": True,
         "item_export_kwargs": {"join_multivalued": "; ", "export_empty_fields": True}}
 FEEDS = {
-    f"{_RUN_DIR}/{name}.{ext}": {**options, "item_classes": [item_class], "fields": field_names(item_class)}
+    f"%(run_dir)s/{name}.{ext}": {**options, "item_classes": [item_class], "fields": field_names(item_class)}
     for name, item_class in (("articles", Article), ("comments", Comment))
     for ext, options in (("jsonl", _JSONL), ("csv", _CSV))
 }
 FEED_STORE_EMPTY = True
+
+EXTENSIONS = {"newscrawl.extensions.RunManifest": 500}
+
+# --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
+# Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.
+DOWNLOAD_HANDLERS = {
+    "http": "newscrawl.browser.BrowserDownloadHandler",
+    "https": "newscrawl.browser.BrowserDownloadHandler",
+}
+BROWSER_EXECUTABLE = "/usr/bin/chromium"  # Debian's chromium; Playwright's own download is not used
+BROWSER_WAIT_TIMEOUT = 10  # seconds to wait for the comments to appear
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {"headless": True}
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.browser.block_heavy_resources"
 
 # --- Engine ------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

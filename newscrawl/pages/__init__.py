@@ -5,15 +5,15 @@ The helpers here know HTML and HTTP, not any site.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from lxml.html import HtmlElement
 from parsel import Selector
 from scrapy.http import Response
 
-_LINE_BREAKS = {"br"}
-_BLOCKS = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"}
+_BLOCKS = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
+_BREAK_BEFORE = _BLOCKS | {"br"}
 
 
 def fetched_at(response: Response) -> datetime:
@@ -24,10 +24,10 @@ def fetched_at(response: Response) -> datetime:
     raw = response.headers.get(b"Date")
     if raw:
         try:
-            return parsedate_to_datetime(raw.decode("latin-1")).astimezone(timezone.utc)
+            return parsedate_to_datetime(raw.decode("latin-1")).astimezone(UTC)
         except (TypeError, ValueError):
             pass
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def block_text(selector: Selector, skip: frozenset[str] = frozenset({"blockquote"})) -> str:
@@ -40,9 +40,7 @@ def block_text(selector: Selector, skip: frozenset[str] = frozenset({"blockquote
 
     def walk(element: HtmlElement) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _LINE_BREAKS:
-            parts.append("\n")
-        elif tag in _BLOCKS:
+        if tag in _BREAK_BEFORE:
             parts.append("\n")
         if element.text and tag:
             parts.append(element.text)

@@ -17,6 +17,7 @@ from scrapy.http import Response
 
 from newscrawl.items import Article, Comment
 from newscrawl.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
+from newscrawl.normalize import parse_ru_count
 from newscrawl.pages import block_text, fetched_at
 
 START_URL = "https://vpk.name/news/"
@@ -52,6 +53,9 @@ MENTIONS = ".news-mentions li:not(.title) a::text"
 COMMENTS_BLOCK = "#comments"
 COMMENTS_ARTICLE_ID = "#comments::attr(data-article-id)"
 COMMENTS_CLIENT_RENDERED = "#comments[data-render=client]"
+COMMENTS_DECLARED = "#comments::attr(data-count)"
+# What a browser waits for: a comment, or the script's "done" mark on an empty block.
+COMMENTS_RENDERED = "#comments .comment, #comments.loaded"
 COMMENT = "#comments .comment"
 COMMENT_SITE_ID = "::attr(data-id)"
 COMMENT_NUMBER = ".comment-num::text"
@@ -112,8 +116,14 @@ class CommentsPage(SitePage):
         return [self.response.urljoin(href) for href in self.response.css(COMMENT_PAGE_LINKS).getall()]
 
     def needs_browser(self) -> bool:
-        """Comments that only a browser sees: the site's client-rendering marker, or an empty block."""
-        return bool(self.response.css(COMMENTS_CLIENT_RENDERED)) and not self.response.css(COMMENT)
+        """Comments that only a browser sees: none in the HTML while the block says there are some,
+        or, where the block does not say, the site's marker for client-side rendering."""
+        if self.response.css(COMMENT):
+            return False
+        declared = parse_ru_count(self.response.css(COMMENTS_DECLARED).get())
+        if declared is not None:
+            return declared > 0
+        return bool(self.response.css(COMMENTS_CLIENT_RENDERED))
 
     def comments(self) -> Iterator[Comment]:
         article_id = self.article_id()

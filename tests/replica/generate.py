@@ -10,7 +10,14 @@ import random
 from datetime import datetime, timedelta
 
 from tests.replica.world import (
-    FUTURE_DAYS, SECTIONS, Article, Comment, Image, Quote, rng_for, slugify,
+    FUTURE_DAYS,
+    SECTIONS,
+    Article,
+    Comment,
+    Image,
+    Quote,
+    rng_for,
+    slugify,
 )
 
 SENTENCES = [

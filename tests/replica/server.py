@@ -11,7 +11,7 @@ import asyncio
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
@@ -43,7 +43,7 @@ class Site:
         self.view = view
         self.faults = faults
         self.attempts: dict[str, int] = {}
-        self.date_header = format_datetime(view.now.astimezone(timezone.utc), usegmt=True)
+        self.date_header = format_datetime(view.now.astimezone(UTC), usegmt=True)
         self.render = lru_cache(maxsize=20_000)(self._render)
 
     def respond(self, target: str, host: str) -> tuple[Response, str | None]:

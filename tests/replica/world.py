@@ -9,7 +9,6 @@ Truth lives here in clean form (texts as the crawler must emit them); ``render``
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -170,7 +169,7 @@ class View:
 
 _WORDS = re.compile(r"[^\W\d_]+")
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                     "a b v g d e e zh z i j k l m n o p r s t u f h c ch sh shch _ y _ e yu ya".split()))
+                     "a b v g d e e zh z i j k l m n o p r s t u f h c ch sh shch _ y _ e yu ya".split(), strict=True))
 
 
 def slugify(title: str) -> str:
@@ -228,7 +227,7 @@ def _seed_comments(lines: list[str], body: list[str]) -> list[Comment]:
     starts = [i for i, line in enumerate(lines) if re.fullmatch(r"№\d+", line)] + [len(lines)]
     comments: list[Comment] = []
     authors = {3: "штурм"}  # №4 quotes "штурм сообщ. №3"
-    for start, end in zip(starts, starts[1:]):
+    for start, end in zip(starts, starts[1:], strict=False):
         block = lines[start:end]
         number = int(block[0][1:])
         posted = datetime.strptime(block[1], "%d.%m.%Y %H:%M").replace(tzinfo=MOSCOW)
@@ -251,12 +250,7 @@ def _split_seed_quote(lines: list[str], earlier: list[Comment], body: list[str])
     rest = lines[1:]
     if head["number"]:
         quoted = earlier[int(head["number"]) - 1]
-        wanted = len(quoted.text.splitlines())
-        taken = 0
-        for cut, line in enumerate(rest):
-            taken += bool(line.strip())
-            if taken == wanted:
-                break
+        cut = _index_of_nth_text_line(rest, len(quoted.text.splitlines()))
         quote = Quote(head["author"], int(head["number"]), quoted.text)
     else:
         cut = 0
@@ -266,8 +260,9 @@ def _split_seed_quote(lines: list[str], earlier: list[Comment], body: list[str])
     return quote, rest[cut + 1 :]
 
 
-def load_expected_seed_record() -> dict:
-    return json.loads((DATA / "expected_record.json").read_text(encoding="utf-8"))
+def _index_of_nth_text_line(lines: list[str], n: int) -> int:
+    non_blank = [i for i, line in enumerate(lines) if line.strip()]
+    return non_blank[n - 1]
 
 
 def rng_for(*parts: object) -> random.Random:

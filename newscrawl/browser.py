@@ -1,0 +1,75 @@
+"""The browser path: Chromium through scrapy-playwright, for comments that only JavaScript renders.
+
+Only pages that need it go this way (``meta["playwright"]``); every other request takes Scrapy's
+plain HTTP handler inside the same download handler. The browser starts on the first such page.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from playwright.async_api import Request as PlaywrightRequest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
+
+# Chromium calls home at start; on a closed network that is a storm of refused connections.
+QUIET_CHROMIUM_FLAGS = [
+    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+    "--disable-sync", "--disable-gpu", "--disable-quic",
+]
+BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
+
+
+def browser_executable(settings: BaseSettings) -> str:
+    return settings.get("BROWSER_EXECUTABLE")
+
+
+def browser_available(settings: BaseSettings) -> bool:
+    return os.access(browser_executable(settings), os.X_OK)
+
+
+def missing_browser_message(settings: BaseSettings) -> str:
+    return (f"No browser at BROWSER_EXECUTABLE={browser_executable(settings)!r}: comments rendered by "
+            "JavaScript cannot be read. Install Debian's 'chromium' package (apt-get install chromium) "
+            "or set BROWSER_EXECUTABLE to a Chromium binary. The pages are listed in the stats "
+            "(newscrawl/browser_unavailable_urls) so that a later run can fetch them.")
+
+
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, launched with newscrawl's browser settings.
+
+    ``BROWSER_EXECUTABLE`` names the system Chromium (Playwright cannot download its own here);
+    the flags keep it quiet; the rest of PLAYWRIGHT_LAUNCH_OPTIONS still applies.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        options = self.config.launch_options
+        options.setdefault("executable_path", browser_executable(crawler.settings))
+        options.setdefault("headless", True)
+        options["args"] = [*options.get("args", []), *QUIET_CHROMIUM_FLAGS]
+
+
+def block_heavy_resources(request: PlaywrightRequest) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: images, fonts and media say nothing about comments."""
+    return request.resource_type in BLOCKED_RESOURCES
+
+
+def browser_request(url: str, wait_for: str, settings: BaseSettings, **kwargs: Any) -> Request:
+    """A request rendered by Chromium, done once ``wait_for`` matches (or the timeout passes)."""
+    timeout_ms = settings.getfloat("BROWSER_WAIT_TIMEOUT") * 1000
+    return Request(
+        url,
+        dont_filter=True,  # the plain fetch of this URL already passed the dupefilter
+        meta={
+            "playwright": True,
+            "playwright_context": "comments",
+            "playwright_context_kwargs": {"user_agent": settings.get("USER_AGENT")},
+            "playwright_page_methods": [PageMethod("wait_for_selector", wait_for, state="attached", timeout=timeout_ms)],
+        },
+        **kwargs,
+    )

@@ -1,0 +1,98 @@
+"""Fixtures that run the real things: the replica over HTTP, and ``scrapy crawl`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Replica:
+    url: str
+    args: list[str]
+
+    def truth(self) -> list[dict[str, Any]]:
+        """The replica's ground truth for exactly this server's arguments."""
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.replica", "--dump-truth", "--base-url", self.url.rstrip("/"), *self.args],
+            cwd=ROOT, check=True, capture_output=True, text=True,
+        ).stdout
+        return [json.loads(line) for line in out.splitlines()]
+
+
+def start_replica(*args: str) -> tuple[Replica, subprocess.Popen[str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.replica", "--port", "0", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    first_line = proc.stdout.readline().strip()
+    if not first_line.startswith("http://127.0.0.1:"):
+        proc.kill()
+        raise RuntimeError(f"replica did not start: {first_line!r} {proc.stderr.read() if proc.stderr else ''}")
+    return Replica(first_line, list(args)), proc
+
+
+@pytest.fixture(scope="session")
+def replica_factory() -> Iterator[Callable[..., Replica]]:
+    """Start a replica with the given arguments, once per argument list per test session."""
+    running: dict[tuple[str, ...], tuple[Replica, subprocess.Popen[str]]] = {}
+
+    def get(*args: str) -> Replica:
+        if args not in running:
+            running[args] = start_replica(*args)
+        return running[args][0]
+
+    yield get
+    for _, proc in running.values():
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def replica(replica_factory: Callable[..., Replica]) -> Replica:
+    """The default replica: seed article plus 200 generated, day 0, no faults."""
+    return replica_factory()
+
+
+@dataclass
+class CrawlResult:
+    run_dir: Path
+    returncode: int
+    log: str
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        with open(self.run_dir / f"{name}.jsonl", encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))["stats"]
+
+
+def run_crawl(start_url: str, exports: Path, *extra: str, run_id: str = "test", env: dict[str, str] | None = None,
+              timeout: float = 300) -> CrawlResult:
+    """``scrapy crawl vpk`` as a user runs it, in its own process (one reactor per crawl)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={start_url}",
+               "-a", f"run_id={run_id}", "-s", f"EXPORTS_DIR={exports}", "-s", "LOG_LEVEL=INFO", *extra]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    return CrawlResult(exports / "vpk" / run_id, proc.returncode, proc.stderr)
+
+
+@pytest.fixture
+def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
+    def go(start_url: str, *extra: str, **kwargs: Any) -> CrawlResult:
+        return run_crawl(start_url, tmp_path / "exports", *extra, **kwargs)
+
+    return go

@@ -104,7 +104,7 @@ _WORD_MONTH = re.compile(
     r"(?<!\d)(?P<day>\d{1,2})\s+(?P<month>янв|фев|мар|апр|ма[йяе]|июн|июл|авг|сен|окт|ноя|дек)[а-я]*\.?"
     r"(?:\s*(?P<year>\d{4})(?:\s*(?:г\.|года?|г\b))?)?" + _TIME
 )
-_DAY_WORD = re.compile(r"(?P<word>позавчера|вчера|сегодня)" + _TIME)
+_DAY_WORD = re.compile(r"(?P<word>позавчера|вчера|сегодня)\b" + _TIME)
 _TIME_ONLY = re.compile(r"^(?:в\s*)?(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
 _AGO = re.compile(
     r"(?:(?P<count>\d+|одну|один|одна|две|два|три|пол)\s*)?"

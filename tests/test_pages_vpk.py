@@ -1,0 +1,76 @@
+"""Extraction from stored pages of the site, each with its expected output beside it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from newscrawl.pages.vpk import ArticlePage, CommentsPage, SitePage
+
+PAGES = Path(__file__).parent / "pages" / "vpk"
+
+
+def stored(name: str) -> tuple[HtmlResponse, dict]:
+    meta = json.loads((PAGES / f"{name}.json").read_text(encoding="utf-8"))
+    body = (PAGES / f"{name}.html").read_bytes()
+    return HtmlResponse(meta["url"], body=body, headers=meta["headers"]), meta
+
+
+def without_crawled_at(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "crawled_at"}
+
+
+PAGE_NAMES = sorted(p.stem for p in PAGES.glob("*.json") if not p.stem.startswith("listing"))
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_comments_and_links(name: str) -> None:
+    response, expected = stored(name)
+    page = CommentsPage(response)
+    comments = [asdict(c) for c in page.comments()]
+    assert [without_crawled_at(c) for c in comments] == expected["comments"]
+    assert page.comment_page_urls() == expected["comment_page_urls"] or name.startswith("comments_")
+    assert page.needs_browser() == expected["needs_browser"]
+    assert all(c["crawled_at"] == "2018-09-16T09:00:00+00:00" for c in comments)  # the Date header, in UTC
+
+
+@pytest.mark.parametrize("name", [n for n in PAGE_NAMES if n.startswith("article_")])
+def test_article(name: str) -> None:
+    response, expected = stored(name)
+    article = asdict(ArticlePage(response).article())
+    assert without_crawled_at(article) == expected["article"]
+    assert article["crawled_at"] == "2018-09-16T09:00:00+00:00"
+
+
+def test_listing() -> None:
+    response, expected = stored("listing_2018-09-16_page1")
+    page = SitePage(response)
+    assert page.article_urls() == expected["article_urls"]
+    assert page.next_page_url() == expected["next_page_url"]
+    assert page.discussed_urls() == expected["discussed_urls"]
+
+
+def test_seed_page_gives_the_seed_record() -> None:
+    record = json.loads((Path(__file__).parent / "replica" / "data" / "expected_record.json").read_text("utf-8"))
+    response, _ = stored("article_2018-09-14_seed")
+    page = ArticlePage(response)
+    article = asdict(page.article())
+    assert {k: article[k] for k in record["article"]} == record["article"]
+    assert [{k: asdict(c)[k] for k in record["comments"][0]} for c in page.comments()] == record["comments"]
+
+
+def test_unreadable_values_are_null_and_reported() -> None:
+    response, _ = stored("article_2018-09-14_seed")
+    broken = response.replace(body=response.body.replace(
+        "14.09.2018 20:53".encode(), "вчерашний день".encode()).replace(
+        '<li class="views" title="Просмотры">1465</li>'.encode(), '<li class="views" title="Просмотры">много</li>'.encode()))
+    reports: list[tuple[str, str, str]] = []
+    page = ArticlePage(broken, lambda *args: reports.append(args))
+    assert page.article().views is None
+    first = next(iter(page.comments()))
+    assert first.posted_at is None and first.text  # the rest of the comment is still there
+    assert sorted(reports) == [("count", "много", response.url), ("date", "вчерашний день", response.url)]

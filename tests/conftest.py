@@ -96,3 +96,11 @@ def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
         return run_crawl(start_url, tmp_path / "exports", *extra, **kwargs)
 
     return go
+
+
+@pytest.fixture(scope="session")
+def day0_crawl(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Replica, CrawlResult]:
+    """One crawl of the default replica, shared by the tests that only read its output."""
+    result = run_crawl(replica.url + "news/", tmp_path_factory.mktemp("exports"))
+    assert result.returncode == 0, result.log[-3000:]
+    return replica, result

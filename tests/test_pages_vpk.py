@@ -66,7 +66,7 @@ def test_seed_page_gives_the_seed_record() -> None:
 def test_unreadable_values_are_null_and_reported() -> None:
     response, _ = stored("article_2018-09-14_seed")
     broken = response.replace(body=response.body.replace(
-        "14.09.2018 20:53".encode(), "вчерашний день".encode()).replace(
+        b"14.09.2018 20:53", "вчерашний день".encode()).replace(
         '<li class="views" title="Просмотры">1465</li>'.encode(), '<li class="views" title="Просмотры">много</li>'.encode()))
     reports: list[tuple[str, str, str]] = []
     page = ArticlePage(broken, lambda *args: reports.append(args))

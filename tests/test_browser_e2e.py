@@ -1,0 +1,49 @@
+"""Comments that only JavaScript renders: Chromium for those pages, and only those."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_crawl
+from tests.test_crawl_e2e import by_key, without_crawled_at
+from tests.test_replica import html
+
+pytestmark = pytest.mark.e2e
+
+
+def js_pages(replica) -> tuple[set[str], set[str]]:
+    """Pages whose comments only a browser sees, and their articles' ids."""
+    truth = replica.truth()
+    ids = {a["article_id"] for a in truth
+           if a["_type"] == "article" and a["comments_count"] and html(a["url"]).css("#comments[data-render=client]")}
+    return {c["page_url"] for c in truth if c["_type"] == "comment" and c["article_id"] in ids}, ids
+
+
+def test_browser_renders_those_pages_only(day0_crawl) -> None:
+    replica, result = day0_crawl
+    pages, ids = js_pages(replica)
+    assert len(ids) >= 5
+    assert result.stats["newscrawl/browser_pages"] == len(pages)
+    assert result.stats["playwright/page_count"] == len(pages)
+    assert result.stats["playwright/browser_count"] == 1
+    assert "newscrawl/browser_failed" not in result.stats
+    from_browser = [c for c in result.records("comments") if c["article_id"] in ids]
+    expected = [c for c in replica.truth() if c["_type"] == "comment" and c["article_id"] in ids]
+    assert {k: without_crawled_at(v) for k, v in by_key(from_browser, "comment_id").items()} == {
+        c["comment_id"]: without_crawled_at({k: v for k, v in c.items() if k != "_type"}) for c in expected}
+
+
+def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, tmp_path) -> None:
+    result = run_crawl(replica.url + "news/", tmp_path, "-s", "BROWSER_EXECUTABLE=/nonexistent/chromium")
+    assert result.returncode == 0
+    assert result.log.count("BROWSER_EXECUTABLE='/nonexistent/chromium'") == 1
+    assert "apt-get install chromium" in result.log
+    pages, ids = js_pages(replica)
+    article_pages = {p for p in pages if p.endswith(".html")}
+    assert result.stats["newscrawl/browser_unavailable"] == len(article_pages)
+    assert set(result.stats["newscrawl/browser_unavailable_urls"]) == article_pages
+    assert "playwright/page_count" not in result.stats
+    truth = replica.truth()
+    assert {a["article_id"] for a in result.records("articles")} == {a["article_id"] for a in truth if a["_type"] == "article"}
+    assert {c["comment_id"] for c in result.records("comments")} == {
+        c["comment_id"] for c in truth if c["_type"] == "comment" and c["article_id"] not in ids}

@@ -90,7 +90,10 @@ _MONTHS = {
     "янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5, "мае": 5, "июн": 6,
     "июл": 7, "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
 }
-_TIME = r"(?:,?\s*(?:в\s*)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+_CLOCK = r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+# Between a date and its time: "14.09.2018 20:53", "5 сентября, 14:20", "… в 14:20", "… | 10:15", "… - 10:15".
+_TIME = r"(?:\s*[,|–—-]?\s*(?:в\s*)?" + _CLOCK + ")?"
+_LEADING_TIME = re.compile(r"(?<![\d:.])" + _CLOCK + r"(?![\d:])")  # "10:15 16.09.2018" (РИА Новости)
 _NUMERIC = re.compile(
     r"(?<![\d.:/№])(?P<day>\d{1,2})(?P<sep>[./])(?P<month>\d{1,2})"
     r"(?:(?P=sep)(?P<year>\d{4}|\d{2}))?(?![\d/]|\.\d)(?:\s*г\.)?" + _TIME
@@ -101,11 +104,12 @@ _ISO_LIKE = re.compile(
     r"\s*(?P<tz>z|[+-]\d{2}:?\d{2})?)?"
 )
 _WORD_MONTH = re.compile(
-    r"(?<!\d)(?P<day>\d{1,2})\s+(?P<month>янв|фев|мар|апр|ма[йяе]|июн|июл|авг|сен|окт|ноя|дек)[а-я]*\.?"
-    r"(?:\s*(?P<year>\d{4})(?:\s*(?:г\.|года?|г\b))?)?" + _TIME
+    r"(?<!\d)(?P<day>\d{1,2})(?:\s?[-–]\s?\d{1,2})?\s+"  # "12-14 июня": a range starts on its first day
+    r"(?P<month>янв|фев|мар|апр|ма[йяе]|июн|июл|авг|сен|окт|ноя|дек)[а-я]*\.?"
+    r"(?:\s*(?P<year>\d{4}|\d{2}(?![\d:]))(?:\s*(?:г\.|года?|г\b))?)?" + _TIME
 )
 _DAY_WORD = re.compile(r"(?P<word>позавчера|вчера|сегодня)\b" + _TIME)
-_TIME_ONLY = re.compile(r"^(?:в\s*)?(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
+_TIME_ONLY = re.compile(r"^(?:в\s*)?" + _CLOCK + "$")
 _AGO = re.compile(
     r"(?:(?P<count>\d+|одну|один|одна|две|два|три|пол)\s*)?"
     r"(?P<unit>сек|мин|час|ч\b|дн|день|нед|месяц|мес|год|лет)[а-я]*\.?\s+назад"
@@ -153,7 +157,7 @@ def parse_ru_datetime(text: str | None, now: datetime) -> datetime | None:
     local_now = now.astimezone(MOSCOW)
     try:
         result = _fast_path(cleaned, local_now)
-    except ValueError:  # a day 32 or an hour 25: not a date
+    except ValueError:  # a day 32, an hour 25, or a shape the fast path knows is no date
         return None
     if result is None:
         result = _dateparser_fallback(cleaned, local_now)
@@ -167,10 +171,10 @@ def _fast_path(text: str, now: datetime) -> datetime | None:
         return _from_iso_match(match)
     if match := _NUMERIC.search(text):
         if match["year"] is None and match["hour"] is None:
-            return None  # "01.06" alone is as likely a version or a score as a date
-        return _from_parts(match, int(match["month"]), now)
+            raise ValueError("ambiguous")  # "01.06" alone is as likely a version or a score as a date
+        return _from_parts(match, int(match["month"]), now, text)
     if match := _WORD_MONTH.search(text):
-        return _from_parts(match, _MONTHS[match["month"]], now)
+        return _from_parts(match, _MONTHS[match["month"]], now, text)
     if match := _DAY_WORD.search(text):
         days_back = _DAY_OFFSETS[match["word"]]
         if match["hour"] is None:  # as dateparser does: the same clock time, days back
@@ -202,8 +206,12 @@ def _parse_offset(tz: str) -> timezone:
     return timezone(-delta if tz[0] == "-" else delta)
 
 
-def _from_parts(match: re.Match[str], month: int, now: datetime) -> datetime:
-    clock = _clock(match) if match["hour"] is not None else time()
+def _from_parts(match: re.Match[str], month: int, now: datetime, text: str) -> datetime:
+    if match["hour"] is not None:
+        clock = _clock(match)
+    else:
+        leading = _LEADING_TIME.search(text, 0, match.start())
+        clock = _clock(leading) if leading else time()
     day = int(match["day"])
     if match["year"] is None:
         return _latest_yearless(month, day, clock, now)
@@ -253,17 +261,14 @@ def _dateparser_fallback(text: str, now: datetime) -> datetime | None:
         return None
     import dateparser  # slow to import, and most pages never need it
 
-    naive_now = now.replace(tzinfo=None)
     result = dateparser.parse(
         text,
         languages=["ru"],
         settings={
             "DATE_ORDER": "DMY",
             "PREFER_DATES_FROM": "past",
-            "RELATIVE_BASE": naive_now,
+            "RELATIVE_BASE": now.replace(tzinfo=None),
             "RETURN_AS_TIMEZONE_AWARE": False,
         },
     )
-    if result is None or result > naive_now + timedelta(days=1):
-        return None
-    return result.replace(tzinfo=MOSCOW)
+    return result.replace(tzinfo=MOSCOW) if result else None

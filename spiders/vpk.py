@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticlePage, CommentsPage, SitePage
 from newscrawl.reporting import UnparsedValues
+from newscrawl.urls import canonical_url
 
 # Finish what is open before walking on: articles and their comments before the next listing page.
 ARTICLE_PRIORITY = 10
@@ -51,16 +52,16 @@ class VpkSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         page = SitePage(response)
-        yield from self._follow_articles(response, page.article_urls() + page.discussed_urls())
+        yield from self._follow_articles(page.article_urls() + page.discussed_urls())
         next_page = page.next_page_url()
         if next_page:
-            yield response.follow(next_page, callback=self.parse_listing)
+            yield scrapy.Request(canonical_url(next_page), callback=self.parse_listing)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         page = ArticlePage(response, self.unparsed)
         yield page.article()
         yield from self._comments(page)
-        yield from self._follow_articles(response, page.discussed_urls())
+        yield from self._follow_articles(page.discussed_urls())
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
         yield from self._comments(CommentsPage(response, self.unparsed))
@@ -77,7 +78,7 @@ class VpkSpider(scrapy.Spider):
             return
         yield from page.comments()
         for url in page.comment_page_urls():
-            yield page.response.follow(url, callback=self.parse_comments, priority=COMMENTS_PRIORITY)
+            yield scrapy.Request(canonical_url(url), callback=self.parse_comments, priority=COMMENTS_PRIORITY)
 
     def _browser_request(self, url: str) -> Iterator[scrapy.Request]:
         if not self.browser_ok:
@@ -100,6 +101,6 @@ class VpkSpider(scrapy.Spider):
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
 
-    def _follow_articles(self, response: Response, urls: list[str]) -> Iterator[scrapy.Request]:
+    def _follow_articles(self, urls: list[str]) -> Iterator[scrapy.Request]:
         for url in urls:
-            yield response.follow(url, callback=self.parse_article, priority=ARTICLE_PRIORITY)
+            yield scrapy.Request(canonical_url(url), callback=self.parse_article, priority=ARTICLE_PRIORITY)

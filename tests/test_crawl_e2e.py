@@ -79,7 +79,7 @@ def test_csv_opens_in_pandas_and_excel(day0_crawl) -> None:
 
 
 def test_second_copies_are_dropped_and_counted(day0_crawl) -> None:
-    # Sidebar links carry ?utm_source=…: the same article arrives under a second URL.
+    # Sidebar links name articles by a short slug the site also serves: a second URL, the same page.
     _, result = day0_crawl
     assert result.stats["dedupe/article/dropped"] > 0
     assert result.stats["dedupe/comment/dropped"] > 0

@@ -6,6 +6,7 @@ import http.client
 import json
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -16,7 +17,7 @@ import pytest
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from tests.conftest import Replica
+from tests.conftest import Replica, start_replica
 
 EXPECTED_SEED = json.loads((Path(__file__).parent / "replica" / "data" / "expected_record.json").read_text("utf-8"))
 SEED_PATH = "/news/232118_azerbajdzhan_derzhit_kurs_na_odkb.html"
@@ -179,8 +180,17 @@ def _attempt(url: str) -> str:
     return "slow" if time.monotonic() - started > 1.2 else "ok"
 
 
-def test_faults_each_happen_once_per_url(replica_factory) -> None:
-    faulty = replica_factory("--faults")
+@pytest.fixture
+def fresh_faulty_replica() -> Iterator[Replica]:
+    """A replica of its own: faults hit a URL once per server, so no other test may come first."""
+    replica, proc = start_replica("--faults")
+    yield replica
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_faults_each_happen_once_per_url(fresh_faulty_replica: Replica) -> None:
+    faulty = fresh_faulty_replica
     urls = [a["url"] for a in truth_articles(faulty)]
     with ThreadPoolExecutor(8) as pool:
         first = list(pool.map(_attempt, urls))

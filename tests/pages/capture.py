@@ -64,7 +64,7 @@ def main() -> None:
     listed = visible[:20]
     store("listing_2018-09-16_page1", site, "/news/", {
         "article_urls": [BASE + a.path for a in listed], "next_page_url": BASE + "/news/?page=2",
-        "discussed_urls": [BASE + a.path + "?utm_source=discussed" for a in view.discussed]})
+        "discussed_urls": [BASE + a.short_path + "?utm_source=discussed" for a in view.discussed]})
 
 
 if __name__ == "__main__":

@@ -69,9 +69,10 @@ TITLE_PARTS = (
 
 
 class Generator:
-    def __init__(self, seed: int, day0: datetime) -> None:
+    def __init__(self, seed: int, day0: datetime, js_share: float) -> None:
         self.seed = seed
         self.day0 = day0
+        self.js_share = js_share
         self.rng = rng_for("world", seed)
         self.next_comment_id = 7_000_000
 
@@ -129,7 +130,7 @@ class Generator:
             paragraphs=paragraphs, image=image, rights_holder=rng.choice(HOLDERS),
             rights_note=rng.choice(RIGHTS_NOTES), mentions=rng.sample(MENTIONS, rng.randint(0, 4)),
             rating=rng.choice([0, 0, 1, 2, 5, -1, -3, 14]), base_views=self._views(rng), comments=[],
-            js_comments=rng.random() < 0.06, encoding=encoding, style=rng.random(),
+            js_comments=rng.random() < self.js_share, encoding=encoding, style=rng.random(),
             broken_html=rng.random() < 0.05,
         )
         article.comments = self._comments(article, rng)

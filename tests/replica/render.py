@@ -104,7 +104,7 @@ def _sidebar(view: View) -> str:
     items = "\n".join(
         f'<li><span class="d-date">{display.sidebar_date(a.published_at)}</span>'
         f'<span class="d-count">{len(view.comments(a))}</span>'
-        f'<a href="{a.path}?utm_source=discussed">{escape(a.title)}</a></li>'
+        f'<a href="{a.short_path}?utm_source=discussed">{escape(a.title)}</a></li>'
         for a in view.discussed
     )
     return (

@@ -82,9 +82,7 @@ class Site:
             if section:
                 return self._listing(view.sections(section.slug), path, number, section.name)
         if match := ARTICLE.fullmatch(path):
-            article = self._article(match["id"])
-            if article and match["slug"] != article.slug:
-                return Response(301, b"", headers={"Location": article.path})
+            article = self._article(match["id"])  # any slug: the page's canonical link names the one
             if article:
                 return self._encoded(article, render.article_page(view, article))
         if match := COMMENT_PAGE.fullmatch(path):

@@ -111,6 +111,11 @@ class Article:
     def path(self) -> str:
         return f"/news/{self.id}_{self.slug}.html"
 
+    @property
+    def short_path(self) -> str:
+        """What the sidebar links to: the site serves an article under any slug after its id."""
+        return f"/news/{self.id}_{self.slug.split('_')[0]}.html"
+
     def comment_page_path(self, page: int) -> str:
         return self.path if page == 1 else f"/news/{self.id}_{self.slug}/comments/{page}/"
 
@@ -177,12 +182,15 @@ def slugify(title: str) -> str:
     return "_".join("".join(_TRANSLIT.get(ch, ch) for ch in w).replace("_", "") for w in words) or "news"
 
 
-def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW) -> World:
-    """The seed article plus ``articles`` generated ones before ``day0``, and more after it."""
+def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW, js_share: float = 0.06) -> World:
+    """The seed article plus ``articles`` generated ones before ``day0``, and more after it.
+
+    ``js_share`` of the generated articles have comments that only JavaScript renders.
+    """
     from tests.replica.generate import Generator  # generation needs the vocabulary; a view does not
 
     seed_article = load_seed_article()
-    generated = Generator(seed, day0).articles(articles, seed_article)
+    generated = Generator(seed, day0, js_share).articles(articles, seed_article)
     return World([seed_article, *generated], day0)
 
 

@@ -59,13 +59,15 @@ def block_heavy_resources(request: PlaywrightRequest) -> bool:
     return request.resource_type in BLOCKED_RESOURCES
 
 
-def browser_request(url: str, wait_for: str, settings: BaseSettings, **kwargs: Any) -> Request:
+def browser_request(url: str, wait_for: str, settings: BaseSettings, meta: dict[str, Any] | None = None,
+                    **kwargs: Any) -> Request:
     """A request rendered by Chromium, done once ``wait_for`` matches (or the timeout passes)."""
     timeout_ms = settings.getfloat("BROWSER_WAIT_TIMEOUT") * 1000
     return Request(
         url,
         dont_filter=True,  # the plain fetch of this URL already passed the dupefilter
         meta={
+            **(meta or {}),
             "playwright": True,
             "playwright_context": "comments",
             "playwright_context_kwargs": {"user_agent": settings.get("USER_AGENT")},

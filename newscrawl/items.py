@@ -29,6 +29,9 @@ class Article:
     comments_count: int | None = None
     rating: int | None = None
     crawled_at: str | None = None
+    version: int | None = None
+    first_seen_at: str | None = None
+    last_seen_at: str | None = None
 
 
 @dataclass
@@ -45,6 +48,14 @@ class Comment:
     rating: int | None = None
     page_url: str | None = None
     crawled_at: str | None = None
+    version: int | None = None
+    first_seen_at: str | None = None
+    last_seen_at: str | None = None
+    deleted: bool = False
+
+
+# What a run adds from the state; the rest is what the page says.
+RUN_FIELDS = frozenset({"crawled_at", "version", "first_seen_at", "last_seen_at"})
 
 
 def field_names(item_class: type) -> list[str]:

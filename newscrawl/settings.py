@@ -34,7 +34,19 @@ REDIRECT_MAX_TIMES = 5
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
+    "newscrawl.incremental.StatePipeline": 200,
 }
+
+# --- State: what earlier runs saw (newscrawl.state, newscrawl.incremental) ---------------------
+# A SQLite file, or redis://host:port/db to share the state between crawlers.
+STATE_URI = ".state/newscrawl.sqlite"
+# Items per state commit; each commit first flushes the export files.
+STATE_COMMIT_EVERY = 500
+# Revisit an article this long after publication (then only when a listing shows its comment
+# count moved). The last step is the refresh window of the listing walk.
+REVISIT_AFTER = "1h,6h,1d,2d,3d,4d,5d,6d,7d"
+# Stop walking the listing after this many known articles older than the refresh window.
+LISTING_STOP_AFTER_KNOWN = 20
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.{jsonl,csv}.
@@ -51,8 +63,10 @@ FEEDS = {
     for ext, options in (("jsonl", _JSONL), ("csv", _CSV))
 }
 FEED_STORE_EMPTY = True
+# Local files as Scrapy writes them, registered so the state can flush them before it commits.
+FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 
-EXTENSIONS = {"newscrawl.extensions.RunManifest": 500}
+EXTENSIONS = {"newscrawl.feeds.ExportFiles": 0, "newscrawl.extensions.RunManifest": 500}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.

@@ -83,8 +83,10 @@ class CrawlResult:
 def run_crawl(start_url: str, exports: Path, *extra: str, run_id: str = "test", env: dict[str, str] | None = None,
               timeout: float = 300) -> CrawlResult:
     """``scrapy crawl vpk`` as a user runs it, in its own process (one reactor per crawl)."""
+    state = exports.parent / f"{exports.name}-state.sqlite"  # each test starts from no state, unless it says
     command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={start_url}",
-               "-a", f"run_id={run_id}", "-s", f"EXPORTS_DIR={exports}", "-s", "LOG_LEVEL=INFO", *extra]
+               "-a", f"run_id={run_id}", "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}",
+               "-s", "LOG_LEVEL=INFO", *extra]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     return CrawlResult(exports / "vpk" / run_id, proc.returncode, proc.stderr)

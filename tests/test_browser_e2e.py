@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_crawl
-from tests.test_crawl_e2e import by_key, without_crawled_at
+from tests.test_crawl_e2e import by_key
 from tests.test_replica import html
 
 pytestmark = pytest.mark.e2e
@@ -29,8 +29,8 @@ def test_browser_renders_those_pages_only(day0_crawl) -> None:
     assert "newscrawl/browser_failed" not in result.stats
     from_browser = [c for c in result.records("comments") if c["article_id"] in ids]
     expected = [c for c in replica.truth() if c["_type"] == "comment" and c["article_id"] in ids]
-    assert {k: without_crawled_at(v) for k, v in by_key(from_browser, "comment_id").items()} == {
-        c["comment_id"]: without_crawled_at({k: v for k, v in c.items() if k != "_type"}) for c in expected}
+    assert set(by_key(from_browser, "comment_id")) == {c["comment_id"] for c in expected}
+    # field for field, they are checked with every other comment in test_crawl_emits_the_ground_truth
 
 
 def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, tmp_path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from parsel import Selector
@@ -23,10 +24,14 @@ from newscrawl.pages import block_text, fetched_at
 START_URL = "https://vpk.name/news/"
 ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
 
-# Listing pages
-LISTING_ARTICLE_LINKS = ".news-list a.news-link::attr(href)"
+# Listing pages, and the "Обсуждаемое" sidebar on every page
+LISTING_ITEM = ".news-list .news-list-item"
+LISTING_ITEM_LINK = "a.news-link::attr(href)"
+LISTING_ITEM_COMMENTS = ".comments::text"
 LISTING_NEXT_PAGE = ".pagination a.next::attr(href)"
-SIDEBAR_ARTICLE_LINKS = ".discussed-list a::attr(href)"
+SIDEBAR_ITEM = ".discussed-list li"
+SIDEBAR_ITEM_LINK = "a::attr(href)"
+SIDEBAR_ITEM_COMMENTS = ".d-count::text"
 
 # Article pages
 CANONICAL = "link[rel=canonical]::attr(href)"
@@ -75,25 +80,39 @@ def article_id_from_url(url: str) -> str | None:
     return match[1] if match else None
 
 
-class ListingPage:
-    """A news or rubric listing: links to articles, and to the next listing page."""
+@dataclass(frozen=True)
+class ArticleLink:
+    """A link to an article, with the comment count the linking page shows beside it."""
+
+    url: str
+    article_id: str | None
+    comments: int | None
+
+
+class SitePage:
+    """Any page of the site: all carry the "Обсуждаемое" sidebar; listings carry article links."""
 
     def __init__(self, response: Response) -> None:
         self.response = response
 
-    def article_urls(self) -> list[str]:
-        return [self.response.urljoin(href) for href in self.response.css(LISTING_ARTICLE_LINKS).getall()]
+    def listed_articles(self) -> list[ArticleLink]:
+        return self._links(LISTING_ITEM, LISTING_ITEM_LINK, LISTING_ITEM_COMMENTS)
+
+    def discussed_articles(self) -> list[ArticleLink]:
+        return self._links(SIDEBAR_ITEM, SIDEBAR_ITEM_LINK, SIDEBAR_ITEM_COMMENTS)
 
     def next_page_url(self) -> str | None:
         href = self.response.css(LISTING_NEXT_PAGE).get()
         return self.response.urljoin(href) if href else None
 
-
-class SitePage(ListingPage):
-    """Any page of the site: all carry the "Обсуждаемое" sidebar."""
-
-    def discussed_urls(self) -> list[str]:
-        return [self.response.urljoin(href) for href in self.response.css(SIDEBAR_ARTICLE_LINKS).getall()]
+    def _links(self, item: str, link: str, comments: str) -> list[ArticleLink]:
+        links = []
+        for node in self.response.css(item):
+            href = node.css(link).get()
+            if href:
+                url = self.response.urljoin(href)
+                links.append(ArticleLink(url, article_id_from_url(url), parse_ru_count(node.css(comments).get())))
+        return links
 
 
 class CommentsPage(SitePage):

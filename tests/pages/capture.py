@@ -63,8 +63,11 @@ def main() -> None:
     store(f"article_{date_of(plain)}_no_image_thousands", site, plain.path, article_expected(plain))
     listed = visible[:20]
     store("listing_2018-09-16_page1", site, "/news/", {
-        "article_urls": [BASE + a.path for a in listed], "next_page_url": BASE + "/news/?page=2",
-        "discussed_urls": [BASE + a.short_path + "?utm_source=discussed" for a in view.discussed]})
+        "listed_articles": [{"url": BASE + a.path, "article_id": a.id, "comments": len(view.comments(a))}
+                            for a in listed],
+        "next_page_url": BASE + "/news/?page=2",
+        "discussed_articles": [{"url": BASE + a.short_path + "?utm_source=discussed", "article_id": a.id,
+                                "comments": len(view.comments(a))} for a in view.discussed]})
 
 
 if __name__ == "__main__":

@@ -80,9 +80,7 @@ class Generator:
         times = self._publication_times(count)
         ids = self._ids(times, seed_article)
         articles = [self._article(ids[t], t) for t in times]
-        old = [a for a in articles if a.published_at < self.day0 - timedelta(days=7)]
-        for article in self.rng.sample(old, k=max(2, len(old) // 30)) if old else []:
-            self._revive(article)
+        self._revive(articles)
         self._edits_and_deletions([*articles, seed_article])
         return articles
 
@@ -174,20 +172,25 @@ class Generator:
             rating=rng.choice([0, 0, 0, 1, 2, 3, -1, -3, 12]), quote=quote, date_style=rng.random(),
         ))
 
-    def _revive(self, article: Article) -> None:
-        """An old article that draws new comments after day 0: the sidebar is how a crawler learns."""
-        rng = rng_for("revive", self.seed, article.id)
-        start = self.day0 + timedelta(hours=rng.randint(2, 30))
-        for i in range(rng.randint(2, 6)):
-            self._add_comment(article, start + timedelta(minutes=37 * i), article.comments, rng)
+    def _revive(self, articles: list[Article]) -> None:
+        """Each day after day 0, two old articles draw a burst of new comments. Only the
+        "Обсуждаемое" sidebar shows them then: that is how a crawler learns of them."""
+        for day in range(1, FUTURE_DAYS + 1):
+            rng = rng_for("revive", self.seed, day)
+            start = self.day0 + timedelta(days=day - 1, hours=rng.randint(2, 18))
+            old = [a for a in articles if a.published_at < start - timedelta(days=8)]
+            for article in rng.sample(old, k=min(2, len(old))):
+                for i in range(rng.randint(3, 8)):
+                    self._add_comment(article, start + timedelta(minutes=23 * i), article.comments, rng)
 
     def _edits_and_deletions(self, articles: list[Article]) -> None:
-        """On each day after day 0, one comment is edited and another deleted."""
+        """On each day after day 0, one comment is edited and another deleted, under articles of
+        the past week (comment threads live about that long; after it, the site locks them)."""
         generated = [a for a in articles if a.frozen_views is None]
         for day in range(1, FUTURE_DAYS + 1):
             rng = rng_for("edits", self.seed, day)
             when = self.day0 + timedelta(days=day - 1, hours=rng.randint(1, 22))
-            recent = (a for a in generated if when - timedelta(days=14) < a.published_at < when)
+            recent = (a for a in generated if when - timedelta(days=7) < a.published_at < when)
             candidates = [c for a in recent for c in a.comments
                           if c.posted_at < when and c.deleted_at is None and not c.edits]
             if len(candidates) < 2:

@@ -160,11 +160,14 @@ class View:
 
     @cached_property
     def discussed(self) -> list[Article]:
-        """The "Обсуждаемое" sidebar: where comments came in over the last two days."""
+        """The "Обсуждаемое" sidebar: the threads commented on in the last two days, old ones
+        first (a live old thread is news), then by their latest comment."""
         since = self.now - timedelta(days=2)
-        activity = {a.id: sum(1 for c in self.comments(a) if c.posted_at > since) for a in self.articles}
-        ranked = sorted((a for a in self.articles if activity[a.id]), key=lambda a: (-activity[a.id], a.id))
-        return ranked[:15]
+        latest = {a.id: max((c.posted_at for c in self.comments(a) if c.posted_at > since), default=None)
+                  for a in self.articles}
+        active = [a for a in self.articles if latest[a.id]]
+        week_ago = self.now - timedelta(days=7)
+        return sorted(active, key=lambda a: (a.published_at >= week_ago, -latest[a.id].timestamp()))[:15]
 
     def sections(self, slug: str) -> list[Article]:
         return [a for a in self.articles if a.section.slug == slug]

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 
-.PHONY: setup system-deps test demo crawl bench clean
+.PHONY: setup system-deps test demo crawl run bench lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -17,11 +17,15 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Chromium renders the comments that only JavaScript shows (Playwright cannot download its own here).
+# Chromium renders the comments that only JavaScript shows (Playwright cannot download its own
+# here); redis-server backs the shared state store, and its tests.
+SYSTEM_PACKAGES := chromium redis-server  # each installs a command of its own name
 system-deps:
-	@if ! command -v chromium >/dev/null; then \
-		echo "Installing Debian's chromium (the browser tests and JS-only comments need it)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		command -v $$package >/dev/null || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: setup
@@ -32,6 +36,13 @@ demo: setup
 
 crawl: setup
 	$(VENV)/bin/scrapy crawl vpk -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4
+
+# What cron or a systemd timer runs: one locked, incremental run; exit status says if it was healthy.
+run: setup
+	$(PY) -m newscrawl run -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4
+
+lint: setup
+	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -62,15 +62,15 @@ class StatePipeline:
 
     # --- run lifecycle ---------------------------------------------------------------------------
 
-    def open_spider(self, spider: Spider) -> None:
-        self.run_folder = run_dir(spider).resolve()
+    def open_spider(self) -> None:
+        self.run_folder = run_dir(self.crawler.spider).resolve()
         self.run_folder.mkdir(parents=True, exist_ok=True)
         self.lock = (self.run_folder / LOCK_NAME).open("w")
         fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until this process ends, however
         self.store = open_store(self.uri)
         self.recover_killed_runs(self.run_folder.parent)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self.commit()
         assert self.store is not None
         self.store.close()

@@ -31,6 +31,12 @@ RETRY_TIMES = 4
 RETRY_EXCEPTIONS = [*_SCRAPY_RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"]
 REDIRECT_MAX_TIMES = 5
 
+# --- Scheduled runs (python -m newscrawl run) ----------------------------------------------------
+# Held for the whole run, so that two scheduled runs never overlap.
+RUN_LOCK = ".state/newscrawl.lock"
+# A run is unhealthy (exit status 1) when more of its requests than this fail for good.
+HEALTH_MAX_ERROR_RATE = 0.05
+
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,

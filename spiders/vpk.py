@@ -95,7 +95,9 @@ class VpkSpider(scrapy.Spider):
         page = SitePage(response)
         now = fetched_at(response)
         settled_run = response.meta.get("settled_run", 0)
-        for link in page.listed_articles():
+        listed = page.listed_articles()
+        self.crawler.stats.inc_value("newscrawl/listed_articles", len(listed))
+        for link in listed:
             request = self._visit(link, now)
             if request:
                 yield request

@@ -17,15 +17,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, Replica, run_crawl, start_replica
+from tests.conftest import ROOT, CrawlResult, Replica, free_port, run_crawl, start_replica
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
+BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
 .PHONY: setup system-deps test demo crawl run bench lint clean
 
@@ -43,6 +44,11 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py
+
+# Speed and memory against bare Scrapy and a plain spider: `make bench N=1000 ROUNDS=3`.
+ROUNDS ?= 3
+bench: setup
+	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

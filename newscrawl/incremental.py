@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, OrderedDict
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -25,18 +25,21 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.feeds import ExportFiles, cut_back, run_dir
-from newscrawl.items import RUN_FIELDS, Article, Comment
+from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state import ArticleState, CommentState, StateStore, open_store
 
 logger = logging.getLogger(__name__)
 LOCK_NAME = ".lock"
 
 
+_IGNORED = RUN_FIELDS | {"page_url", "deleted"}
+_CONTENT_FIELDS = {cls: [f for f in field_names(cls) if f not in _IGNORED] for cls in (Article, Comment)}
+
+
 def content_hash(item: Article | Comment) -> str:
-    """What the page says about the item: run bookkeeping and where it was read are left out."""
-    ignored = RUN_FIELDS | {"page_url", "deleted"}
-    content = {k: v for k, v in asdict(item).items() if k not in ignored}
-    return hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    """What the page says of the item: run bookkeeping and where it was read are left out."""
+    content = [getattr(item, name) for name in _CONTENT_FIELDS[type(item)]]
+    return hashlib.sha1(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
 class StatePipeline:
@@ -52,6 +55,7 @@ class StatePipeline:
         # An article's state waits for its comments: recorded before them, it would tell the next
         # run there is nothing to fetch while comments of a killed run were still unsaved.
         self.comments_in_flight: Counter[str] = Counter()
+        self.digests: dict[tuple[type, str], str] = {}  # from process_item to item_scraped: hashed once
         self.held_articles: dict[str, ArticleState] = {}
         self.lock: IO[str] | None = None
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -146,6 +150,7 @@ class StatePipeline:
         item.version = previous.version + 1 if previous else 1
         item.first_seen_at = previous.first_fetch if previous else item.crawled_at
         item.last_seen_at = item.crawled_at
+        self.digests[(Article, item.article_id)] = digest
         self.stats.inc_value(f"state/article/{'changed' if previous else 'new'}")
         return item
 
@@ -159,12 +164,14 @@ class StatePipeline:
             self.stats.inc_value("state/comment/deleted")
             self.comments_in_flight[item.article_id] += 1
             return item
-        if previous and not previous.deleted and previous.hash == content_hash(item):
+        digest = content_hash(item)
+        if previous and not previous.deleted and previous.hash == digest:
             self._stage_comment(replace(previous, last_seen=item.crawled_at))
             self._unchanged("comment")
         item.version = previous.version + 1 if previous else 1
         item.first_seen_at = previous.first_seen if previous else item.crawled_at
         item.last_seen_at = item.crawled_at
+        self.digests[(Comment, item.comment_id)] = digest
         self.stats.inc_value(f"state/comment/{'changed' if previous else 'new'}")
         self.comments_in_flight[item.article_id] += 1
         return item
@@ -179,13 +186,14 @@ class StatePipeline:
         if isinstance(item, Article):
             self._stage_article(ArticleState(
                 article_id=item.article_id, url=item.url, published_at=item.published_at,
-                first_fetch=item.first_seen_at, last_fetch=item.last_seen_at, hash=content_hash(item),
+                first_fetch=item.first_seen_at, last_fetch=item.last_seen_at,
+                hash=self.digests.pop((Article, item.article_id)),
                 version=item.version, views=item.views, comments_count=item.comments_count,
                 max_comment_number=self._max_comment_number(item.article_id)))
         else:
             self._stage_comment(CommentState(
                 comment_id=item.comment_id, article_id=item.article_id, number=item.number,
-                hash=content_hash(item), version=item.version, first_seen=item.first_seen_at,
+                hash=self.digests.pop((Comment, item.comment_id), ""), version=item.version, first_seen=item.first_seen_at,
                 last_seen=item.last_seen_at, deleted=item.deleted))
             self._comment_exported(item.article_id)
         self._maybe_commit()

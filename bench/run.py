@@ -1,0 +1,273 @@
+"""``make bench``: newscrawl against bare Scrapy (ceiling) and a plain spider (peer), in one run.
+
+    python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--no-browser]
+
+Starts the replica (no JavaScript-only comments, so all three fetch exactly the same URLs:
+listing pages, articles, comment pages), crawls it with each spider in alternating rounds and
+quotes medians. Then the micro-benchmarks: dates and counters against plain dateparser, the
+extraction cost of one page, and what a page through Chromium costs against a plain one.
+Writes bench/results.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def start_replica(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.replica", "--port", "0", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def crawl_urls(url: str, *replica_args: str) -> list[str]:
+    """Every page newscrawl's crawl fetches: listing pages, articles, comment pages.
+
+    Read from the replica's truth line by line: the benchmark process stays small, and so does
+    what its crawls inherit (Linux carries a process's peak RSS across fork and exec).
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "tests.replica", "--dump-truth", "--base-url", url.rstrip("/"),
+                             *replica_args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    articles, comment_pages = [], set()
+    for line in proc.stdout:
+        record = json.loads(line)
+        if record["_type"] == "article":
+            articles.append(record["url"])
+        elif "/comments/" in record["page_url"]:
+            comment_pages.add(record["page_url"])
+    proc.wait()
+    listing = [f"{url}news/"] + [f"{url}news/?page={n}" for n in range(2, -(-len(articles) // 20) + 1)]
+    return listing + articles + sorted(comment_pages)
+
+
+def newscrawl_settings(*names: str) -> dict[str, Any]:
+    code = f"import json; from newscrawl import settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    return json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                                     text=True).stdout)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def run_measured(command: list[str], cwd: Path, env: dict[str, str], replica_pid: int) -> dict[str, float]:
+    """Run a crawl; its own CPU time and peak RSS come from wait4, the replica's CPU from /proc."""
+    replica_before = cpu_seconds(replica_pid)
+    started = time.monotonic()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    if status:
+        raise RuntimeError(f"{command} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "replica_cpu_s": cpu_seconds(replica_pid) - replica_before}
+
+
+def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: int) -> dict[str, float]:
+    folder = Path(tempfile.mkdtemp(dir=work))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if spider == "newscrawl":
+        command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", "run_id=bench",
+                   "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
+        measured = run_measured(command, ROOT, env, replica_pid)
+        stats = json.loads((folder / "vpk" / "bench" / "manifest.json").read_text())["stats"]
+    else:
+        stats_file = folder / "stats.json"
+        command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"urls={url_file}", "-a", f"stats={stats_file}",
+                   "-s", "LOG_LEVEL=WARNING"]
+        if spider == "ceiling":
+            ours = newscrawl_settings("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS")
+            command += [f"-s{name}={value}" for name, value in ours.items()]
+        env["SCRAPY_SETTINGS_MODULE"] = "bench.settings"
+        measured = run_measured(command, folder, env, replica_pid)
+        stats = json.loads(stats_file.read_text())
+    pages = stats.get("response_received_count", 0)
+    elapsed = stats["elapsed_time_seconds"]
+    return {**measured, "pages": pages, "items": stats.get("item_scraped_count", 0), "elapsed_s": elapsed,
+            "pages_per_s": pages / elapsed, "items_per_s": stats.get("item_scraped_count", 0) / elapsed,
+            "cpu_ms_per_page": 1000 * measured["cpu_s"] / max(pages, 1),
+            "replica_cpu_share": measured["replica_cpu_s"] / elapsed}
+
+
+def crawl_benchmark(articles: int, rounds: int, spiders: list[str], work: Path) -> dict[str, Any]:
+    replica, url = start_replica("--articles", str(articles), "--js-share", "0")
+    try:
+        urls = crawl_urls(url, "--articles", str(articles), "--js-share", "0")
+        url_file = work / "urls.txt"
+        url_file.write_text("\n".join(urls))
+        runs: dict[str, list[dict[str, float]]] = {s: [] for s in spiders}
+        for round_number in range(rounds):
+            order = spiders[round_number % len(spiders):] + spiders[: round_number % len(spiders)]
+            for spider in order:
+                result = crawl_once(spider, url, url_file, work, replica.pid)
+                runs[spider].append(result)
+                print(f"  round {round_number + 1} {spider:<10} {result['pages_per_s']:7.0f} pages/s "
+                      f"{result['cpu_ms_per_page']:5.2f} CPU ms/page {result['peak_rss_mb']:6.0f} MB", flush=True)
+    finally:
+        replica.terminate()
+        replica.wait()
+    medians = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in runs.items()}
+    return {"articles": articles, "urls": len(urls), "rounds": rounds, "median": medians, "runs": runs}
+
+
+def date_benchmark() -> dict[str, Any]:
+    import dateparser
+
+    from newscrawl.normalize import parse_ru_count, parse_ru_datetime
+    from tests.cases_ru_dates import GROUPS, SEEN_2018
+
+    # The common forms: what vpk.name and its peers put on most pages.
+    common = [(now, text, expected) for name, now, rows in GROUPS for text, expected in rows
+              if name.startswith(("vpk.name", "as printed by ТАСС", "as printed by topwar")) and expected]
+    settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
+
+    def ours() -> list[Any]:
+        return [parse_ru_datetime(text, now) for now, text, _ in common]
+
+    def theirs() -> list[Any]:
+        return [dateparser.parse(text, languages=["ru"], settings={**settings, "RELATIVE_BASE": now.replace(tzinfo=None)})
+                for now, text, _ in common]
+
+    def right(results: list[Any], aware: bool) -> int:
+        return sum((r.isoformat() if aware else r.replace(tzinfo=SEEN_2018.tzinfo).isoformat()) == e
+                   for r, (_, _, e) in zip(results, common, strict=True) if r)
+
+    theirs()  # load dateparser's language data outside the timing
+    ours_s = min(timeit.repeat(ours, number=20, repeat=5)) / (20 * len(common))
+    theirs_s = min(timeit.repeat(theirs, number=2, repeat=3)) / (2 * len(common))
+    counters = ["1465", "+2", "1,2 тыс.", "1 465", "Комментарии (12)", "−3", "12к", "нет комментариев"]
+    count_s = min(timeit.repeat(lambda: [parse_ru_count(c) for c in counters], number=2000, repeat=5)) / (2000 * len(counters))
+    return {"strings": len(common), "ours_us": ours_s * 1e6, "dateparser_us": theirs_s * 1e6,
+            "speedup": theirs_s / ours_s, "ours_right": right(ours(), True), "dateparser_right": right(theirs(), False),
+            "count_us": count_s * 1e6}
+
+
+def extraction_benchmark() -> dict[str, float]:
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.pages.vpk import ArticlePage, CommentsPage
+
+    def stored(name: str) -> HtmlResponse:
+        folder = ROOT / "tests" / "pages" / "vpk"
+        meta = json.loads((folder / f"{name}.json").read_text())
+        return HtmlResponse(meta["url"], body=(folder / f"{name}.html").read_bytes(), headers=meta["headers"])
+
+    article, comments = stored("article_2018-09-14_seed"), stored("comments_2018-09-14_page2_nested_quotes")
+
+    def article_page() -> None:
+        page = ArticlePage(article.replace())  # a fresh response: no cached selector
+        page.article()
+        list(page.comments())
+
+    def comment_page() -> None:
+        list(CommentsPage(comments.replace()).comments())
+
+    n = 200
+    return {"article_page_us": min(timeit.repeat(article_page, number=n, repeat=5)) / n * 1e6,
+            "comment_page_us": min(timeit.repeat(comment_page, number=n, repeat=5)) / n * 1e6,
+            "comments_on_comment_page": len(list(CommentsPage(comments).comments()))}
+
+
+def browser_benchmark(work: Path) -> dict[str, float]:
+    """Extra time a page through Chromium costs: the same small site, with and without JS-only comments."""
+    results = {}
+    for share in ("0", "1"):
+        replica, url = start_replica("--articles", "60", "--js-share", share)
+        try:
+            results[share] = crawl_once("newscrawl", url, work / "none", work, replica.pid)
+            folder = max(work.iterdir(), key=lambda p: p.stat().st_mtime)
+            results[share]["browser_pages"] = json.loads(
+                (folder / "vpk" / "bench" / "manifest.json").read_text())["stats"].get("newscrawl/browser_pages", 0)
+        finally:
+            replica.terminate()
+            replica.wait()
+    plain, browser = results["0"], results["1"]
+    pages = browser["browser_pages"]
+    return {"browser_pages": pages, "plain_ms_per_page": 1000 * plain["elapsed_s"] / plain["pages"],
+            "extra_ms_per_browser_page": 1000 * (browser["elapsed_s"] - plain["elapsed_s"]) / max(pages, 1),
+            "extra_cpu_ms_per_browser_page": 1000 * (browser["cpu_s"] - plain["cpu_s"]) / max(pages, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--spiders", default="ceiling,peer,newscrawl")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium page cost")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    spiders = args.spiders.split(",")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        print(f"Crawl: replica with {args.articles} articles, {args.rounds} rounds of {', '.join(spiders)}")
+        crawl = crawl_benchmark(args.articles, args.rounds, spiders, work)
+        dates, extraction = date_benchmark(), extraction_benchmark()
+        browser = None if args.no_browser else browser_benchmark(work)
+
+    median = crawl["median"]
+    ratio = (lambda a, b: median[a]["pages_per_s"] / median[b]["pages_per_s"]
+             if a in median and b in median else None)
+    results = {
+        "date": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "versions": {p: version(p) for p in ("scrapy", "parsel", "lxml", "dateparser", "scrapy-playwright")},
+        "crawl": crawl,
+        "ratio_vs_ceiling": ratio("newscrawl", "ceiling"),
+        "ratio_vs_peer": ratio("newscrawl", "peer"),
+        "peak_rss_mb": median.get("newscrawl", {}).get("peak_rss_mb"),
+        "dates": dates,
+        "date_speedup_vs_dateparser": dates["speedup"],
+        "extraction": extraction,
+        "browser": browser,
+    }
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print_table(results)
+
+
+def print_table(results: dict[str, Any]) -> None:
+    crawl = results["crawl"]
+    print(f"\nCrawl of {crawl['urls']} pages ({crawl['articles']} articles), median of {crawl['rounds']} rounds")
+    print(f"{'spider':<10} {'pages/s':>8} {'items/s':>8} {'CPU ms/page':>12} {'peak RSS MB':>12} {'replica CPU':>12}")
+    for spider, m in crawl["median"].items():
+        print(f"{spider:<10} {m['pages_per_s']:8.0f} {m['items_per_s']:8.0f} {m['cpu_ms_per_page']:12.2f} "
+              f"{m['peak_rss_mb']:12.0f} {m['replica_cpu_share']:11.0%}")
+    for key in ("ratio_vs_ceiling", "ratio_vs_peer"):
+        if results[key] is not None:
+            print(f"newscrawl {key.replace('_', ' ')}: {results[key]:.2f}")
+    d = results["dates"]
+    print(f"\nDates, {d['strings']} common forms: ours {d['ours_us']:.1f} µs, dateparser {d['dateparser_us']:.0f} µs "
+          f"per call: {d['speedup']:.0f}x; right: ours {d['ours_right']}, dateparser {d['dateparser_right']}")
+    print(f"Counters: {d['count_us']:.1f} µs per call")
+    e = results["extraction"]
+    print(f"Extraction: article page {e['article_page_us']:.0f} µs, comment page of "
+          f"{e['comments_on_comment_page']} comments {e['comment_page_us']:.0f} µs")
+    if results["browser"]:
+        b = results["browser"]
+        print(f"Browser: {b['browser_pages']} pages through Chromium, {b['extra_ms_per_browser_page']:.0f} ms more each "
+              f"({b['extra_cpu_ms_per_browser_page']:.0f} CPU ms) than a plain page ({b['plain_ms_per_page']:.1f} ms)")
+    print(f"\nWritten to {Path('bench/results.json')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""Scrapy's defaults, for the spiders newscrawl is measured against (bench/spiders.py)."""
+
+SPIDER_MODULES = ["bench.spiders"]

@@ -226,8 +226,10 @@ def main() -> None:
         browser = None if args.no_browser else browser_benchmark(work)
 
     median = crawl["median"]
-    ratio = (lambda a, b: median[a]["pages_per_s"] / median[b]["pages_per_s"]
-             if a in median and b in median else None)
+
+    def ratio(a: str, b: str) -> float | None:
+        return median[a]["pages_per_s"] / median[b]["pages_per_s"] if a in median and b in median else None
+
     results = {
         "date": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},

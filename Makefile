@@ -45,10 +45,11 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py
 
-# Speed and memory against bare Scrapy and a plain spider: `make bench N=1000 ROUNDS=3`.
+# Speed and memory against bare Scrapy and a plain spider: `make bench N=1000 ROUNDS=3`;
+# BENCH_ARGS="--browser" adds the cost of a page through Chromium, "--spiders newscrawl" one spider.
 ROUNDS ?= 3
 bench: setup
-	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS)
+	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,11 +1,12 @@
 """``make bench``: newscrawl against bare Scrapy (ceiling) and a plain spider (peer), in one run.
 
-    python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--no-browser]
+    python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--browser]
 
 Starts the replica (no JavaScript-only comments, so all three fetch exactly the same URLs:
 listing pages, articles, comment pages), crawls it with each spider in alternating rounds and
 quotes medians. Then the micro-benchmarks: dates and counters against plain dateparser, the
-extraction cost of one page, and what a page through Chromium costs against a plain one.
+extraction cost of one page, and (``--browser``) what a page through Chromium costs against a
+plain one.
 Writes bench/results.json and prints a table.
 """
 
@@ -213,7 +214,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spiders", default="ceiling,peer,newscrawl")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium page cost")
+    parser.add_argument("--browser", action="store_true", help="also measure what a page through Chromium costs")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     spiders = args.spiders.split(",")
@@ -223,7 +224,7 @@ def main() -> None:
         print(f"Crawl: replica with {args.articles} articles, {args.rounds} rounds of {', '.join(spiders)}")
         crawl = crawl_benchmark(args.articles, args.rounds, spiders, work)
         dates, extraction = date_benchmark(), extraction_benchmark()
-        browser = None if args.no_browser else browser_benchmark(work)
+        browser = browser_benchmark(work) if args.browser else None
 
     median = crawl["median"]
 

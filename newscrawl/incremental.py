@@ -147,12 +147,8 @@ class StatePipeline:
         if previous and previous.hash == digest:
             self._stage_article(replace(previous, last_fetch=item.crawled_at))
             self._unchanged("article")
-        item.version = previous.version + 1 if previous else 1
-        item.first_seen_at = previous.first_fetch if previous else item.crawled_at
-        item.last_seen_at = item.crawled_at
-        self.digests[(Article, item.article_id)] = digest
-        self.stats.inc_value(f"state/article/{'changed' if previous else 'new'}")
-        return item
+        first_seen = previous.first_fetch if previous else None
+        return self._emit(item, item.article_id, digest, previous.version if previous else 0, first_seen)
 
     def _comment(self, item: Comment) -> Comment:
         previous = self.comment_states(item.article_id).get(item.comment_id)
@@ -168,12 +164,17 @@ class StatePipeline:
         if previous and not previous.deleted and previous.hash == digest:
             self._stage_comment(replace(previous, last_seen=item.crawled_at))
             self._unchanged("comment")
-        item.version = previous.version + 1 if previous else 1
-        item.first_seen_at = previous.first_seen if previous else item.crawled_at
-        item.last_seen_at = item.crawled_at
-        self.digests[(Comment, item.comment_id)] = digest
-        self.stats.inc_value(f"state/comment/{'changed' if previous else 'new'}")
         self.comments_in_flight[item.article_id] += 1
+        first_seen = previous.first_seen if previous else None
+        return self._emit(item, item.comment_id, digest, previous.version if previous else 0, first_seen)
+
+    def _emit(self, item: Any, key: str, digest: str, version: int, first_seen: str | None) -> Any:
+        """A new (no earlier version) or changed item goes on, with its version and sightings."""
+        item.version = version + 1
+        item.first_seen_at = first_seen or item.crawled_at
+        item.last_seen_at = item.crawled_at
+        self.digests[(type(item), key)] = digest
+        self.stats.inc_value(f"state/{type(item).__name__.lower()}/{'changed' if version else 'new'}")
         return item
 
     def _unchanged(self, kind: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
@@ -60,6 +61,19 @@ class _Loader(ItemLoader):
         # Processors are declared here, never in item field metadata; itemloaders' lookup of that
         # metadata builds an ItemAdapter per field and value, a third of the cost of a comment.
         return default
+
+    # itemloaders looks a field's processors up again for every value; they never change.
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        return _declared(type(self), field_name, "in")
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        return _declared(type(self), field_name, "out")
+
+
+@cache
+def _declared(loader_class: type[ItemLoader], field_name: str, kind: str) -> Callable[..., Any]:
+    lookup = ItemLoader.get_input_processor if kind == "in" else ItemLoader.get_output_processor
+    return lookup(loader_class(), field_name)
 
 
 class ArticleLoader(_Loader):

@@ -73,6 +73,10 @@ def _columns(cls: type) -> list[str]:
     return [f.name for f in fields(cls)]
 
 
+def _row(record: ArticleState | CommentState, columns: list[str]) -> tuple[object, ...]:
+    return tuple(getattr(record, column) for column in columns)  # asdict() deep-copies: 10x slower
+
+
 class SQLiteStateStore:
     """One file, WAL mode; batches are single transactions."""
 
@@ -112,10 +116,10 @@ class SQLiteStateStore:
             self.db.execute("BEGIN")
             self.db.executemany(
                 f"INSERT OR REPLACE INTO articles ({', '.join(article_cols)}) VALUES ({', '.join('?' * len(article_cols))})",
-                (tuple(asdict(a).values()) for a in articles))
+                (_row(a, article_cols) for a in articles))
             self.db.executemany(
                 f"INSERT OR REPLACE INTO comments ({', '.join(comment_cols)}) VALUES ({', '.join('?' * len(comment_cols))})",
-                (tuple(asdict(c).values()) for c in comments))
+                (_row(c, comment_cols) for c in comments))
             if checkpoint:
                 self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?)",
                                 (checkpoint[0], json.dumps(checkpoint[1])))

@@ -43,6 +43,27 @@ _BLOCKS = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr
 _BREAK_BEFORE = _BLOCKS | {"br"}
 
 
+class ByClass:
+    """The elements under one node, by class name, from one walk: for the fields of a small,
+    repeated block (a comment), where one query per field would cost more than the walk.
+    The first element of a class in document order wins."""
+
+    def __init__(self, node: HtmlElement) -> None:
+        self.found: dict[str, HtmlElement] = {}
+        for element in node.iter():
+            classes = element.get("class") if isinstance(element.tag, str) else None
+            if classes:
+                for name in classes.split():
+                    self.found.setdefault(name, element)
+
+    def element(self, name: str) -> HtmlElement | None:
+        return self.found.get(name)
+
+    def text(self, name: str) -> str | None:
+        element = self.found.get(name)
+        return element.text if element is not None else None
+
+
 def fetched_at(response: Response) -> datetime:
     """When the page was fetched, by the server's clock (its ``Date`` header) when it gives one.
 

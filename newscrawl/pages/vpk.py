@@ -19,7 +19,7 @@ from scrapy.http import Response
 from newscrawl.items import Article, Comment
 from newscrawl.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
 from newscrawl.normalize import parse_ru_count
-from newscrawl.pages import Query, block_text, fetched_at, string_value
+from newscrawl.pages import ByClass, Query, block_text, fetched_at, string_value
 
 START_URL = "https://vpk.name/news/"
 ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
@@ -62,16 +62,17 @@ COMMENTS_DECLARED = Query("#comments::attr(data-count)")
 COMMENTS_RENDERED = "#comments .comment, #comments.loaded"
 # As XPath: the CSS form scans the whole document twice, and this runs on every page.
 COMMENT = Query(xpath="//*[@id='comments']//*[contains(concat(' ', normalize-space(@class), ' '), ' comment ')]")
-COMMENT_SITE_ID = Query(xpath="@data-id")
-COMMENT_NUMBER = Query(".comment-num::text")
-COMMENT_AUTHOR = Query(".comment-author::text")
-COMMENT_DATE = Query(".comment-date::text")
-COMMENT_BODY = Query(".comment-body")
-COMMENT_QUOTE = Query(".comment-body > blockquote.quote")
-QUOTE_HEAD = Query(".quote-head")
-QUOTE_TEXT = Query(".quote-text")
+COMMENT_SITE_ID = "data-id"  # an attribute of the comment element
+# Inside a comment, fields are found by class name in one walk of its elements (pages.ByClass).
+COMMENT_NUMBER = "comment-num"
+COMMENT_AUTHOR = "comment-author"
+COMMENT_DATE = "comment-date"
+COMMENT_BODY = "comment-body"
+COMMENT_QUOTE = "quote"  # the first in the body; a quote it quotes sits inside it
+QUOTE_HEAD = "quote-head"
+QUOTE_TEXT = "quote-text"
 QUOTE_ATTRIBUTION = re.compile(r"^Цитата,\s*(?P<author>.+?)(?:\s+сообщ\.\s*№\s*(?P<number>\d+))?\s*$")
-COMMENT_RATING = Query(".comment-rating::text")
+COMMENT_RATING = "comment-rating"
 COMMENT_PAGE_LINKS = Query("#comments .comments-pages a::attr(href)")
 
 
@@ -149,23 +150,23 @@ class CommentsPage(SitePage):
             yield self._comment(node, article_id)
 
     def _comment(self, node: HtmlElement, article_id: str | None) -> Comment:
+        parts = ByClass(node)
         loader = CommentLoader(**self.context)
         loader.add_value("article_id", article_id)
-        loader.add_value("number", COMMENT_NUMBER.first(node))
-        loader.add_value("comment_id", COMMENT_SITE_ID.first(node) or f"{article_id}-{loader.get_output_value('number')}")
-        loader.add_value("author", COMMENT_AUTHOR.first(node))
-        loader.add_value("posted_at", COMMENT_DATE.first(node))
-        body = COMMENT_BODY.first(node)
+        loader.add_value("number", parts.text(COMMENT_NUMBER))
+        loader.add_value("comment_id", node.get(COMMENT_SITE_ID) or f"{article_id}-{loader.get_output_value('number')}")
+        loader.add_value("author", parts.text(COMMENT_AUTHOR))
+        loader.add_value("posted_at", parts.text(COMMENT_DATE))
+        body = parts.element(COMMENT_BODY)
         loader.add_value("text", block_text(body) if body is not None else None)
-        quote = COMMENT_QUOTE.first(node)
-        if quote is not None:
-            attribution = QUOTE_ATTRIBUTION.match(" ".join((string_value(QUOTE_HEAD.first(quote)) or "").split()))
+        if parts.element(COMMENT_QUOTE) is not None:
+            attribution = QUOTE_ATTRIBUTION.match(" ".join((string_value(parts.element(QUOTE_HEAD)) or "").split()))
             if attribution:
                 loader.add_value("quote_author", attribution["author"])
                 loader.add_value("quote_number", attribution["number"])
-            quoted = QUOTE_TEXT.first(quote)
+            quoted = parts.element(QUOTE_TEXT)
             loader.add_value("quote_text", block_text(quoted) if quoted is not None else None)
-        loader.add_value("rating", COMMENT_RATING.first(node))
+        loader.add_value("rating", parts.text(COMMENT_RATING))
         loader.add_value("page_url", self.page_url)
         loader.add_value("crawled_at", self.crawled_at)
         return loader.load_item()

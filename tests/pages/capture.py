@@ -32,6 +32,8 @@ def main() -> None:
     view = world.view(world.now(0))
     site = Site(view)
     HERE.mkdir(parents=True, exist_ok=True)
+    for old in HERE.glob("*.*"):  # a new capture replaces the old one whole
+        old.unlink()
 
     def article_expected(article, page: int = 1) -> dict:
         comments = [c for c in comment_records(view, article, BASE)

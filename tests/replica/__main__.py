@@ -22,8 +22,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="show the site as it is this many days after day 0")
     parser.add_argument("--now", type=datetime.fromisoformat, default=DAY0_NOW,
                         help=f"day 0's moment, ISO 8601 with offset (default {DAY0_NOW.isoformat()})")
-    parser.add_argument("--js-share", type=float, default=0.06,
-                        help="share of articles whose comments only JavaScript renders (default 0.06)")
+    parser.add_argument("--js-share", type=float, default=0.1,
+                        help="share of articles whose comments only JavaScript renders (default 0.1)")
     parser.add_argument("--faults", action="store_true", help="errors, slow and broken responses")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
     parser.add_argument("--base-url", default=None, help="with --dump-truth: the URL the site is served at")

@@ -97,17 +97,18 @@ class Generator:
         return times
 
     def _ids(self, times: list[datetime], seed_article: Article) -> dict[datetime, str]:
-        """Ids grow with time, as on the real site, around the seed article's fixed id."""
+        """Ids grow with time, as on the real site, around the seed article's fixed id (gaps are
+        small enough that 50,000 older articles still get positive ids)."""
         anchor = int(seed_article.id)
         before = sorted((t for t in times if t < seed_article.published_at), reverse=True)
         after = sorted(t for t in times if t >= seed_article.published_at)
         ids, current = {}, anchor
         for t in before:
-            current -= self.rng.randint(1, 40)
+            current -= self.rng.randint(1, 4)
             ids[t] = str(current)
         current = anchor
         for t in after:
-            current += self.rng.randint(1, 40)
+            current += self.rng.randint(1, 4)
             ids[t] = str(current)
         return ids
 

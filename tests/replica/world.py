@@ -185,7 +185,7 @@ def slugify(title: str) -> str:
     return "_".join("".join(_TRANSLIT.get(ch, ch) for ch in w).replace("_", "") for w in words) or "news"
 
 
-def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW, js_share: float = 0.06) -> World:
+def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW, js_share: float = 0.1) -> World:
     """The seed article plus ``articles`` generated ones before ``day0``, and more after it.
 
     ``js_share`` of the generated articles have comments that only JavaScript renders.

@@ -9,6 +9,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +34,12 @@ def main() -> int:
         print(f"Replica ({args.articles} articles, day {args.day}) at {url}")
         run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         started = time.monotonic()
-        crawl = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", f"run_id={run_id}",
-             "-s", f"EXPORTS_DIR={args.exports}", "-s", "LOG_LEVEL=WARNING"],
-            cwd=ROOT,
-        )
+        with tempfile.TemporaryDirectory() as state:  # a demo starts from no state: it shows a full crawl
+            crawl = subprocess.run(
+                [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", f"run_id={run_id}",
+                 "-s", f"EXPORTS_DIR={args.exports}", "-s", f"STATE_URI={state}/state.sqlite", "-s", "LOG_LEVEL=WARNING"],
+                cwd=ROOT,
+            )
         elapsed = time.monotonic() - started
     finally:
         server.terminate()
@@ -48,7 +50,7 @@ def main() -> int:
           f"({stats.get('newscrawl/browser_pages', 0)} through Chromium), "
           f"{stats.get('item_scraped_count', 0)} items, {stats.get('item_dropped_count', 0)} duplicates dropped.")
     print(f"Exports in {run_dir.relative_to(ROOT) if run_dir.is_relative_to(ROOT) else run_dir}/:")
-    for path in sorted(run_dir.iterdir()):
+    for path in sorted(p for p in run_dir.iterdir() if not p.name.startswith(".")):
         records = sum(1 for _ in path.open(encoding="utf-8")) if path.suffix == ".jsonl" else None
         print(f"  {path.name:<16} {path.stat().st_size:>10,} bytes" + (f"  {records:,} records" if records else ""))
     return crawl.returncode

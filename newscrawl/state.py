@@ -42,6 +42,9 @@ class CommentState:
     deleted: bool = False
 
 
+Checkpoint = tuple[str, dict[str, int]]  # a run's folder, and each export file's size in bytes
+
+
 class StateStore(Protocol):
     def article(self, article_id: str) -> ArticleState | None: ...
 
@@ -58,8 +61,6 @@ class StateStore(Protocol):
 
     def close(self) -> None: ...
 
-
-Checkpoint = tuple[str, dict[str, int]]  # a run's folder, and each export file's size in bytes
 
 
 def open_store(uri: str) -> StateStore:

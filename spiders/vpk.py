@@ -21,6 +21,7 @@ from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticleLink, ArticlePage, CommentsPage, SitePage
 from newscrawl.policy import Visit, is_settled, parse_schedule, visit
 from newscrawl.reporting import UnparsedValues
+from newscrawl.state import ArticleState
 from newscrawl.urls import canonical_url
 
 # Finish what is open before walking on: articles and their comments before the next listing page.
@@ -98,12 +99,11 @@ class VpkSpider(scrapy.Spider):
         listed = page.listed_articles()
         self.crawler.stats.inc_value("newscrawl/listed_articles", len(listed))
         for link in listed:
-            request = self._visit(link, now)
+            state = self._state(link)
+            request = self._visit(link, now, state)
             if request:
                 yield request
-            settled = request is None and self.state and is_settled(self.state.article_state(link.article_id or ""),
-                                                                    now, self.window)
-            settled_run = settled_run + 1 if settled else 0
+            settled_run = settled_run + 1 if request is None and is_settled(state, now, self.window) else 0
         yield from self._visit_all(page.discussed_articles(), now)
         next_page = page.next_page_url()
         if next_page and (self.full or settled_run < self.stop_after):
@@ -114,12 +114,14 @@ class VpkSpider(scrapy.Spider):
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
         for link in links:
-            request = self._visit(link, now)
+            request = self._visit(link, now, self._state(link))
             if request:
                 yield request
 
-    def _visit(self, link: ArticleLink, now: datetime) -> scrapy.Request | None:
-        state = self.state.article_state(link.article_id) if self.state and link.article_id else None
+    def _state(self, link: ArticleLink) -> ArticleState | None:
+        return self.state.article_state(link.article_id) if self.state and link.article_id else None
+
+    def _visit(self, link: ArticleLink, now: datetime, state: ArticleState | None) -> scrapy.Request | None:
         decision = visit(state, link.comments, now, self.schedule, self.force) if self.state else Visit.NEW
         self.crawler.stats.inc_value(f"state/visit/{decision.value}")
         if decision is Visit.SKIP or link.article_id in self.requested:

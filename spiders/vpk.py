@@ -114,9 +114,10 @@ class VpkSpider(scrapy.Spider):
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
         for link in links:
-            request = self._visit(link, now, self._state(link))
-            if request:
-                yield request
+            if link.article_id not in self.requested:  # the sidebar repeats itself on every page
+                request = self._visit(link, now, self._state(link))
+                if request:
+                    yield request
 
     def _state(self, link: ArticleLink) -> ArticleState | None:
         return self.state.article_state(link.article_id) if self.state and link.article_id else None

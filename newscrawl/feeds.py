@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 
 
@@ -69,3 +73,38 @@ def cut_back(run_folder: Path, offsets: dict[str, int]) -> None:
             if path.stat().st_size > keep:
                 with path.open("r+b") as file:
                     file.truncate(keep)
+
+
+@cache
+def _plain_fields(item_class: type) -> frozenset[str] | None:
+    """A dataclass's field names when no field has a serializer of its own, else None."""
+    if not dataclasses.is_dataclass(item_class):
+        return None
+    fields = dataclasses.fields(item_class)
+    return None if any("serializer" in f.metadata for f in fields) else frozenset(f.name for f in fields)
+
+
+class PlainFieldsExporter(BaseItemExporter):
+    """Reads the fields a feed lists straight off a dataclass item.
+
+    Scrapy's exporters wrap every item in an ItemAdapter and look each field's metadata up for
+    every value; with two files per item and ~14 items a page, that was 4% of the crawl. Items
+    with field serializers, and feeds without a ``fields`` list, take Scrapy's own path.
+    """
+
+    def get_serialized_fields(self, item: Any, default_value: Any = None,
+                              include_empty: bool | None = None) -> Iterable[tuple[str, Any]]:
+        names, plain = self.fields_to_export, _plain_fields(type(item))
+        empty = self.export_empty_fields if include_empty is None else include_empty
+        if plain is None or not isinstance(names, list) or not empty:
+            return super().get_serialized_fields(item, default_value, include_empty)
+        return [(name, self.serialize_field({}, name, getattr(item, name)) if name in plain else default_value)
+                for name in names]
+
+
+class JsonLinesExporter(PlainFieldsExporter, JsonLinesItemExporter):
+    pass
+
+
+class CsvExporter(PlainFieldsExporter, CsvItemExporter):
+    pass

@@ -8,11 +8,13 @@ text and the page URL when a date or counter cannot be read, so the crawl can co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from itemloaders.common import wrap_loader_context
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
+from itemloaders.utils import arg_to_iter, get_func_args
 from scrapy.loader import ItemLoader
 
 from newscrawl.items import Article, Comment
@@ -57,6 +59,16 @@ class _Loader(ItemLoader):
     default_input_processor = MapCompose(collapse_spaces, drop_empty)
     default_output_processor = TakeFirst()
 
+    def add_value(self, field_name: str | None, value: Any, *processors: Any, re: Any = None, **kw: Any) -> None:
+        # The common call, a field and its raw value, runs the field's compiled input steps;
+        # itemloaders' general path costs more than the normalization itself. Same result.
+        if field_name is None or processors or re is not None or kw:
+            super().add_value(field_name, value, *processors, re=re, **kw)
+        elif value is not None:
+            processed = _input_steps(type(self), field_name)(value, self.context)
+            if processed:
+                self._values.setdefault(field_name, []).extend(processed)
+
     def _get_item_field_attr(self, field_name: str, key: Any, default: Any = None) -> Any:
         # Processors are declared here, never in item field metadata; itemloaders' lookup of that
         # metadata builds an ItemAdapter per field and value, a third of the cost of a comment.
@@ -74,6 +86,44 @@ class _Loader(ItemLoader):
 def _declared(loader_class: type[ItemLoader], field_name: str, kind: str) -> Callable[..., Any]:
     lookup = ItemLoader.get_input_processor if kind == "in" else ItemLoader.get_output_processor
     return lookup(loader_class(), field_name)
+
+
+def _as_list(value: Any) -> Any:
+    """``arg_to_iter`` with its common cases first: a page value is mostly one string or None."""
+    if value is None:
+        return []
+    return [value] if type(value) is str else arg_to_iter(value)
+
+
+InputSteps = Callable[[Any, Mapping[str, Any]], list[Any]]
+
+
+@cache
+def _input_steps(loader_class: type[ItemLoader], field_name: str) -> InputSteps:
+    """A field's input processor as one function of (value, loader context) -> values.
+
+    A MapCompose becomes its functions in a row, each told once whether it takes the loader
+    context (MapCompose asks for every value); any other processor runs as itemloaders runs it.
+    """
+    processor = _declared(loader_class, field_name, "in")
+    if not isinstance(processor, MapCompose) or processor.default_loader_context:
+        return lambda value, context: arg_to_iter(wrap_loader_context(processor, context)(arg_to_iter(value)))
+    steps = [(function, "loader_context" in get_func_args(function)) for function in processor.functions]
+
+    def run(value: Any, context: Mapping[str, Any]) -> list[Any]:
+        values = _as_list(value)
+        for function, takes_context in steps:
+            results: list[Any] = []
+            for each in values:
+                try:
+                    results += _as_list(function(each, loader_context=context) if takes_context else function(each))
+                except Exception as e:
+                    raise ValueError(f"Error in MapCompose with {function!s} value={value!r} "
+                                     f"error='{type(e).__name__}: {e!s}'") from e
+            values = results
+        return list(values)
+
+    return run
 
 
 class ArticleLoader(_Loader):

@@ -1,0 +1,43 @@
+"""The loaders' compiled input steps give what itemloaders' own path gives, field by field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from itemloaders import ItemLoader
+
+from newscrawl.items import field_names
+from newscrawl.loaders import ArticleLoader, CommentLoader
+
+NOW = datetime(2018, 9, 15, 9, 0, tzinfo=UTC)
+RAW_VALUES: list[Any] = [
+    " 14.09.2018\u00a0 20:53 ", "01.06 17:03", "вчера в 12:30", "2 часа назад", "Опубликовано: 14.09.2018",
+    "1465", "+2", "1,2 тыс.", "−3", "нет", "", "   ", None, ["Первый абзац ", "", " второй\u2009абзац"],
+    ("кортеж", " из двух "), "Строка\n\n  с  переносами\n", "Цитата, Иван сообщ. № 3",
+]
+
+
+@pytest.mark.parametrize("loader_class", [ArticleLoader, CommentLoader])
+def test_compiled_input_steps_equal_itemloaders(loader_class: type[ItemLoader]) -> None:
+    fields = field_names(loader_class.default_item_class)
+    for raw in RAW_VALUES:
+        reported: dict[str, list[tuple[str, ...]]] = {"fast": [], "general": []}
+        fast, general = (loader_class(now=NOW, report=lambda *a, seen=seen: seen.append(a), url="u")
+                         for seen in reported.values())
+        for field in fields:
+            fast.add_value(field, raw)
+            ItemLoader.add_value(general, field, raw)  # itemloaders' own path, MapCompose and all
+            assert fast.get_collected_values(field) == general.get_collected_values(field), (field, raw)
+        assert reported["fast"] == reported["general"]
+        assert fast.load_item() == general.load_item()
+
+
+def test_other_calls_take_itemloaders_path() -> None:
+    loader = CommentLoader(now=NOW, url="u")
+    loader.add_value("author", "Иван Петров", re=r"(\w+) ")
+    loader.add_value(None, {"rating": "+2"})
+    loader.add_value("text", "  a  ", str.upper)
+    assert (loader.get_output_value("author"), loader.get_output_value("rating"), loader.get_output_value("text")) \
+        == ("Иван", 2, "A")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -33,12 +34,14 @@ SIDEBAR_ITEM = Query(".discussed-list li")
 SIDEBAR_ITEM_LINK = Query("a::attr(href)")
 SIDEBAR_ITEM_COMMENTS = Query(".d-count::text")
 
-# Article pages
+# Article pages: the <head>, then the article's own block (where the fields below are looked for)
+HEAD = Query(xpath="/html/head")
 CANONICAL = Query("link[rel=canonical]::attr(href)")
-ARTICLE_ID = Query("article.news-item::attr(data-id)")
-TITLE = Query("h1.news-title::text")
 OG_TITLE = Query("meta[property='og:title']::attr(content)")
 PUBLISHED_META = Query("meta[property='article:published_time']::attr(content)")
+ARTICLE = Query("article.news-item")
+ARTICLE_ID = "data-id"  # an attribute of the article element
+TITLE = Query("h1.news-title::text")
 PUBLISHED_TEXT = Query(".news-meta .news-date::text")
 SECTION = Query(".news-meta .news-rubric::text")
 AUTHOR = Query(".news-meta .news-author::text")
@@ -126,7 +129,10 @@ class CommentsPage(SitePage):
         fetched = fetched_at(response)
         self.crawled_at = fetched.isoformat()
         self.context: dict[str, Any] = {"now": fetched, "report": report, "url": response.url}
-        self.page_url = self._url(CANONICAL.first(self.root)) or response.url
+        self.head = HEAD.first(self.root)
+        if self.head is None:
+            self.head = self.root
+        self.page_url = self._url(CANONICAL.first(self.head)) or response.url
 
     def article_id(self) -> str | None:
         return COMMENTS_ARTICLE_ID.first(self.root) or article_id_from_url(self.response.url)
@@ -137,7 +143,7 @@ class CommentsPage(SitePage):
     def needs_browser(self) -> bool:
         """Comments that only a browser sees: none in the HTML while the block says there are some,
         or, where the block does not say, the site's marker for client-side rendering."""
-        if COMMENT.all(self.root):
+        if self.comment_nodes:
             return False
         declared = parse_ru_count(COMMENTS_DECLARED.first(self.root))
         if declared is not None:
@@ -146,8 +152,12 @@ class CommentsPage(SitePage):
 
     def comments(self) -> Iterator[Comment]:
         article_id = self.article_id()
-        for node in COMMENT.all(self.root):
+        for node in self.comment_nodes:
             yield self._comment(node, article_id)
+
+    @cached_property
+    def comment_nodes(self) -> list[HtmlElement]:
+        return COMMENT.all(self.root)
 
     def _comment(self, node: HtmlElement, article_id: str | None) -> Comment:
         parts = ByClass(node)
@@ -176,19 +186,20 @@ class ArticlePage(CommentsPage):
     """An article page: the article, its first page of comments, links to the rest."""
 
     def article(self) -> Article:
-        root = self.root
+        found = ARTICLE.first(self.root)
+        root = self.root if found is None else found  # fields are looked for in the article's block
         loader = ArticleLoader(**self.context)
-        loader.add_value("article_id", ARTICLE_ID.first(root))
+        loader.add_value("article_id", root.get(ARTICLE_ID))
         loader.add_value("article_id", article_id_from_url(self.response.url))
         loader.add_value("url", self.page_url)
         loader.add_value("title", TITLE.first(root))
-        loader.add_value("title", OG_TITLE.first(root))
-        loader.add_value("published_at", PUBLISHED_META.first(root))
+        loader.add_value("title", OG_TITLE.first(self.head))
+        loader.add_value("published_at", PUBLISHED_META.first(self.head))
         loader.add_value("published_at", PUBLISHED_TEXT.first(root))
         loader.add_value("section", SECTION.first(root))
         loader.add_value("author", AUTHOR_LABEL.sub("", AUTHOR.first(root) or ""))
         loader.add_value("body", [string_value(p) for p in BODY_PARAGRAPHS.all(root)])
-        self._image(loader)
+        self._image(loader, root)
         loader.add_value("rights_holder", RIGHTS_HOLDER.first(root))
         loader.add_value("rights_note", RIGHTS_NOTE.first(root))
         loader.add_value("mentions", MENTIONS.all(root))
@@ -198,13 +209,13 @@ class ArticlePage(CommentsPage):
         loader.add_value("crawled_at", self.crawled_at)
         return loader.load_item()
 
-    def _image(self, loader: ArticleLoader) -> None:
-        image = IMAGE.first(self.root)
+    def _image(self, loader: ArticleLoader, root: HtmlElement) -> None:
+        image = IMAGE.first(root)
         if image is None:
             return
         loader.add_value("image_url", self._url(image.get("src")))
         loader.add_value("image_alt", image.get("alt"))
-        caption = " ".join((string_value(IMAGE_CAPTION.first(self.root)) or "").split())
+        caption = " ".join((string_value(IMAGE_CAPTION.first(root)) or "").split())
         match = CAPTION_CREDIT.match(caption)
         if match:
             loader.add_value("image_caption", match["caption"])

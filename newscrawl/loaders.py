@@ -7,6 +7,7 @@ text and the page URL when a date or counter cannot be read, so the crawl can co
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -69,6 +70,20 @@ class _Loader(ItemLoader):
             if processed:
                 self._values.setdefault(field_name, []).extend(processed)
 
+    def load_item(self) -> Any:
+        # itemloaders wraps the item in an ItemAdapter, which lists a dataclass's fields anew for
+        # every item; the fields of our item classes are listed once.
+        fields = _dataclass_fields(type(self.item))
+        if fields is None:
+            return super().load_item()
+        for field_name in tuple(self._values):
+            value = self.get_output_value(field_name)
+            if value is not None:
+                if field_name not in fields:
+                    raise KeyError(f"{type(self.item).__name__} does not support field: {field_name}")
+                setattr(self.item, field_name, value)
+        return self.item
+
     def _get_item_field_attr(self, field_name: str, key: Any, default: Any = None) -> Any:
         # Processors are declared here, never in item field metadata; itemloaders' lookup of that
         # metadata builds an ItemAdapter per field and value, a third of the cost of a comment.
@@ -80,6 +95,11 @@ class _Loader(ItemLoader):
 
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
         return _declared(type(self), field_name, "out")
+
+
+@cache
+def _dataclass_fields(item_class: type) -> frozenset[str] | None:
+    return frozenset(f.name for f in dataclasses.fields(item_class)) if dataclasses.is_dataclass(item_class) else None
 
 
 @cache

@@ -66,6 +66,8 @@ def parse_ru_count(text: str | None) -> int | None:
     """
     if not text:
         return None
+    if text.isdigit() and text.isascii():  # most counters on a page: a bare number
+        return int(text)
     cleaned = _SPACES.sub(" ", text.translate(_MINUS)).strip().lower()
     if _ZERO_WORDS.match(cleaned):
         return 0

@@ -41,3 +41,11 @@ def test_other_calls_take_itemloaders_path() -> None:
     loader.add_value("text", "  a  ", str.upper)
     assert (loader.get_output_value("author"), loader.get_output_value("rating"), loader.get_output_value("text")) \
         == ("Иван", 2, "A")
+
+
+def test_an_unknown_field_is_an_error_as_in_itemloaders() -> None:
+    for load in (CommentLoader.load_item, ItemLoader.load_item):
+        loader = CommentLoader(now=NOW, url="u")
+        loader.add_value("no_such_field", "x")
+        with pytest.raises(KeyError, match="no_such_field"):
+            load(loader)

@@ -58,13 +58,14 @@ RIGHTS_NOTE = Query(".news-rights .rights-note::text")
 MENTIONS = Query(".news-mentions li:not(.title) a::text")
 
 # Comments (article pages and comment pages alike)
-COMMENTS_ARTICLE_ID = Query("#comments::attr(data-article-id)")
-COMMENTS_CLIENT_RENDERED = Query("#comments[data-render=client]")
-COMMENTS_DECLARED = Query("#comments::attr(data-count)")
+# The comments block is found once; what follows is looked for inside it.
+COMMENTS_BLOCK = Query(xpath="//*[@id='comments']")
+COMMENTS_ARTICLE_ID = "data-article-id"  # attributes of the block
+COMMENTS_DECLARED = "data-count"
+COMMENTS_CLIENT_RENDERED = ("data-render", "client")
 # What a browser waits for: a comment, or the script's "done" mark on an empty block (CSS, for Playwright).
 COMMENTS_RENDERED = "#comments .comment, #comments.loaded"
-# As XPath: the CSS form scans the whole document twice, and this runs on every page.
-COMMENT = Query(xpath="//*[@id='comments']//*[contains(concat(' ', normalize-space(@class), ' '), ' comment ')]")
+COMMENT = Query(".comment")
 COMMENT_SITE_ID = "data-id"  # an attribute of the comment element
 # Inside a comment, fields are found by class name in one walk of its elements (pages.ByClass).
 COMMENT_NUMBER = "comment-num"
@@ -76,7 +77,7 @@ QUOTE_HEAD = "quote-head"
 QUOTE_TEXT = "quote-text"
 QUOTE_ATTRIBUTION = re.compile(r"^Цитата,\s*(?P<author>.+?)(?:\s+сообщ\.\s*№\s*(?P<number>\d+))?\s*$")
 COMMENT_RATING = "comment-rating"
-COMMENT_PAGE_LINKS = Query("#comments .comments-pages a::attr(href)")
+COMMENT_PAGE_LINKS = Query(".comments-pages a::attr(href)")
 
 
 def article_id_from_url(url: str) -> str | None:
@@ -134,21 +135,30 @@ class CommentsPage(SitePage):
             self.head = self.root
         self.page_url = self._url(CANONICAL.first(self.head)) or response.url
 
+    @cached_property
+    def comments_block(self) -> HtmlElement | None:
+        return COMMENTS_BLOCK.first(self.root)
+
+    def _block_attribute(self, name: str) -> str | None:
+        return None if self.comments_block is None else self.comments_block.get(name)
+
     def article_id(self) -> str | None:
-        return COMMENTS_ARTICLE_ID.first(self.root) or article_id_from_url(self.response.url)
+        return self._block_attribute(COMMENTS_ARTICLE_ID) or article_id_from_url(self.response.url)
 
     def comment_page_urls(self) -> list[str]:
-        return [self.response.urljoin(href) for href in COMMENT_PAGE_LINKS.all(self.root)]
+        block = self.comments_block
+        return [] if block is None else [self.response.urljoin(href) for href in COMMENT_PAGE_LINKS.all(block)]
 
     def needs_browser(self) -> bool:
         """Comments that only a browser sees: none in the HTML while the block says there are some,
         or, where the block does not say, the site's marker for client-side rendering."""
         if self.comment_nodes:
             return False
-        declared = parse_ru_count(COMMENTS_DECLARED.first(self.root))
+        declared = parse_ru_count(self._block_attribute(COMMENTS_DECLARED))
         if declared is not None:
             return declared > 0
-        return bool(COMMENTS_CLIENT_RENDERED.all(self.root))
+        marker, value = COMMENTS_CLIENT_RENDERED
+        return self._block_attribute(marker) == value
 
     def comments(self) -> Iterator[Comment]:
         article_id = self.article_id()
@@ -157,7 +167,7 @@ class CommentsPage(SitePage):
 
     @cached_property
     def comment_nodes(self) -> list[HtmlElement]:
-        return COMMENT.all(self.root)
+        return [] if self.comments_block is None else COMMENT.all(self.comments_block)
 
     def _comment(self, node: HtmlElement, article_id: str | None) -> Comment:
         parts = ByClass(node)

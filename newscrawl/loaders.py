@@ -84,6 +84,12 @@ class _Loader(ItemLoader):
                 setattr(self.item, field_name, value)
         return self.item
 
+    def get_output_value(self, field_name: str) -> Any:
+        # TakeFirst, most fields' output processor, read in place (no wrapping per call).
+        if type(_declared(type(self), field_name, "out")) is TakeFirst:
+            return next((v for v in self._values.get(field_name, ()) if v is not None and v != ""), None)
+        return super().get_output_value(field_name)
+
     def _get_item_field_attr(self, field_name: str, key: Any, default: Any = None) -> Any:
         # Processors are declared here, never in item field metadata; itemloaders' lookup of that
         # metadata builds an ItemAdapter per field and value, a third of the cost of a comment.

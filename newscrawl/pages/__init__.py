@@ -43,6 +43,9 @@ _BLOCKS = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr
 _BREAK_BEFORE = _BLOCKS | {"br"}
 
 
+_WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")  # in document order
+
+
 class ByClass:
     """The elements under one node, by class name, from one walk: for the fields of a small,
     repeated block (a comment), where one query per field would cost more than the walk.
@@ -50,11 +53,9 @@ class ByClass:
 
     def __init__(self, node: HtmlElement) -> None:
         self.found: dict[str, HtmlElement] = {}
-        for element in node.iter():
-            classes = element.get("class") if isinstance(element.tag, str) else None
-            if classes:
-                for name in classes.split():
-                    self.found.setdefault(name, element)
+        for element in _WITH_CLASS(node):
+            for name in element.get("class").split():
+                self.found.setdefault(name, element)
 
     def element(self, name: str) -> HtmlElement | None:
         return self.found.get(name)
@@ -104,6 +105,9 @@ def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquo
     return "".join(parts)
 
 
+_STRING = etree.XPath("string()", smart_strings=False)  # compiled once; element.xpath() compiles per call
+
+
 def string_value(element: HtmlElement | None) -> str | None:
     """All the text inside an element, as XPath's string() gives it."""
-    return None if element is None else element.xpath("string()")
+    return None if element is None else _STRING(element)

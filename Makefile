@@ -46,7 +46,8 @@ lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py
 
 # Speed and memory against bare Scrapy and a plain spider: `make bench N=1000 ROUNDS=3`;
-# BENCH_ARGS="--browser" adds the cost of a page through Chromium, "--spiders newscrawl" one spider.
+# BENCH_ARGS="--browser" adds the cost of a page through Chromium, "--spiders newscrawl" one spider,
+# "--profile" profiles newscrawl's crawl instead (cProfile, by function).
 ROUNDS ?= 3
 bench: setup
 	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS) $(BENCH_ARGS)

@@ -1,13 +1,15 @@
 """``make bench``: newscrawl against bare Scrapy (ceiling) and a plain spider (peer), in one run.
 
     python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--browser]
+    python -m bench.run --profile [--articles 1000]
 
 Starts the replica (no JavaScript-only comments, so all three fetch exactly the same URLs:
 listing pages, articles, comment pages), crawls it with each spider in alternating rounds and
 quotes medians. Then the micro-benchmarks: dates and counters against plain dateparser, the
 extraction cost of one page, and (``--browser``) what a page through Chromium costs against a
 plain one.
-Writes bench/results.json and prints a table.
+Writes bench/results.json and prints a table. ``--profile`` instead runs newscrawl's crawl once
+under cProfile and prints where its time goes (bench/profile.out).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import pstats
 import statistics
 import subprocess
 import sys
@@ -83,13 +86,17 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], replica_pid
             "replica_cpu_s": cpu_seconds(replica_pid) - replica_before}
 
 
+def newscrawl_crawl(url: str, folder: Path) -> list[str]:
+    """The arguments after ``python`` for newscrawl's full crawl of the replica, into ``folder``."""
+    return ["-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", "run_id=bench",
+            "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
+
+
 def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: int) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(dir=work))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if spider == "newscrawl":
-        command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", "run_id=bench",
-                   "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
-        measured = run_measured(command, ROOT, env, replica_pid)
+        measured = run_measured([sys.executable, *newscrawl_crawl(url, folder)], ROOT, env, replica_pid)
         stats = json.loads((folder / "vpk" / "bench" / "manifest.json").read_text())["stats"]
     else:
         stats_file = folder / "stats.json"
@@ -208,6 +215,20 @@ def browser_benchmark(work: Path) -> dict[str, float]:
             "extra_cpu_ms_per_browser_page": 1000 * (browser["cpu_s"] - plain["cpu_s"]) / max(pages, 1)}
 
 
+def profile_crawl(articles: int, work: Path, out: Path) -> None:
+    """newscrawl's crawl of the replica under cProfile: where the time goes, function by function."""
+    replica, url = start_replica("--articles", str(articles), "--js-share", "0")
+    try:
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), *newscrawl_crawl(url, work)], cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    finally:
+        replica.terminate()
+        replica.wait()
+    for order in ("tottime", "cumulative"):
+        pstats.Stats(str(out)).strip_dirs().sort_stats(order).print_stats(25)
+    print(f"Written to {out.relative_to(ROOT)} (python -m pstats {out.relative_to(ROOT)} to explore)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,12 +236,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spiders", default="ceiling,peer,newscrawl")
     parser.add_argument("--browser", action="store_true", help="also measure what a page through Chromium costs")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile newscrawl's crawl (cProfile) and print where its time goes")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     spiders = args.spiders.split(",")
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.profile:
+            profile_crawl(args.articles, work, ROOT / "bench" / "profile.out")
+            return
         print(f"Crawl: replica with {args.articles} articles, {args.rounds} rounds of {', '.join(spiders)}")
         crawl = crawl_benchmark(args.articles, args.rounds, spiders, work)
         dates, extraction = date_benchmark(), extraction_benchmark()
@@ -246,6 +272,7 @@ def main() -> None:
     }
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print_table(results)
+    print(f"\nWritten to {args.out}")
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -269,7 +296,6 @@ def print_table(results: dict[str, Any]) -> None:
         b = results["browser"]
         print(f"Browser: {b['browser_pages']} pages through Chromium, {b['extra_ms_per_browser_page']:.0f} ms more each "
               f"({b['extra_cpu_ms_per_browser_page']:.0f} CPU ms) than a plain page ({b['plain_ms_per_page']:.1f} ms)")
-    print(f"\nWritten to {Path('bench/results.json')}")
 
 
 if __name__ == "__main__":

@@ -99,3 +99,13 @@ def test_crawl_through_faults_still_emits_the_ground_truth(replica_factory, tmp_
     assert stats["retry/count"] >= 10
     assert stats["downloader/response_status_count/500"] > 0 and stats["downloader/response_status_count/503"] > 0
     assert not any(k.startswith("newscrawl/unparsed") for k in stats)
+
+
+def test_per_item_log_lines_only_at_debug(day0_crawl, replica_factory, tmp_path) -> None:
+    """At INFO the crawl builds no line per page or item; -s LOG_LEVEL=DEBUG shows one for each."""
+    assert "Scraped from" not in day0_crawl[1].log and "Crawled (200)" not in day0_crawl[1].log
+    replica = replica_factory("--articles", "5", "--js-share", "0")
+    result = run_crawl(replica.url + "news/", tmp_path, "-s", "LOG_LEVEL=DEBUG")
+    assert result.returncode == 0
+    assert result.log.count("Scraped from <200 ") == result.stats["item_scraped_count"] > 5
+    assert result.log.count("Crawled (200) ") == result.stats["downloader/response_status_count/200"]

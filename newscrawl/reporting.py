@@ -42,7 +42,9 @@ class ShownLogFormatter(LogFormatter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ShownLogFormatter:
         level = crawler.settings.get("LOG_LEVEL")
-        return cls(level if isinstance(level, int) else logging.getLevelName(str(level).upper()))
+        if not isinstance(level, int):  # a name; one logging does not know builds every line
+            level = logging.getLevelNamesMapping().get(str(level).upper(), logging.NOTSET)
+        return cls(level)
 
     def crawled(self, *args: Any) -> LogFormatterResult | None:
         return super().crawled(*args) if self.level <= logging.DEBUG else None

@@ -31,8 +31,9 @@ def test_debug_lines_are_not_built_above_debug(level: str | int) -> None:
     assert dropped is not None and dropped["level"] == logging.ERROR
 
 
-def test_debug_shows_every_line() -> None:
-    logs, spider = formatter("DEBUG")
+@pytest.mark.parametrize("level", ["DEBUG", logging.DEBUG, "no such level"])
+def test_debug_shows_every_line(level: str | int) -> None:
+    logs, spider = formatter(level)
     response = HtmlResponse("http://127.0.0.1/", body=b"<html></html>")
     assert logs.crawled(Request(response.url), response, spider)["level"] == logging.DEBUG
     assert logs.scraped(Comment(comment_id="1"), response, spider)["args"]["item"].comment_id == "1"

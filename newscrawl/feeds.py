@@ -14,6 +14,8 @@ from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from newscrawl.items import dataclass_fields
+
 
 def run_dir(spider: Spider) -> Path:
     """``<EXPORTS_DIR>/<spider>/<run_id>``: one folder per run, so no run appends to another."""
@@ -78,10 +80,10 @@ def cut_back(run_folder: Path, offsets: dict[str, int]) -> None:
 @cache
 def _plain_fields(item_class: type) -> frozenset[str] | None:
     """A dataclass's field names when no field has a serializer of its own, else None."""
-    if not dataclasses.is_dataclass(item_class):
+    names = dataclass_fields(item_class)
+    if names is None or any("serializer" in f.metadata for f in dataclasses.fields(item_class)):
         return None
-    fields = dataclasses.fields(item_class)
-    return None if any("serializer" in f.metadata for f in fields) else frozenset(f.name for f in fields)
+    return names
 
 
 class PlainFieldsExporter(BaseItemExporter):

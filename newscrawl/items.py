@@ -6,7 +6,8 @@ does not say), and the declaration order is kept for the exports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 
 
 @dataclass
@@ -60,3 +61,9 @@ RUN_FIELDS = frozenset({"crawled_at", "version", "first_seen_at", "last_seen_at"
 
 def field_names(item_class: type) -> list[str]:
     return [f.name for f in fields(item_class)]
+
+
+@cache
+def dataclass_fields(item_class: type) -> frozenset[str] | None:
+    """A dataclass item class's field names, listed once per class; None for any other type."""
+    return frozenset(field_names(item_class)) if is_dataclass(item_class) else None

@@ -7,7 +7,6 @@ text and the page URL when a date or counter cannot be read, so the crawl can co
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -18,7 +17,7 @@ from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from itemloaders.utils import arg_to_iter, get_func_args
 from scrapy.loader import ItemLoader
 
-from newscrawl.items import Article, Comment
+from newscrawl.items import Article, Comment, dataclass_fields
 from newscrawl.normalize import clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
 
 logger = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class _Loader(ItemLoader):
     def load_item(self) -> Any:
         # itemloaders wraps the item in an ItemAdapter, which lists a dataclass's fields anew for
         # every item; the fields of our item classes are listed once.
-        fields = _dataclass_fields(type(self.item))
+        fields = dataclass_fields(type(self.item))
         if fields is None:
             return super().load_item()
         for field_name in tuple(self._values):
@@ -101,11 +100,6 @@ class _Loader(ItemLoader):
 
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
         return _declared(type(self), field_name, "out")
-
-
-@cache
-def _dataclass_fields(item_class: type) -> frozenset[str] | None:
-    return frozenset(f.name for f in dataclasses.fields(item_class)) if dataclasses.is_dataclass(item_class) else None
 
 
 @cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import logging
 import os
 from collections.abc import Iterable
 from functools import cache
@@ -13,8 +15,11 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.items import dataclass_fields
+
+logger = logging.getLogger(__name__)
 
 
 def run_dir(spider: Spider) -> Path:
@@ -30,19 +35,34 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
 class ExportFiles:
     """This run's open export files, so that what they hold can be made durable on demand.
 
-    The state store moves on only after the items it records are on disk (see StatePipeline);
-    ``flush`` returns each file's size then, the offsets a killed run is cut back to.
+    The state store moves on only after the items it records are on disk (see
+    ``History.commit``); ``flush`` returns each file's size then, the offsets a killed run is
+    cut back to. A write that fails (a full disk, a lost mount) is reported once: the crawl is
+    closed with ``export_failed``, later writes are dropped rather than raising per item, and
+    ``flush`` raises from then on, so the state never records what the files lost.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.files: dict[str, IO[bytes]] = {}
+        self.error: OSError | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExportFiles:
-        return cls()
+        return cls(crawler)
 
     def add(self, path: str, file: IO[bytes]) -> None:
         self.files[path] = file
+
+    def failed(self, error: OSError) -> None:
+        if self.error is not None:
+            return
+        self.error = error
+        logger.error("Cannot write the exports (%s): closing the crawl; the next run redoes what was not saved",
+                     error.strerror or error)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=EXPORT_FAILED))
 
     def flush(self) -> dict[str, int]:
         offsets = {}
@@ -53,17 +73,61 @@ class ExportFiles:
                 offsets[path] = file.tell()
             else:
                 offsets[path] = Path(path).stat().st_size
+        if self.error is not None:
+            raise ExportsUnwritable(self.error)
         return offsets
 
 
+class ExportsUnwritable(Exception):
+    """The export files lost data: nothing may be recorded against them."""
+
+
+EXPORT_FAILED = "export_failed"  # the crawl's finish reason when the exports cannot be written
+
+
+class GuardedWriter(io.BufferedWriter):
+    """A buffered export file that reports a failed write to ExportFiles instead of raising.
+
+    Scrapy's feed exporter writes from an ``item_scraped`` handler: an exception there is logged
+    with its traceback for every item that follows (thousands on a full disk).
+    """
+
+    def __init__(self, raw: io.FileIO, files: ExportFiles) -> None:
+        super().__init__(raw)
+        self.export_files = files
+
+    def write(self, data: Any) -> int:
+        if self.export_files.error is None:
+            try:
+                return super().write(data)
+            except OSError as error:
+                self.export_files.failed(error)
+        return len(data)
+
+    def flush(self) -> None:
+        if self.export_files.error is None:
+            try:
+                super().flush()
+            except OSError as error:
+                self.export_files.failed(error)
+
+    def close(self) -> None:
+        if self.export_files.error is not None:
+            self.raw.close()  # the buffer's rest is lost with the failed write; the run is cut back
+        super().close()
+
+
 class DurableFileFeedStorage(FileFeedStorage):
-    """Scrapy's local file storage, with each file it opens registered in ExportFiles."""
+    """Scrapy's local file storage, with each file it opens guarded and registered in ExportFiles."""
 
     def open(self, spider: Spider) -> IO[bytes]:
-        file = super().open(spider)
         files = spider.crawler.get_extension(ExportFiles)
-        if files is not None:
-            files.add(str(Path(self.path).resolve()), file)
+        if files is None:
+            return super().open(spider)
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file = GuardedWriter(io.FileIO(path, self.write_mode), files)
+        files.add(str(path.resolve()), file)
         return file
 
 
@@ -110,3 +174,20 @@ class JsonLinesExporter(PlainFieldsExporter, JsonLinesItemExporter):
 
 class CsvExporter(PlainFieldsExporter, CsvItemExporter):
     pass
+
+
+def write_csv(records: Iterable[dict[str, Any]], path: Path, item_class: type, options: dict[str, Any]) -> int:
+    """A CSV export written from records (JSONL lines) with a feed's options, whole or not at all:
+    to a temporary name, then renamed. Returns the number of rows."""
+    partial = path.with_name(path.name + ".part")
+    kwargs = options.get("item_export_kwargs", {})
+    rows = 0
+    with partial.open("wb") as file:
+        exporter = CsvExporter(file, fields_to_export=options.get("fields"), encoding=options.get("encoding"), **kwargs)
+        exporter.start_exporting()
+        for record in records:
+            exporter.export_item(item_class(**record))
+            rows += 1
+        exporter.finish_exporting()
+    os.replace(partial, path)
+    return rows

@@ -1,12 +1,20 @@
-"""When to fetch an article again: pure decisions on what the state and the listing say.
+"""When to fetch an article again, and how far to walk the listing: pure decisions on what the
+state and the pages say.
 
 An article is "alive" for a while after publication: new comments and counter changes come
 then. It is revisited on a decaying schedule (``REVISIT_AFTER``), and at any age when a listing
 or the "Обсуждаемое" sidebar shows that its comment count moved.
+
+The listing (newest first, each article with its comment count) is how moved counts of older
+articles are found. A run walks it until ``LISTING_STOP_AFTER_KNOWN`` settled articles in a row
+needed nothing, but only where that is safe: past the deepest point a walk that did not finish
+had reached, and never when the sidebar cannot vouch for the time since the last complete run
+(a gap) or the whole listing was last walked more than ``FULL_WALK_EVERY`` ago.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -15,10 +23,18 @@ from newscrawl.state import ArticleState
 
 class Visit(Enum):
     NEW = "new"  # never fetched
-    MOVED = "moved"  # a listing shows another comment count than we have
+    RETRY = "retry"  # an earlier run set out to fetch it and did not finish (the frontier)
+    RECHECK = "recheck"  # a partial comment walk is older than FULL_WALK_EVERY: walk them all
     DUE = "due"  # a revisit checkpoint passed since the last fetch
+    MOVED = "moved"  # a listing shows another comment count than we have
     FORCED = "forced"  # -a force=1
     SKIP = "skip"
+
+
+# Facts about the listing walk kept in the state's meta table, each written by one place.
+LAST_RUN_AT = "last_complete_run_at"  # site time a complete run began its walk
+FULL_WALK_AT = "last_full_walk_at"  # site time a complete walk of the whole listing began
+WALK_REACHED = "unfinished_walk_reached"  # the last article listed on the deepest page an unfinished walk read
 
 
 def parse_schedule(text: str) -> list[timedelta]:
@@ -27,27 +43,102 @@ def parse_schedule(text: str) -> list[timedelta]:
     >>> parse_schedule("1h, 6h,1d")
     [datetime.timedelta(seconds=3600), datetime.timedelta(seconds=21600), datetime.timedelta(days=1)]
     """
+    return [parse_duration(part) for part in (p.strip() for p in text.split(",")) if part]
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"36h"`` as a timedelta; a clear error for anything else.
+
+    >>> parse_duration("7d")
+    datetime.timedelta(days=7)
+    """
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-    return [timedelta(**{units[part[-1]]: float(part[:-1])}) for part in (p.strip() for p in text.split(",")) if part]
+    text = text.strip()
+    try:
+        return timedelta(**{units[text[-1]]: float(text[:-1])})
+    except (KeyError, ValueError, IndexError):
+        raise ValueError(f"{text!r} is not a duration like 30m, 36h or 7d") from None
 
 
 def visit(state: ArticleState | None, listed_comments: int | None, now: datetime,
           schedule: list[timedelta], force: bool = False) -> Visit:
-    """Whether to fetch an article now, and why."""
+    """Whether to fetch an article now, and why. A due revisit wins over a moved count: it walks
+    every comment page, where a moved count may walk only the last ones."""
     if force:
         return Visit.FORCED
     if state is None:
         return Visit.NEW
-    if listed_comments is not None and listed_comments != state.comments_count:
-        return Visit.MOVED
     if state.published_at:
         published = datetime.fromisoformat(state.published_at)
         last = datetime.fromisoformat(state.last_fetch)
         if any(last < published + step <= now for step in schedule):
             return Visit.DUE
+    if listed_comments is not None and listed_comments != state.comments_count:
+        return Visit.MOVED
     return Visit.SKIP
 
 
 def is_settled(state: ArticleState | None, now: datetime, window: timedelta) -> bool:
     """Known, and older than the refresh window: a listing made of these can stop being walked."""
     return bool(state and state.published_at and datetime.fromisoformat(state.published_at) < now - window)
+
+
+def may_skip_comment_pages(state: ArticleState, now: datetime, full_every: timedelta) -> bool:
+    """A moved count on a settled article may be read from the page where its known comments
+    end only while its last complete walk is recent: deletions and edits on the pages skipped
+    are then found by the complete walk due ``FULL_WALK_EVERY`` after it."""
+    return bool(state.walked_at) and datetime.fromisoformat(state.walked_at) > now - full_every
+
+
+@dataclass
+class ListingWalk:
+    """One run's walk down the listing, and when it may stop."""
+
+    stop_after: int
+    full_reason: str | None = None  # why this walk goes to the end of the listing
+    must_pass: str | None = None  # an unfinished walk got this deep: go past it first
+    passed: bool = True
+    settled_run: int = 0
+    pages: int = 0
+    reached_end: bool = False
+    broken: bool = False  # a listing page failed for good: the walk did not see what lies below
+
+    def __post_init__(self) -> None:
+        self.passed = self.must_pass is None
+
+    def see(self, article_id: str | None, settled_and_skipped: bool) -> None:
+        """One listed article, in listing order. Only articles below the point an unfinished
+        walk reached count towards stopping: above it, that walk's own work looks settled."""
+        if not self.passed:
+            self.passed = article_id == self.must_pass
+            return
+        self.settled_run = self.settled_run + 1 if settled_and_skipped else 0
+
+    def may_stop(self) -> bool:
+        return self.full_reason is None and self.passed and self.settled_run >= self.stop_after
+
+
+def plan_walk(meta: dict[str, str], now: datetime, *, stop_after: int, full: bool,
+              full_every: timedelta, sidebar_covers: timedelta) -> ListingWalk:
+    """How far this run walks the listing, from what the state says of earlier walks."""
+    return ListingWalk(stop_after, _full_walk_reason(meta, now, full, full_every, sidebar_covers),
+                       meta.get(WALK_REACHED))
+
+
+def _full_walk_reason(meta: dict[str, str], now: datetime, full: bool, full_every: timedelta,
+                      sidebar_covers: timedelta) -> str | None:
+    if full:
+        return "asked for (full=1)"
+    if FULL_WALK_AT not in meta or LAST_RUN_AT not in meta:
+        return "no complete walk of the whole listing yet"
+    since_full = now - datetime.fromisoformat(meta[FULL_WALK_AT])
+    if since_full >= full_every:
+        return f"the whole listing was last walked {_days(since_full)} ago (FULL_WALK_EVERY)"
+    gap = now - datetime.fromisoformat(meta[LAST_RUN_AT])
+    if gap > sidebar_covers:
+        return f"the last complete run was {_days(gap)} ago, more than the sidebar shows (SIDEBAR_COVERS)"
+    return None
+
+
+def _days(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 86400:.1f} days"

@@ -31,28 +31,43 @@ RETRY_TIMES = 4
 RETRY_EXCEPTIONS = [*_SCRAPY_RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"]
 REDIRECT_MAX_TIMES = 5
 
-# --- Scheduled runs (python -m newscrawl run) ----------------------------------------------------
-# Held for the whole run, so that two scheduled runs never overlap.
-RUN_LOCK = ".state/newscrawl.lock"
+# --- Runs (newscrawl.commands.crawl: scrapy crawl, python -m newscrawl run) ----------------------
+COMMANDS_MODULE = "newscrawl.commands"
+# A crawl writes a run folder (exports, manifest) and keeps the state; the debugging commands
+# (shell, parse, check) turn this off.
+RUN_FOLDER_ENABLED = True
+# Held for the whole run, so that two runs on one state never overlap. Empty: beside a SQLite
+# state (<STATE_URI>.lock), or <EXPORTS_DIR>/.newscrawl.lock for Redis.
+RUN_LOCK = ""
 # A run is unhealthy (exit status 1) when more of its requests than this fail for good.
 HEALTH_MAX_ERROR_RATE = 0.05
 
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
-    "newscrawl.incremental.StatePipeline": 200,
+    "newscrawl.versioning.VersioningPipeline": 200,
 }
 
-# --- State: what earlier runs saw (newscrawl.state, newscrawl.incremental) ---------------------
+# --- State: what earlier runs saw (newscrawl.state, newscrawl.history) --------------------------
 # A SQLite file, or redis://host:port/db to share the state between crawlers.
 STATE_URI = ".state/newscrawl.sqlite"
+# A run refuses to start on a missing or empty state while the exports hold earlier runs (it
+# would export them again); 1 starts afresh on purpose. -a rebuild_state=1 rebuilds it instead.
+STATE_INIT = False
 # Items per state commit; each commit first flushes the export files.
 STATE_COMMIT_EVERY = 500
 # Revisit an article this long after publication (then only when a listing shows its comment
 # count moved). The last step is the refresh window of the listing walk.
 REVISIT_AFTER = "1h,6h,1d,2d,3d,4d,5d,6d,7d"
-# Stop walking the listing after this many known articles older than the refresh window.
+# Stop walking the listing after this many known articles older than the refresh window (only
+# past where an unfinished walk got to, and not when a whole walk is due: newscrawl.policy).
 LISTING_STOP_AFTER_KNOWN = 20
+# Every article's comment count is looked at again at least this often (a walk of the whole
+# listing), and a partial comment walk is followed by a complete one within it.
+FULL_WALK_EVERY = "7d"
+# How far back the "Обсуждаемое" sidebar shows activity on old articles. A run more than this
+# after the last complete one walks the whole listing: the sidebar cannot vouch for the gap.
+SIDEBAR_COVERS = "36h"
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.{jsonl,csv}.
@@ -74,7 +89,8 @@ FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "news
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.
 FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 
-EXTENSIONS = {"newscrawl.feeds.ExportFiles": 0, "newscrawl.extensions.RunManifest": 500}
+# In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
+EXTENSIONS = {"newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.runfolder.RunFolder": 20}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.

@@ -1,16 +1,20 @@
 """The state store: what earlier runs saw, so that each run emits only what is new or changed.
 
 Per article (keyed by the site's id, which canonical URLs carry): first and last fetch, content
-hash, version, counters, and the highest comment number seen. Per comment: hash, version, first
-and last seen, deleted. SQLite in a file by default; ``STATE_URI=redis://…`` keeps the same
-records in Redis so that several crawlers can share them.
+hash, version, counters, the highest comment number seen, and when its comment pages were last
+walked completely. Per comment: hash, version, first and last seen, deleted. Beside them the
+durable frontier (articles a run set out to fetch and has not finished), the run checkpoints
+(export sizes that go with the saved state) and a few facts about the listing walk (``meta``).
+
+SQLite in a file by default; ``STATE_URI=redis://…`` keeps the same records in Redis so that
+several crawlers can share them. Every write of a batch is one transaction: the store never
+holds half a batch, nor a batch without its checkpoint.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +32,7 @@ class ArticleState:
     views: int | None
     comments_count: int | None
     max_comment_number: int
+    walked_at: str | None = None  # site time of the last walk over every comment page
 
 
 @dataclass
@@ -45,29 +50,69 @@ class CommentState:
 Checkpoint = tuple[str, dict[str, int]]  # a run's folder, and each export file's size in bytes
 
 
+@dataclass
+class Batch:
+    """What one commit writes, all or nothing."""
+
+    articles: list[ArticleState]
+    comments: list[CommentState]
+    checkpoint: Checkpoint | None = None
+    done: list[str] | None = None  # article ids leaving the frontier
+    rechecks: dict[str, tuple[str, str]] | None = None  # id → (URL, due): back in the frontier from then
+    meta: dict[str, str | None] | None = None  # None values are deleted
+
+
+class StateUnreadable(Exception):
+    """The state exists but cannot be read (not a database, a newer schema, a dead server)."""
+
+
 class StateStore(Protocol):
     def article(self, article_id: str) -> ArticleState | None: ...
 
     def comments(self, article_id: str) -> dict[str, CommentState]: ...
 
-    def save(self, articles: Iterable[ArticleState], comments: Iterable[CommentState],
-             checkpoint: Checkpoint | None = None) -> None:
-        """Write all at once: the store never holds half a batch, nor a batch without its checkpoint."""
+    def save(self, batch: Batch) -> None: ...
+
+    def is_empty(self) -> bool:
+        """No article recorded: a new state, or one that was lost."""
 
     def checkpoints(self) -> dict[str, dict[str, int]]:
         """Per run folder, the export file sizes that go with the saved state."""
 
     def forget(self, run: str) -> None: ...
 
-    def close(self) -> None: ...
+    def add_to_frontier(self, articles: dict[str, str], meta: dict[str, str | None] | None = None) -> None:
+        """Record articles (id → URL) a run set out to fetch, before any of them is fetched."""
 
+    def frontier(self) -> dict[str, tuple[str, str]]:
+        """Unfinished articles: id → (URL, when due; empty for at once)."""
+
+    def meta(self) -> dict[str, str]: ...
+
+    def close(self) -> None: ...
 
 
 def open_store(uri: str) -> StateStore:
     """``redis://host:port/db`` for Redis; anything else is a SQLite file path (or ``sqlite:///path``)."""
-    if uri.startswith(("redis://", "rediss://", "unix://")):
+    if is_remote(uri):
         return RedisStateStore(uri)
-    return SQLiteStateStore(uri.removeprefix("sqlite://"))
+    return SQLiteStateStore(sqlite_path(uri))
+
+
+def is_remote(uri: str) -> bool:
+    return uri.startswith(("redis://", "rediss://", "unix://"))
+
+
+def sqlite_path(uri: str) -> str:
+    return uri.removeprefix("sqlite://")
+
+
+def describe(uri: str) -> str:
+    """The state's location for a message, without a password."""
+    if "@" in uri and "://" in uri:
+        scheme, rest = uri.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return uri
 
 
 def _columns(cls: type) -> list[str]:
@@ -78,27 +123,42 @@ def _row(record: ArticleState | CommentState, columns: list[str]) -> tuple[objec
     return tuple(getattr(record, column) for column in columns)  # asdict() deep-copies: 10x slower
 
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, url TEXT, published_at TEXT, first_fetch TEXT,
+    last_fetch TEXT, hash TEXT, version INTEGER, views INTEGER, comments_count INTEGER,
+    max_comment_number INTEGER, walked_at TEXT);
+CREATE TABLE IF NOT EXISTS comments (
+    comment_id TEXT PRIMARY KEY, article_id TEXT, number INTEGER, hash TEXT,
+    version INTEGER, first_seen TEXT, last_seen TEXT, deleted INTEGER);
+CREATE INDEX IF NOT EXISTS comments_by_article ON comments (article_id);
+CREATE TABLE IF NOT EXISTS checkpoints (run TEXT PRIMARY KEY, offsets TEXT);
+CREATE TABLE IF NOT EXISTS frontier (article_id TEXT PRIMARY KEY, url TEXT, due TEXT);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+# Columns added after the first release, for state files written before them.
+_ADDED_COLUMNS = {"articles": {"walked_at": "TEXT"}}
+
+
 class SQLiteStateStore:
     """One file, WAL mode; batches are single transactions."""
 
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS articles (
-                article_id TEXT PRIMARY KEY, url TEXT, published_at TEXT, first_fetch TEXT,
-                last_fetch TEXT, hash TEXT, version INTEGER, views INTEGER, comments_count INTEGER,
-                max_comment_number INTEGER);
-            CREATE TABLE IF NOT EXISTS comments (
-                comment_id TEXT PRIMARY KEY, article_id TEXT, number INTEGER, hash TEXT,
-                version INTEGER, first_seen TEXT, last_seen TEXT, deleted INTEGER);
-            CREATE INDEX IF NOT EXISTS comments_by_article ON comments (article_id);
-            CREATE TABLE IF NOT EXISTS checkpoints (run TEXT PRIMARY KEY, offsets TEXT);
-            """
-        )
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            for table, added in _ADDED_COLUMNS.items():
+                present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                for column, kind in added.items():
+                    if column not in present:
+                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                        # Runs before walked_at walked every page of what they fetched, but partly.
+                        self.db.execute("UPDATE articles SET walked_at = last_fetch WHERE walked_at IS NULL")
+        except sqlite3.DatabaseError as error:
+            raise StateUnreadable(f"{path}: {error}") from None
 
     def article(self, article_id: str) -> ArticleState | None:
         row = self.db.execute(f"SELECT {', '.join(_columns(ArticleState))} FROM articles WHERE article_id = ?",
@@ -110,20 +170,33 @@ class SQLiteStateStore:
                                (article_id,))
         return {row[0]: CommentState(*row[:-1], deleted=bool(row[-1])) for row in rows}
 
-    def save(self, articles: Iterable[ArticleState], comments: Iterable[CommentState],
-             checkpoint: Checkpoint | None = None) -> None:
+    def save(self, batch: Batch) -> None:
         article_cols, comment_cols = _columns(ArticleState), _columns(CommentState)
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
                 f"INSERT OR REPLACE INTO articles ({', '.join(article_cols)}) VALUES ({', '.join('?' * len(article_cols))})",
-                (_row(a, article_cols) for a in articles))
+                (_row(a, article_cols) for a in batch.articles))
             self.db.executemany(
                 f"INSERT OR REPLACE INTO comments ({', '.join(comment_cols)}) VALUES ({', '.join('?' * len(comment_cols))})",
-                (_row(c, comment_cols) for c in comments))
-            if checkpoint:
+                (_row(c, comment_cols) for c in batch.comments))
+            self.db.executemany("DELETE FROM frontier WHERE article_id = ?", ((a,) for a in batch.done or ()))
+            self.db.executemany("INSERT OR REPLACE INTO frontier VALUES (?, ?, ?)",
+                                ((a, url, due) for a, (url, due) in (batch.rechecks or {}).items()))
+            self._set_meta(batch.meta)
+            if batch.checkpoint:
                 self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?)",
-                                (checkpoint[0], json.dumps(checkpoint[1])))
+                                (batch.checkpoint[0], json.dumps(batch.checkpoint[1])))
+
+    def _set_meta(self, meta: dict[str, str | None] | None) -> None:
+        for key, value in (meta or {}).items():
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
     def checkpoints(self) -> dict[str, dict[str, int]]:
         return {run: json.loads(offsets) for run, offsets in self.db.execute("SELECT run, offsets FROM checkpoints")}
@@ -131,19 +204,36 @@ class SQLiteStateStore:
     def forget(self, run: str) -> None:
         self.db.execute("DELETE FROM checkpoints WHERE run = ?", (run,))
 
+    def add_to_frontier(self, articles: dict[str, str], meta: dict[str, str | None] | None = None) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO frontier VALUES (?, ?, '')", articles.items())
+            self._set_meta(meta)
+
+    def frontier(self) -> dict[str, tuple[str, str]]:
+        rows = self.db.execute("SELECT article_id, url, due FROM frontier ORDER BY article_id")
+        return {article_id: (url, due) for article_id, url, due in rows}
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta"))
+
     def close(self) -> None:
         self.db.close()
 
 
 class RedisStateStore:
     """The same records in Redis: a hash per article (``newscrawl:article:<id>``) and, per
-    article, a hash of its comments (``newscrawl:comments:<article id>``, field = comment id)."""
+    article, a hash of its comments (``newscrawl:comments:<article id>``, field = comment id);
+    hashes for the frontier, the checkpoints and the meta facts."""
 
     def __init__(self, uri: str, prefix: str = "newscrawl") -> None:
         import redis  # only a Redis deployment needs the client
 
         self.redis = redis.Redis.from_url(uri)
-        self.redis.ping()  # fail at start, not halfway through a crawl
+        try:
+            self.redis.ping()  # fail at start, not halfway through a crawl
+        except redis.RedisError as error:
+            raise StateUnreadable(f"{describe(uri)}: {error}") from None
         self.prefix = prefix
 
     def article(self, article_id: str) -> ArticleState | None:
@@ -154,16 +244,30 @@ class RedisStateStore:
         raw = self.redis.hgetall(f"{self.prefix}:comments:{article_id}")
         return {key.decode(): CommentState(**json.loads(value)) for key, value in raw.items()}
 
-    def save(self, articles: Iterable[ArticleState], comments: Iterable[CommentState],
-             checkpoint: Checkpoint | None = None) -> None:
+    def save(self, batch: Batch) -> None:
         pipe = self.redis.pipeline(transaction=True)
-        for article in articles:
+        for article in batch.articles:
             pipe.set(f"{self.prefix}:article:{article.article_id}", json.dumps(asdict(article)))
-        for comment in comments:
+        for comment in batch.comments:
             pipe.hset(f"{self.prefix}:comments:{comment.article_id}", comment.comment_id, json.dumps(asdict(comment)))
-        if checkpoint:
-            pipe.hset(f"{self.prefix}:checkpoints", checkpoint[0], json.dumps(checkpoint[1]))
+        if batch.done:
+            pipe.hdel(f"{self.prefix}:frontier", *batch.done)
+        for article_id, entry in (batch.rechecks or {}).items():
+            pipe.hset(f"{self.prefix}:frontier", article_id, json.dumps(entry))
+        self._set_meta(pipe, batch.meta)
+        if batch.checkpoint:
+            pipe.hset(f"{self.prefix}:checkpoints", batch.checkpoint[0], json.dumps(batch.checkpoint[1]))
         pipe.execute()
+
+    def _set_meta(self, pipe: object, meta: dict[str, str | None] | None) -> None:
+        for key, value in (meta or {}).items():
+            if value is None:
+                pipe.hdel(f"{self.prefix}:meta", key)  # type: ignore[attr-defined]
+            else:
+                pipe.hset(f"{self.prefix}:meta", key, value)  # type: ignore[attr-defined]
+
+    def is_empty(self) -> bool:
+        return next(iter(self.redis.scan_iter(f"{self.prefix}:article:*", count=100)), None) is None
 
     def checkpoints(self) -> dict[str, dict[str, int]]:
         raw = self.redis.hgetall(f"{self.prefix}:checkpoints")
@@ -171,6 +275,20 @@ class RedisStateStore:
 
     def forget(self, run: str) -> None:
         self.redis.hdel(f"{self.prefix}:checkpoints", run)
+
+    def add_to_frontier(self, articles: dict[str, str], meta: dict[str, str | None] | None = None) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        if articles:
+            pipe.hset(f"{self.prefix}:frontier", mapping={k: json.dumps([url, ""]) for k, url in articles.items()})
+        self._set_meta(pipe, meta)
+        pipe.execute()
+
+    def frontier(self) -> dict[str, tuple[str, str]]:
+        raw = self.redis.hgetall(f"{self.prefix}:frontier")
+        return {k.decode(): tuple(json.loads(v)) for k, v in sorted(raw.items())}  # type: ignore[misc]
+
+    def meta(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self.redis.hgetall(f"{self.prefix}:meta").items()}
 
     def close(self) -> None:
         self.redis.close()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,19 +15,67 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newscrawl import statkeys
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
-from newscrawl.incremental import StatePipeline
-from newscrawl.items import Article
+from newscrawl.history import History, WalkOutcome
+from newscrawl.items import Article, Comment
 from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticleLink, ArticlePage, CommentsPage, SitePage
-from newscrawl.policy import Visit, is_settled, parse_schedule, visit
+from newscrawl.policy import (FULL_WALK_AT, LAST_RUN_AT, ListingWalk, Visit, is_settled, may_skip_comment_pages,
+                              parse_duration, parse_schedule, plan_walk, visit)
 from newscrawl.reporting import UnparsedValues
 from newscrawl.state import ArticleState
 from newscrawl.urls import canonical_url
 
-# Finish what is open before walking on: articles and their comments before the next listing page.
+# Finish what is open before walking on: what earlier runs left first, then articles and their
+# comments before the next listing page.
+UNFINISHED_PRIORITY = 30
 ARTICLE_PRIORITY = 10
 COMMENTS_PRIORITY = 20
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The spider's ``-a`` arguments, read strictly: a typo is an error, not a default."""
+
+    start_url: str = START_URL
+    run_id: str | None = None
+    full: bool = False
+    force: bool = False
+    rebuild_state: bool = False  # read by the crawl command before the crawl starts
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> Arguments:
+        """Raises ValueError with a one-line message naming what is accepted."""
+        raw = dict(raw)
+        job = raw.pop("_job", None)  # scrapyd's job id names the run
+        unknown = sorted(set(raw) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown spider argument(s) {', '.join(unknown)}; accepted: "
+                             f"{', '.join(cls.__dataclass_fields__)}")
+        flags = {name: _flag(name, raw[name]) for name in ("full", "force", "rebuild_state") if name in raw}
+        start_url = raw.get("start_url", START_URL)
+        parts = urlsplit(start_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"start_url={start_url!r} is not an http(s) URL")
+        run_id = raw.get("run_id") or job
+        if run_id is not None and (not run_id.strip() or "/" in run_id or run_id.startswith(".")):
+            raise ValueError(f"run_id={run_id!r} cannot name a folder")
+        return cls(start_url=start_url, run_id=run_id, **flags)
+
+
+def _flag(name: str, value: str) -> bool:
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true"):
+        return True
+    if lowered in ("0", "false"):
+        return False
+    raise ValueError(f"{name}={value!r}: expected 1 or 0")
+
+
+def new_run_id() -> str:
+    """The UTC start time, and a random part: two runs started in the same second still differ."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -38,40 +87,53 @@ class CommentPass:
     """
 
     article_id: str
+    url: str
     visit: Visit
-    known_comments: int | None = None
-    article: Article | None = None  # emitted when the walk ends, after its comments (see StatePipeline)
+    skip_until: int | None = None  # a settled article with a moved count: its known comments end here
+    article: Article | None = None  # emitted when the walk ends, after its comments (see VersioningPipeline)
     remaining: list[str] | None = None  # planned on the first page that shows the page links
+    skipped: list[str] = field(default_factory=list)  # pages not read, in order
+    check_next: bool = False  # the next page read must start with a known comment, or the walk steps back
     seen: set[str] = field(default_factory=set)
+    started_at: str = ""  # the site's clock when its first page was fetched
     complete: bool = True
+    failed: bool = False
 
 
 class VpkSpider(scrapy.Spider):
     """Walks the news listing newest first, each article on it, and each article's comment pages.
 
-    With the state store (on by default) a run fetches what can have changed since the last one:
-    new articles, articles whose comment count moved on a listing or in the sidebar, and
-    articles due for a revisit (REVISIT_AFTER); the listing walk stops after
-    LISTING_STOP_AFTER_KNOWN known articles older than the revisit window.
+    With the state (on by default) a run fetches what can have changed since the last one: what
+    earlier runs left unfinished, new articles, articles whose comment count moved on a listing
+    or in the sidebar, and articles due for a revisit (REVISIT_AFTER). How far the listing is
+    walked is decided in ``newscrawl.policy``.
 
     Arguments (``-a name=value``):
-      start_url  the listing to start from (default: the real site's news listing);
-                 the crawl stays on its host.
-      run_id     names the run's export folder (default: scrapyd's job id, else the UTC time).
-      full=1     walk the whole listing (still fetching only what may have changed).
-      force=1    fetch every article and comment page, whatever the state says.
+      start_url        the listing to start from (default: the real site's news listing);
+                       the crawl stays on its host.
+      run_id           names the run's export folder (default: scrapyd's job id, else the UTC
+                       time and a random part).
+      full=1           walk the whole listing (still fetching only what may have changed).
+      force=1          fetch every article and comment page, whatever the state says.
+      rebuild_state=1  rebuild a lost state from the exports before crawling.
     """
 
     name = "vpk"
 
-    def __init__(self, start_url: str = START_URL, run_id: str | None = None, full: str = "0",
-                 force: str = "0", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.start_url = start_url
-        self.allowed_domains = [urlsplit(start_url).hostname or ""]
-        self.run_id = run_id or kwargs.get("_job") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.full = full == "1"
-        self.force = force == "1"
+    def __init__(self, **kwargs: Any) -> None:
+        args = Arguments.read(kwargs)
+        super().__init__()
+        self.start_url = args.start_url
+        self.allowed_domains = [urlsplit(args.start_url).hostname or ""]
+        self.run_id = args.run_id or new_run_id()
+        self.full = args.full
+        self.force = args.force
+
+    @classmethod
+    def read_arguments(cls, raw: dict[str, Any]) -> Arguments:
+        """What the crawl command checks before a run starts (a run id chosen now names its folder)."""
+        args = Arguments.read(raw)
+        return args if args.run_id else replace(args, run_id=new_run_id())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VpkSpider:
@@ -81,36 +143,86 @@ class VpkSpider(scrapy.Spider):
         spider.browser_ok = browser_available(settings)
         spider.browser_warned = False
         spider.schedule = parse_schedule(settings.get("REVISIT_AFTER"))
-        spider.window = max(spider.schedule, default=timedelta(0))
-        spider.stop_after = settings.getint("LISTING_STOP_AFTER_KNOWN")
+        spider.window = max(spider.schedule, default=parse_duration("0s"))
+        spider.full_every = parse_duration(settings.get("FULL_WALK_EVERY"))
+        spider.history = None  # set in start(): extensions exist only once the crawl starts
+        spider.requested = set()  # article ids: one visit per run, whatever URL led to it
+        spider.walk = None
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.state = self.crawler.get_item_pipeline(StatePipeline)  # None: no state, every run is a full one
-        self.requested: set[str] = set()  # article ids: one visit per run, whatever URL led to it
-        yield scrapy.Request(canonical_url(self.start_url), callback=self.parse_listing)
+        self.history = self.crawler.get_extension(History)  # None: no state, every run is a full one
+        yield scrapy.Request(canonical_url(self.start_url), callback=self.parse_listing,
+                             errback=self.listing_failed)
 
     # --- listings and the sidebar ----------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         page = SitePage(response)
         now = fetched_at(response)
-        settled_run = response.meta.get("settled_run", 0)
+        requests = list(self._unfinished(now)) if self.walk is None else []
+        walk = self.walk = self.walk or self._plan_walk(now)
+        walk.pages += 1
+        stats = self.crawler.stats
+        stats.inc_value(statkeys.LISTING_PAGES)
         listed = page.listed_articles()
-        self.crawler.stats.inc_value("newscrawl/listed_articles", len(listed))
+        stats.inc_value(statkeys.LISTED_ARTICLES, len(listed))
         for link in listed:
             state = self._state(link)
             request = self._visit(link, now, state)
             if request:
-                yield request
-            settled_run = settled_run + 1 if request is None and is_settled(state, now, self.window) else 0
-        yield from self._visit_all(page.discussed_articles(), now)
+                requests.append(request)
+            walk.see(link.article_id, request is None and is_settled(state, now, self.window))
+        requests.extend(self._visit_all(page.discussed_articles(), now))
         next_page = page.next_page_url()
-        if next_page and (self.full or settled_run < self.stop_after):
-            yield scrapy.Request(canonical_url(next_page), callback=self.parse_listing,
-                                 meta={"settled_run": settled_run})
-        elif next_page:
-            self.crawler.stats.set_value("state/listing_stopped_at", response.url)
+        going_on = bool(next_page) and not walk.may_stop()
+        if self.history:
+            reached = listed[-1].article_id if listed and walk.passed and going_on else None
+            self.history.set_out(_destinations(requests), reached)
+        yield from requests
+        if going_on:
+            yield scrapy.Request(canonical_url(next_page or ""), callback=self.parse_listing,
+                                 errback=self.listing_failed)
+            return
+        walk.reached_end = not next_page
+        if next_page:
+            stats.set_value(statkeys.LISTING_STOPPED_AT, response.url)
+        if self.history and not walk.broken:
+            self.history.listing_walked(walk, datetime.fromisoformat(stats.get_value(statkeys.WALK_STARTED_AT)))
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A listing page that failed for good: the walk stays unfinished, and the next run goes
+        at least as deep as this one got (``History.set_out``)."""
+        self.crawler.stats.inc_value(statkeys.LISTING_FAILED)
+        if self.walk is not None:
+            self.walk.broken = True
+        self.logger.error("Listing page %s failed: %s", failure.request.url, failure.getErrorMessage())
+
+    def _plan_walk(self, now: datetime) -> ListingWalk:
+        settings, stats = self.settings, self.crawler.stats
+        meta = self.history.meta() if self.history else {}
+        walk = plan_walk(meta, now, stop_after=settings.getint("LISTING_STOP_AFTER_KNOWN"),
+                         full=self.full, full_every=self.full_every,
+                         sidebar_covers=parse_duration(settings.get("SIDEBAR_COVERS")))
+        stats.set_value(statkeys.WALK_STARTED_AT, now.isoformat())
+        stats.set_value(statkeys.LISTING_FULL_REASON, walk.full_reason)
+        stats.set_value(statkeys.LISTING_LAST_RUN_AT, meta.get(LAST_RUN_AT))
+        stats.set_value(statkeys.FULL_WALK_AT, meta.get(FULL_WALK_AT))
+        if walk.full_reason:
+            self.logger.info("Walking the whole listing: %s", walk.full_reason)
+        return walk
+
+    def _unfinished(self, now: datetime) -> Iterator[scrapy.Request]:
+        """What earlier runs set out to fetch and did not finish, and partial walks now due."""
+        if not self.history:
+            return
+        for article_id, url in self.history.unfinished(now).items():
+            state = self.history.article_state(article_id)
+            decision = Visit.RETRY if state is None or state.walked_at is None or state.walked_at >= state.last_fetch \
+                else Visit.RECHECK
+            self.crawler.stats.inc_value(statkeys.visit(decision.value))
+            self.requested.add(article_id)
+            yield self._article_request(url, article_id, decision, UNFINISHED_PRIORITY)
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
         for link in links:
@@ -120,29 +232,42 @@ class VpkSpider(scrapy.Spider):
                     yield request
 
     def _state(self, link: ArticleLink) -> ArticleState | None:
-        return self.state.article_state(link.article_id) if self.state and link.article_id else None
+        return self.history.article_state(link.article_id) if self.history and link.article_id else None
 
     def _visit(self, link: ArticleLink, now: datetime, state: ArticleState | None) -> scrapy.Request | None:
-        decision = visit(state, link.comments, now, self.schedule, self.force) if self.state else Visit.NEW
-        self.crawler.stats.inc_value(f"state/visit/{decision.value}")
+        decision = visit(state, link.comments, now, self.schedule, self.force) if self.history else Visit.NEW
+        self.crawler.stats.inc_value(statkeys.visit(decision.value))
         if decision is Visit.SKIP or link.article_id in self.requested:
             return None
         if link.article_id:
             self.requested.add(link.article_id)
-        known = state.comments_count if state and is_settled(state, now, self.window) else None
-        return scrapy.Request(canonical_url(link.url), callback=self.parse_article, priority=ARTICLE_PRIORITY,
-                              meta={"comment_pass": CommentPass(link.article_id or "", decision, known)})
+        skip_until = None
+        if (decision is Visit.MOVED and state and is_settled(state, now, self.window)
+                and may_skip_comment_pages(state, now, self.full_every)):
+            skip_until = state.comments_count
+        return self._article_request(link.url, link.article_id or "", decision, ARTICLE_PRIORITY, skip_until)
+
+    def _article_request(self, url: str, article_id: str, decision: Visit, priority: int,
+                         skip_until: int | None = None) -> scrapy.Request:
+        url = canonical_url(url)
+        return scrapy.Request(url, callback=self.parse_article, priority=priority,
+                              meta={"comment_pass": CommentPass(article_id, url, decision, skip_until)})
 
     # --- articles and their comment pages ---------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         page = ArticlePage(response, self.unparsed)
         article = page.article()
-        comment_pass = response.meta.get("comment_pass") or CommentPass(article.article_id or "", Visit.NEW)
+        comment_pass = response.meta.get("comment_pass") or CommentPass(
+            article.article_id or "", response.url, Visit.NEW)
         comment_pass.article_id = article.article_id or comment_pass.article_id
         comment_pass.article = article
+        comment_pass.started_at = fetched_at(response).isoformat()
         yield from self._comment_page(page, comment_pass)
-        yield from self._visit_all(page.discussed_articles(), fetched_at(response))
+        sidebar = list(self._visit_all(page.discussed_articles(), fetched_at(response)))
+        if self.history:
+            self.history.set_out(_destinations(sidebar))
+        yield from sidebar
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
         yield from self._comment_page(CommentsPage(response, self.unparsed), response.meta["comment_pass"])
@@ -150,7 +275,7 @@ class VpkSpider(scrapy.Spider):
     def _comment_page(self, page: CommentsPage, comment_pass: CommentPass) -> Iterator[Any]:
         rendered = page.response.meta.get("playwright", False)
         if rendered:
-            self.crawler.stats.inc_value("newscrawl/browser_pages")
+            self.crawler.stats.inc_value(statkeys.BROWSER_PAGES)
         if page.needs_browser():
             if rendered:
                 self._browser_miss("failed", page.response.url, "rendered, but no comments appeared")
@@ -162,26 +287,43 @@ class VpkSpider(scrapy.Spider):
             else:
                 self._browser_unavailable(page.response.url)
             comment_pass.complete = False
+            comment_pass.failed = True
         else:
-            for comment in page.comments():
+            comments = list(page.comments())
+            moved_up = comment_pass.check_next and not self._starts_known(comment_pass, comments)
+            comment_pass.check_next = False
+            for comment in comments:
                 comment_pass.seen.add(comment.comment_id or "")
                 yield comment
             if comment_pass.remaining is None:
                 comment_pass.remaining = self._plan(page, comment_pass)
+            elif moved_up:
+                self._step_back(comment_pass)
         yield from self._next_comment_page(comment_pass)
 
     def _plan(self, page: CommentsPage, comment_pass: CommentPass) -> list[str]:
         """The comment pages to walk after the first. A settled article that a listing showed with
-        more comments is walked from the page where its known comments end: new ones come last."""
+        more comments may be walked from the page where its known comments end: new ones come last."""
         urls = [canonical_url(url) for url in page.comment_page_urls()]
         per_page = len(comment_pass.seen)
-        if comment_pass.visit is Visit.MOVED and comment_pass.known_comments and per_page and urls:
-            first = max(2, math.ceil(comment_pass.known_comments / per_page))
-            if first > 2:
-                comment_pass.complete = False
-                self.crawler.stats.inc_value("state/comment_pages_skipped", first - 2)
-            return urls[first - 2 :]
+        if comment_pass.skip_until and per_page and urls:
+            first = max(2, math.ceil(comment_pass.skip_until / per_page))
+            comment_pass.skipped, urls = urls[: first - 2], urls[first - 2 :]
+            comment_pass.check_next = bool(comment_pass.skipped)
         return urls
+
+    def _starts_known(self, comment_pass: CommentPass, comments: list[Comment]) -> bool:
+        """A walk that skipped pages may go on only if the first page it reads begins with a
+        comment it knows: otherwise comments moved to a page it skipped (deleted ones above)."""
+        known = self.history.comment_states(comment_pass.article_id) if self.history else {}
+        return bool(comments) and comments[0].comment_id in known
+
+    def _step_back(self, comment_pass: CommentPass) -> None:
+        """Read the page before too; once no page is left skipped, the walk is a complete one."""
+        self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_STEPPED_BACK)
+        assert comment_pass.remaining is not None
+        comment_pass.remaining.insert(0, comment_pass.skipped.pop())
+        comment_pass.check_next = bool(comment_pass.skipped)
 
     def _next_comment_page(self, comment_pass: CommentPass) -> Iterator[Any]:
         if comment_pass.remaining:
@@ -189,19 +331,30 @@ class VpkSpider(scrapy.Spider):
                                  errback=self.comment_page_failed, priority=COMMENTS_PRIORITY,
                                  meta={"comment_pass": comment_pass}, dont_filter=True)  # the walk is this article's own
             return
-        if comment_pass.complete and self.state:
-            yield from self.state.vanished_comments(comment_pass.article_id, comment_pass.seen)
+        complete = comment_pass.complete and not comment_pass.skipped
+        if comment_pass.skipped:
+            self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_SKIPPED, len(comment_pass.skipped))
+        if complete and self.history:
+            for state in self.history.vanished(comment_pass.article_id, comment_pass.seen):
+                yield Comment(article_id=state.article_id, comment_id=state.comment_id, number=state.number,
+                              deleted=True)
         if comment_pass.article:
+            if self.history:
+                self.history.walk_ended(comment_pass.article_id, WalkOutcome(
+                    comment_pass.url, comment_pass.failed, complete, comment_pass.started_at))
             yield comment_pass.article
 
     def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
-        """A comment page that could not be read: note it, and walk on without deletion checks."""
+        """A comment page that could not be read: note it, and walk on without deletion checks;
+        the article stays unfinished, so the next run walks it again."""
         request = failure.request
         if request.meta.get("playwright"):
             self._browser_miss("failed", request.url, failure.getErrorMessage())
-        self.crawler.stats.inc_value("newscrawl/comment_pages_failed")
+        self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_FAILED)
         comment_pass: CommentPass = request.meta["comment_pass"]
         comment_pass.complete = False
+        comment_pass.failed = True
+        comment_pass.check_next = False
         yield from self._next_comment_page(comment_pass)
 
     # --- the browser, when there is none -----------------------------------------------------------
@@ -215,7 +368,14 @@ class VpkSpider(scrapy.Spider):
     def _browser_miss(self, kind: str, url: str, why: str = "") -> None:
         """Count a page whose comments could not be read, and list it for the next run."""
         stats = self.crawler.stats
-        stats.inc_value(f"newscrawl/browser_{kind}")
-        stats.set_value(f"newscrawl/browser_{kind}_urls", [*stats.get_value(f"newscrawl/browser_{kind}_urls", []), url])
+        stats.inc_value(statkeys.browser_miss(kind))
+        key = statkeys.browser_miss_urls(kind)
+        stats.set_value(key, [*stats.get_value(key, []), url])
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
+
+
+def _destinations(requests: list[scrapy.Request]) -> dict[str, str]:
+    """Article requests by id: what a run sets out to fetch."""
+    return {r.meta["comment_pass"].article_id: r.url for r in requests
+            if r.meta.get("comment_pass") and r.meta["comment_pass"].article_id}

@@ -1,0 +1,76 @@
+"""``scrapy crawl``, whose exit status tells the truth: 0 only for a healthy, finished run.
+
+Scrapy's own command exits 0 even when every request failed. This one, like it in every other
+way, first refuses a run that would do harm (``newscrawl.preflight``), holds the state's run
+lock for the whole run, and ends with the run's verdict, one line, and its exit status
+(``newscrawl.manifest.EXIT_*``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl import manifest
+from newscrawl.preflight import RunRefused, check, run_lock_path, take_run_lock
+
+
+class Command(ScrapyCrawlCommand):
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--summary", action="store_true",
+                            help="print the run's verdict as one JSON line on stdout (for schedulers)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("running 'scrapy crawl' needs exactly one spider")
+        assert self.crawler_process is not None and self.settings is not None
+        spidercls = self.crawler_process.spider_loader.load(args[0])
+        read_arguments = getattr(spidercls, "read_arguments", None)
+        if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
+            return super().run(args, opts)
+        try:
+            arguments = read_arguments(opts.spargs)
+        except ValueError as error:
+            return self._refuse(f"{error}", manifest.EXIT_REFUSED)
+        lock = take_run_lock(self.settings)
+        if lock is None:
+            return self._refuse(f"another run holds {run_lock_path(self.settings)}; not starting", manifest.EXIT_LOCKED)
+        with lock:
+            opts.spargs["run_id"] = arguments.run_id
+            try:
+                done = check(self.settings, spidercls.name, arguments.run_id, arguments.rebuild_state)
+            except RunRefused as error:
+                return self._refuse(str(error), manifest.EXIT_REFUSED)
+            if done:
+                print(f"newscrawl: {done}", file=sys.stderr)
+            opts.spargs.pop("rebuild_state", None)
+            self._crawl(args[0], opts, Path(self.settings.get("EXPORTS_DIR")) / spidercls.name / arguments.run_id)
+
+    def _crawl(self, name: str, opts: argparse.Namespace, folder: Path) -> None:
+        assert self.crawler_process is not None
+        self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
+        self.crawler_process.start()
+        found = manifest.read(folder)
+        if found is None:
+            line = (f"newscrawl: run {folder.name} stopped before it could close (interrupted twice, or it "
+                    "failed to start); the next run recovers what it saved")
+            self.exitcode = manifest.EXIT_INTERRUPTED if folder.exists() else manifest.EXIT_UNHEALTHY
+        else:
+            line = manifest.verdict_line(found, folder / manifest.MANIFEST)
+            self.exitcode = manifest.exit_status(found)
+        print(line, file=sys.stderr)
+        if opts.summary:
+            print(json.dumps({"manifest": str(folder / manifest.MANIFEST), "exit_status": self.exitcode,
+                              "healthy": bool(found and found["healthy"]),
+                              "problems": found["problems"] if found else [line],
+                              "counts": found["counts"] if found else None}, ensure_ascii=False))
+
+    def _refuse(self, message: str, status: int) -> None:
+        print(f"newscrawl: {message}", file=sys.stderr)
+        self.exitcode = status

@@ -1,0 +1,168 @@
+"""What earlier runs saw, as this run sees it: the state store, what this run has staged for it,
+and the frontier of unfinished work. The spider asks it; the versioning pipeline records in it.
+
+Contract, relied upon by every run that follows a killed one: the store moves on only in
+``commit``, which first makes the export files durable (``ExportFiles.flush``: flush and fsync)
+and then saves, in one transaction, the staged records, the articles that leave the frontier and
+the files' sizes. So the store never records an item the files may not hold, and a run killed
+at any point is cut back to the last checkpoint by the next (``runfolder.recover_killed_runs``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from newscrawl import statkeys
+from newscrawl.feeds import ExportFiles, ExportsUnwritable, run_dir
+from newscrawl.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration
+from newscrawl.state import ArticleState, Batch, CommentState, StateStore, open_store
+
+logger = logging.getLogger(__name__)
+CACHED_THREADS = 512  # articles whose comment states are kept in memory: far more than a crawl walks at once
+
+
+@dataclass
+class WalkOutcome:
+    """How one article's comment walk ended, kept until the article's own state is staged."""
+
+    url: str
+    failed: bool  # a page could not be read: the article stays in the frontier
+    complete: bool  # every comment page was read
+    at: str  # site time of the walk
+
+
+class History:
+    def __init__(self, crawler: Crawler, store: StateStore) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.commit_every = crawler.settings.getint("STATE_COMMIT_EVERY")
+        self.full_every = parse_duration(crawler.settings.get("FULL_WALK_EVERY"))
+        self.staged_articles: dict[str, ArticleState] = {}
+        self.staged_comments: dict[str, CommentState] = {}
+        self.thread_cache: OrderedDict[str, dict[str, CommentState]] = OrderedDict()
+        self.walks: dict[str, WalkOutcome] = {}
+        self.done: list[str] = []  # articles leaving the frontier at the next commit
+        self.rechecks: dict[str, tuple[str, str]] = {}  # partial walks: a complete one is due then
+        self.walk_meta: dict[str, str | None] | None = None  # written by the last commit of a finished run
+        self.last_offsets: dict[str, int] = {}  # the export sizes the store last recorded for this run
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> History:
+        settings = crawler.settings
+        if not settings.getbool("RUN_FOLDER_ENABLED") or not settings.get("STATE_URI"):
+            raise NotConfigured("no state: every run is a full one")
+        return cls(crawler, open_store(settings.get("STATE_URI")))
+
+    # --- what the spider asks --------------------------------------------------------------------
+
+    def article_state(self, article_id: str) -> ArticleState | None:
+        return self.staged_articles.get(article_id) or self.store.article(article_id)
+
+    def comment_states(self, article_id: str) -> dict[str, CommentState]:
+        if article_id in self.thread_cache:
+            self.thread_cache.move_to_end(article_id)
+        else:
+            self.thread_cache[article_id] = self.store.comments(article_id)
+            if len(self.thread_cache) > CACHED_THREADS:
+                self.thread_cache.popitem(last=False)
+        return self.thread_cache[article_id]
+
+    def vanished(self, article_id: str, seen: set[str]) -> list[CommentState]:
+        """Comments recorded under an article that a complete walk of its pages did not see."""
+        return [state for state in self.comment_states(article_id).values()
+                if not state.deleted and state.comment_id not in seen]
+
+    def meta(self) -> dict[str, str]:
+        return self.store.meta()
+
+    def unfinished(self, now: datetime) -> dict[str, str]:
+        """Articles (id → URL) an earlier run left open, or whose complete walk is due by now."""
+        return {article_id: url for article_id, (url, due) in self.store.frontier().items() if due <= now.isoformat()}
+
+    # --- the frontier ----------------------------------------------------------------------------
+
+    def set_out(self, articles: dict[str, str], reached: str | None = None) -> None:
+        """Record, before they are fetched, the articles a listing page sends the run to, and how
+        deep the walk got: written at once, so a run killed after this is finished by the next."""
+        if articles or reached:
+            self.store.add_to_frontier(articles, {WALK_REACHED: reached} if reached else None)
+
+    def walk_ended(self, article_id: str, outcome: WalkOutcome) -> None:
+        """Called by the spider before it yields the article whose comment walk ended."""
+        self.walks[article_id] = outcome
+
+    def listing_walked(self, walk: ListingWalk, started: datetime) -> None:
+        """The listing walk ended by its own rule: once the run finishes, later walks may rely on it."""
+        meta: dict[str, str | None] = {LAST_RUN_AT: started.isoformat(), WALK_REACHED: None}
+        if walk.reached_end:
+            meta[FULL_WALK_AT] = started.isoformat()
+        self.walk_meta = meta
+
+    # --- recording -------------------------------------------------------------------------------
+
+    def stage_article(self, state: ArticleState) -> None:
+        """Its comments are exported (or unchanged) by now: see VersioningPipeline."""
+        walk = self.walks.pop(state.article_id, None)
+        if walk is not None and walk.complete:
+            state = replace(state, walked_at=walk.at)
+        elif state.walked_at is None:
+            previous = self.article_state(state.article_id)
+            state = replace(state, walked_at=previous.walked_at if previous else None)
+        if walk is not None and not walk.failed:
+            self.done.append(state.article_id)
+            if not walk.complete:  # pages were skipped on purpose: walk them all in time
+                due = datetime.fromisoformat(state.walked_at or walk.at) + self.full_every
+                self.rechecks[state.article_id] = (walk.url, due.isoformat())
+        self.staged_articles[state.article_id] = state
+        self._maybe_commit()
+
+    def stage_comment(self, state: CommentState) -> None:
+        self.staged_comments[state.comment_id] = state
+        self.comment_states(state.article_id)[state.comment_id] = state
+        self._maybe_commit()
+
+    def _maybe_commit(self) -> None:
+        if len(self.staged_articles) + len(self.staged_comments) >= self.commit_every:
+            self.commit()
+
+    def commit(self, meta: dict[str, str | None] | None = None) -> None:
+        """Make the exports durable, then save what they now hold (see the module's contract)."""
+        if not (self.staged_articles or self.staged_comments or self.done or self.rechecks or meta):
+            return
+        files = self.crawler.get_extension(ExportFiles)
+        try:
+            offsets = files.flush() if files else {}
+        except ExportsUnwritable:
+            return  # nothing more is recorded: the next run redoes it
+        run = str(run_dir(self.crawler.spider).resolve())
+        self.store.save(Batch(list(self.staged_articles.values()), list(self.staged_comments.values()),
+                              checkpoint=(run, offsets), done=self.done, rechecks=self.rechecks, meta=meta))
+        self.last_offsets = offsets
+        self.crawler.stats.inc_value(statkeys.STATE_COMMITS)
+        self.staged_articles.clear()
+        self.staged_comments.clear()
+        self.done, self.rechecks = [], {}
+
+    def spider_closed(self, reason: str) -> None:
+        """The last commit; a run that finished also records how far its walk was complete."""
+        finished = reason == "finished" and self.walk_meta is not None
+        self.commit(self.walk_meta if finished else None)
+        stats = self.crawler.stats
+        stats.set_value(statkeys.FRONTIER_LEFT, len(self.store.frontier()))
+        meta = self.store.meta()
+        if FULL_WALK_AT in meta:
+            stats.set_value(statkeys.FULL_WALK_AT, meta[FULL_WALK_AT])
+        self.store.close()
+
+
+def staleness(full_walk_at: str | None, now: datetime) -> timedelta | None:
+    """How long ago the least recently checked article had its comment count looked at."""
+    return now - datetime.fromisoformat(full_walk_at) if full_walk_at else None

@@ -1,0 +1,152 @@
+"""A run's ``manifest.json``: what it did, whether it was healthy, and the exit status that says so.
+
+Every manifest has the same keys, those of runs that closed and those the next run writes for a
+run that died, so that a script can read ``m["healthy"]`` from any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newscrawl import statkeys
+from newscrawl.state import describe
+
+MANIFEST = "manifest.json"
+
+# Exit statuses of every entry point (scrapy crawl, python -m newscrawl run, make crawl / run).
+EXIT_HEALTHY = 0
+EXIT_UNHEALTHY = 1  # the run failed or was unhealthy: see the manifest's problems
+EXIT_REFUSED = 2  # the run did not start: bad arguments, a lost or unreadable state, ...
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the state; cron and systemd may try later
+EXIT_INTERRUPTED = 130  # stopped by a signal (Ctrl-C, SIGTERM): the next run does the rest
+
+# The settings that decide what a run fetches and keeps, recorded with its outcome.
+RECORDED_SETTINGS = ("STATE_URI", "EXPORTS_DIR", "REVISIT_AFTER", "LISTING_STOP_AFTER_KNOWN", "FULL_WALK_EVERY",
+                     "SIDEBAR_COVERS", "CONCURRENT_REQUESTS", "BROWSER_EXECUTABLE", "HEALTH_MAX_ERROR_RATE")
+
+
+def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: datetime, reason: str,
+          stats: dict[str, Any], settings: dict[str, Any], max_error_rate: float,
+          recovered_at: str | None = None, kept_bytes: dict[str, int] | None = None,
+          extra_problems: list[str] | None = None) -> dict[str, Any]:
+    problems = [*(extra_problems or []), *health_problems(stats, reason, max_error_rate)]
+    return {
+        "run_id": run_id,
+        "spider": spider,
+        "arguments": arguments,
+        "started_at": started_at.isoformat(),
+        "finished_at": recovered_at or datetime.now(UTC).isoformat(),
+        "finish_reason": reason,
+        "healthy": not problems,
+        "problems": problems,
+        "counts": counts(stats),
+        "listing": listing(stats),
+        "recovered_at": recovered_at,
+        "kept_bytes": kept_bytes,
+        "settings": {name: describe(value) if isinstance(value, str) else value for name, value in settings.items()},
+        "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
+    }
+
+
+def counts(stats: dict[str, Any]) -> dict[str, Any]:
+    def get(key: str) -> int:
+        return int(stats.get(key, 0))
+
+    return {
+        "articles": {k: get(statkeys.versioned("article", k)) for k in ("new", "changed", "unchanged")},
+        "comments": {k: get(statkeys.versioned("comment", k)) for k in ("new", "changed", "unchanged", "deleted")},
+        "duplicates_dropped": get(statkeys.dropped_duplicate("article")) + get(statkeys.dropped_duplicate("comment")),
+        "pages": get("response_received_count"),
+        "browser_pages": get(statkeys.BROWSER_PAGES),
+        "listed_articles": get(statkeys.LISTED_ARTICLES),
+        "errors": errors(stats),
+        "unparsed_values": sum(v for k, v in stats.items() if k.startswith(statkeys.UNPARSED_PREFIX)),
+        "left_for_next_run": get(statkeys.FRONTIER_LEFT),
+    }
+
+
+def listing(stats: dict[str, Any]) -> dict[str, Any]:
+    """How far the listing walk went, and how fresh the archive's knowledge of it is."""
+    started = stats.get(statkeys.WALK_STARTED_AT)
+    last_run, full_walk = stats.get(statkeys.LISTING_LAST_RUN_AT), stats.get(statkeys.FULL_WALK_AT)
+    return {
+        "pages": int(stats.get(statkeys.LISTING_PAGES, 0)),
+        "pages_failed": int(stats.get(statkeys.LISTING_FAILED, 0)),
+        "full_walk_reason": stats.get(statkeys.LISTING_FULL_REASON),
+        "stopped_at": stats.get(statkeys.LISTING_STOPPED_AT),
+        "last_complete_run_at": last_run,
+        "days_since_last_complete_run": _days_between(last_run, started),
+        "last_full_walk_at": full_walk,
+        "least_recently_checked_days": _days_between(full_walk, started),
+    }
+
+
+def errors(stats: dict[str, Any]) -> int:
+    """Requests that failed for good, pages refused, and callbacks that raised."""
+    return int(stats.get("retry/max_reached", 0) + stats.get("httperror/response_ignored_count", 0)
+               + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1)
+               + stats.get(statkeys.COMMENT_PAGES_FAILED, 0) + stats.get(statkeys.LISTING_FAILED, 0))
+
+
+def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -> list[str]:
+    problems = []
+    if reason != "finished":
+        problems.append(f"the crawl ended with {reason!r}")
+    if stats.get(statkeys.EXPORT_ERROR):
+        problems.append(f"the exports could not be written ({stats[statkeys.EXPORT_ERROR]}); "
+                        "they were cut back to the last state commit")
+    if not stats.get(statkeys.LISTED_ARTICLES):
+        problems.append("no articles on the listing: the site is down, blocks us, or changed its layout")
+    if stats.get(statkeys.LISTING_FAILED):
+        problems.append(f"{stats[statkeys.LISTING_FAILED]} listing page(s) failed: the next run walks on from there")
+    requests = stats.get("downloader/request_count", 0)
+    if requests and errors(stats) / requests > max_error_rate:
+        problems.append(f"{errors(stats)} of {requests} requests failed (over {max_error_rate:.0%})")
+    return problems
+
+
+def exit_status(manifest: dict[str, Any] | None) -> int:
+    if manifest is None:
+        return EXIT_UNHEALTHY
+    if manifest["healthy"]:
+        return EXIT_HEALTHY
+    return EXIT_INTERRUPTED if manifest["finish_reason"] == "shutdown" else EXIT_UNHEALTHY
+
+
+def verdict_line(manifest: dict[str, Any], path: Path) -> str:
+    """One line for the terminal and the scheduler's log."""
+    c = manifest["counts"]
+    what = (f"articles {c['articles']['new']} new, {c['articles']['changed']} changed; comments "
+            f"{c['comments']['new']} new, {c['comments']['changed']} changed, {c['comments']['deleted']} deleted; "
+            f"{c['pages']} pages, {c['errors']} errors")
+    if manifest["healthy"]:
+        return f"newscrawl: run {manifest['run_id']} healthy: {what}. Manifest: {path}"
+    return f"newscrawl: run {manifest['run_id']} NOT healthy: {'; '.join(manifest['problems'])}. {what}. Manifest: {path}"
+
+
+def write(folder: Path, manifest: dict[str, Any]) -> Path:
+    """Written to a temporary name and renamed: whole or absent (absent: the run died)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{MANIFEST}.part"
+    partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(partial, folder / MANIFEST)
+    return folder / MANIFEST
+
+
+def read(folder: Path) -> dict[str, Any] | None:
+    path = folder / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _days_between(earlier: str | None, later: str | None) -> float | None:
+    if not earlier or not later:
+        return None
+    return round((datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds() / 86400, 2)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

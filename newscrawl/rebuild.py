@@ -1,0 +1,124 @@
+"""Rebuild a lost state from the exports, so that the next run emits nothing twice.
+
+The exports are the archive; the state is an index of them. Every run folder's JSONL files are
+read in run order and the latest version of each article and comment becomes its state. A run
+that died with its checkpoints (lost with the state) is first cut back to its last whole line,
+and its CSV files are written again from its JSONL, so that both say the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from newscrawl import manifest
+from newscrawl.feeds import write_csv
+from newscrawl.items import Article, Comment
+from newscrawl.runfolder import dead_runs, write_killed_manifest
+from newscrawl.state import ArticleState, Batch, CommentState, StateStore
+from newscrawl.versioning import content_hash
+
+logger = logging.getLogger(__name__)
+BATCH = 5000
+
+
+@dataclass
+class Rebuilt:
+    runs: int
+    articles: int
+    comments: int
+    dead_runs_cut: int
+
+
+def rebuild(store: StateStore, runs: Path, feeds: dict[str, dict[str, Any]]) -> Rebuilt:
+    dead = dead_runs(runs)
+    for folder in dead:
+        _cut_to_whole_lines(folder, feeds)
+        write_killed_manifest(folder, {})
+    folders = sorted((f for f in runs.iterdir() if f.is_dir()), key=_run_order) if runs.is_dir() else []
+    articles: dict[str, dict[str, Any]] = {}
+    comments: dict[str, dict[str, Any]] = {}
+    for folder in folders:
+        for record in _records(folder / "articles.jsonl"):
+            _keep_latest(articles, record["article_id"], record)
+        for record in _records(folder / "comments.jsonl"):
+            _keep_latest(comments, record["comment_id"], record)
+    max_number: dict[str, int] = {}
+    for record in comments.values():
+        max_number[record["article_id"]] = max(max_number.get(record["article_id"], 0), record.get("number") or 0)
+    pending: list[ArticleState | CommentState] = []
+    for record in articles.values():
+        pending.append(_article_state(record, max_number.get(record["article_id"], 0)))
+        pending = _flush(store, pending)
+    for record in comments.values():
+        pending.append(_comment_state(record))
+        pending = _flush(store, pending)
+    _flush(store, pending, force=True)
+    logger.warning("State rebuilt from %d runs: %d articles, %d comments", len(folders), len(articles), len(comments))
+    return Rebuilt(len(folders), len(articles), len(comments), len(dead))
+
+
+def _run_order(folder: Path) -> tuple[str, str]:
+    found = manifest.read(folder)
+    return (found or {}).get("started_at") or "", folder.name
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    if path.exists():
+        with path.open(encoding="utf-8") as file:
+            for line in file:
+                yield json.loads(line)
+
+
+def _keep_latest(records: dict[str, dict[str, Any]], key: str, record: dict[str, Any]) -> None:
+    if key not in records or (record.get("version") or 0) >= (records[key].get("version") or 0):
+        records[key] = record
+
+
+def _article_state(record: dict[str, Any], max_comment_number: int) -> ArticleState:
+    return ArticleState(
+        article_id=record["article_id"], url=record["url"], published_at=record["published_at"],
+        first_fetch=record["first_seen_at"], last_fetch=record["last_seen_at"], hash=content_hash(Article(**record)),
+        version=record["version"], views=record["views"], comments_count=record["comments_count"],
+        max_comment_number=max_comment_number, walked_at=record["last_seen_at"])
+
+
+def _comment_state(record: dict[str, Any]) -> CommentState:
+    deleted = bool(record.get("deleted"))
+    return CommentState(
+        comment_id=record["comment_id"], article_id=record["article_id"], number=record["number"],
+        hash="" if deleted else content_hash(Comment(**record)), version=record["version"],
+        first_seen=record["first_seen_at"], last_seen=record["last_seen_at"], deleted=deleted)
+
+
+def _flush(store: StateStore, pending: list[ArticleState | CommentState], force: bool = False) -> list:
+    if pending and (force or len(pending) >= BATCH):
+        store.save(Batch([r for r in pending if isinstance(r, ArticleState)],
+                         [r for r in pending if isinstance(r, CommentState)]))
+        return []
+    return pending
+
+
+def _cut_to_whole_lines(folder: Path, feeds: dict[str, dict[str, Any]]) -> None:
+    """A dead run's JSONL ends at its last whole line; its CSV is written again from it."""
+    for name, item_class in (("articles", Article), ("comments", Comment)):
+        jsonl = folder / f"{name}.jsonl"
+        if not jsonl.exists():
+            continue
+        data = jsonl.read_bytes()
+        whole = data[: data.rfind(b"\n") + 1]
+        if len(whole) != len(data):
+            jsonl.write_bytes(whole)
+        options = next((o for uri, o in feeds.items() if uri.endswith(f"/{name}.csv")), None)
+        if options is not None:
+            write_csv(_records(jsonl), folder / f"{name}.csv", item_class, options)
+
+
+def feeds_of(settings: BaseSettings) -> dict[str, dict[str, Any]]:
+    return {uri: dict(options) for uri, options in settings.getdict("FEEDS").items()}

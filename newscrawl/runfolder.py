@@ -1,0 +1,140 @@
+"""A run's folder from birth to manifest: its lock, the recovery of runs that died, its manifest.
+
+``<EXPORTS_DIR>/<spider>/<run_id>/`` holds the run's exports, a ``.lock`` held while the run
+lives, and ``manifest.json`` once it closed. A folder without a manifest whose lock is free
+is a run that died: the next run cuts its exports back to the sizes the state recorded with its
+last commit (``History``'s contract) and writes its manifest (``finish_reason: killed``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from newscrawl import manifest, statkeys
+from newscrawl.feeds import ExportFiles, cut_back, run_dir
+from newscrawl.history import History
+from newscrawl.state import StateStore
+
+logger = logging.getLogger(__name__)
+LOCK_NAME = ".lock"
+EXPORTS = ("articles.jsonl", "comments.jsonl", "articles.csv", "comments.csv")
+
+
+def hold(path: Path) -> IO[str] | None:
+    """An exclusive lock on ``path``, held until the returned file is closed or the process ends;
+    None when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    file = path.open("a")
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.close()
+        return None
+    return file
+
+
+def is_alive(folder: Path) -> bool:
+    lock = folder / LOCK_NAME
+    if not lock.exists():
+        return False
+    held = hold(lock)
+    if held is None:
+        return True
+    held.close()
+    return False
+
+
+def dead_runs(runs: Path, *, besides: Path | None = None) -> list[Path]:
+    """Run folders without a manifest whose process is gone."""
+    if not runs.is_dir():
+        return []
+    return [folder for folder in sorted(runs.iterdir())
+            if folder.is_dir() and folder != besides and not (folder / manifest.MANIFEST).exists()
+            and not is_alive(folder)]
+
+
+def recover_killed_runs(runs: Path, store: StateStore, besides: Path | None = None) -> int:
+    """Cut runs that died back to what the state recorded of them, and give each its manifest."""
+    checkpoints = store.checkpoints()
+    for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
+        if str(folder.resolve()) in checkpoints and (folder / manifest.MANIFEST).exists():
+            store.forget(str(folder.resolve()))  # closed normally: its checkpoint is of no more use
+    dead = dead_runs(runs, besides=besides)
+    for folder in dead:
+        kept = checkpoints.get(str(folder.resolve()), {})
+        cut_back(folder, kept)
+        write_killed_manifest(folder, kept)
+        store.forget(str(folder.resolve()))
+        logger.warning("Run %s had died; its exports were cut back to what the state recorded", folder.name)
+    return len(dead)
+
+
+def write_killed_manifest(folder: Path, kept: dict[str, int]) -> None:
+    """The manifest of a run that died, with the counts of what its exports kept."""
+    stats: dict[str, Any] = {}
+    for kind in ("article", "comment"):
+        path = folder / f"{kind}s.jsonl"
+        for line in path.open(encoding="utf-8") if path.exists() else ():
+            record = json.loads(line)
+            outcome = "deleted" if record.get("deleted") else "new" if record.get("version") == 1 else "changed"
+            key = statkeys.versioned(kind, outcome)
+            stats[key] = stats.get(key, 0) + 1
+    started = datetime.fromtimestamp(folder.stat().st_ctime, UTC)
+    manifest.write(folder, manifest.build(
+        run_id=folder.name, spider=folder.parent.name, arguments={}, started_at=started, reason="killed",
+        stats=stats, settings={}, max_error_rate=1.0, recovered_at=datetime.now(UTC).isoformat(),
+        kept_bytes={Path(p).name: size for p, size in kept.items()},
+        extra_problems=["the run died before it closed; the next run redid what its exports lost"]))
+
+
+class RunFolder:
+    """Creates the run's folder and holds its lock, recovers runs that died, writes the manifest."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.started_at = datetime.now(UTC)
+        self.lock: IO[str] | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        # Connected after History's (EXTENSIONS order): the manifest follows the last commit.
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunFolder:
+        if not crawler.settings.getbool("RUN_FOLDER_ENABLED"):
+            raise NotConfigured("no run folder (a debugging command)")
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        folder = run_dir(spider).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.lock = hold(folder / LOCK_NAME)
+        history = self.crawler.get_extension(History)
+        if history is not None:
+            recovered = recover_killed_runs(folder.parent, history.store, besides=folder)
+            if recovered:
+                self.crawler.stats.set_value(statkeys.RECOVERED_RUNS, recovered)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        folder = run_dir(spider).resolve()
+        files = self.crawler.get_extension(ExportFiles)
+        if files is not None and files.error is not None:
+            history = self.crawler.get_extension(History)
+            cut_back(folder, history.last_offsets if history else {})
+            self.crawler.stats.set_value(statkeys.EXPORT_ERROR, files.error.strerror or str(files.error))
+        settings = self.crawler.settings
+        path = manifest.write(folder, manifest.build(
+            run_id=spider.run_id, spider=spider.name,
+            arguments={k: getattr(spider, k) for k in ("start_url", "full", "force") if hasattr(spider, k)},
+            started_at=self.started_at, reason=reason, stats=self.crawler.stats.get_stats(),
+            settings={name: settings.get(name) for name in manifest.RECORDED_SETTINGS},
+            max_error_rate=settings.getfloat("HEALTH_MAX_ERROR_RATE")))
+        logger.info("Manifest written to %s", path)

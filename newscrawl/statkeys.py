@@ -1,0 +1,51 @@
+"""The stats keys newscrawl writes, named once: the spider, the pipelines and the history write
+them, the manifest reads them back."""
+
+from __future__ import annotations
+
+# Listing walk
+LISTED_ARTICLES = "newscrawl/listed_articles"
+LISTING_PAGES = "newscrawl/listing/pages"
+LISTING_FAILED = "newscrawl/listing/pages_failed"
+LISTING_STOPPED_AT = "newscrawl/listing/stopped_at"  # the page after which the walk stopped by its rule
+LISTING_FULL_REASON = "newscrawl/listing/full_walk_reason"
+LISTING_LAST_RUN_AT = "newscrawl/listing/last_complete_run_at"
+FULL_WALK_AT = "newscrawl/listing/last_full_walk_at"
+WALK_STARTED_AT = "newscrawl/listing/started_at"  # the site's clock when the walk began
+
+
+def visit(decision: str) -> str:
+    return f"newscrawl/visit/{decision}"
+
+
+# Comment walks
+COMMENT_PAGES_FAILED = "newscrawl/comment_pages_failed"
+COMMENT_PAGES_SKIPPED = "newscrawl/comment_pages_skipped"
+COMMENT_PAGES_STEPPED_BACK = "newscrawl/comment_pages_stepped_back"
+BROWSER_PAGES = "newscrawl/browser_pages"
+
+
+def browser_miss(kind: str) -> str:
+    return f"newscrawl/browser_{kind}"
+
+
+def browser_miss_urls(kind: str) -> str:
+    return f"newscrawl/browser_{kind}_urls"
+
+
+UNPARSED_PREFIX = "newscrawl/unparsed/"
+
+# Versions and the state
+def versioned(kind: str, outcome: str) -> str:
+    """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted."""
+    return f"state/{kind}/{outcome}"
+
+
+def dropped_duplicate(kind: str) -> str:
+    return f"dedupe/{kind}/dropped"
+
+
+STATE_COMMITS = "state/commits"
+RECOVERED_RUNS = "state/recovered_runs"
+FRONTIER_LEFT = "state/frontier_left"  # articles left for the next run when this one closed
+EXPORT_ERROR = "newscrawl/export_error"

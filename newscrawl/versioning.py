@@ -1,0 +1,142 @@
+"""Change detection: a run emits only what is new or changed since earlier runs, with a version.
+
+Each item is compared with what the history recorded of it. New and changed items go on with a
+``version`` and their first and last sighting; unchanged ones are dropped (counted).
+
+Contract with ``History``: an item's state is staged only once the item is in the export
+files (``item_scraped`` fires after every feed has exported it), and an article's state only
+once all its comments emitted in this run are: recorded before them, it would tell the next
+run there is nothing to fetch while comments of a killed run were still unsaved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newscrawl import statkeys
+from newscrawl.history import History
+from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.state import ArticleState, CommentState
+
+_IGNORED = RUN_FIELDS | {"page_url", "deleted"}
+_CONTENT_FIELDS = {cls: [f for f in field_names(cls) if f not in _IGNORED] for cls in (Article, Comment)}
+
+
+def content_hash(item: Article | Comment) -> str:
+    """What the page says of the item: run bookkeeping and where it was read are left out."""
+    content = [getattr(item, name) for name in _CONTENT_FIELDS[type(item)]]
+    return hashlib.sha1(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+def article_state(item: Article, digest: str, max_comment_number: int) -> ArticleState:
+    """The state recorded for an emitted article."""
+    return ArticleState(
+        article_id=item.article_id or "", url=item.url or "", published_at=item.published_at,
+        first_fetch=item.first_seen_at or "", last_fetch=item.last_seen_at or "", hash=digest,
+        version=item.version or 1, views=item.views, comments_count=item.comments_count,
+        max_comment_number=max_comment_number)
+
+
+def comment_state(item: Comment, digest: str) -> CommentState:
+    """The state recorded for an emitted comment (a deletion has no content to hash)."""
+    return CommentState(
+        comment_id=item.comment_id or "", article_id=item.article_id or "", number=item.number, hash=digest,
+        version=item.version or 1, first_seen=item.first_seen_at or "", last_seen=item.last_seen_at or "",
+        deleted=item.deleted)
+
+
+class VersioningPipeline:
+    def __init__(self, crawler: Crawler, history: History) -> None:
+        self.stats = crawler.stats
+        self.history = history
+        self.comments_in_flight: Counter[str] = Counter()  # per article: emitted, not yet exported
+        self.held_articles: dict[str, ArticleState] = {}  # waiting for those comments
+        self.digests: dict[tuple[type, str], str] = {}  # from process_item to item_scraped: hashed once
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> VersioningPipeline:
+        history = crawler.get_extension(History)
+        if history is None:
+            raise NotConfigured("no state to compare with")
+        return cls(crawler, history)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            return self._article(item)
+        return self._comment(item)
+
+    def _article(self, item: Article) -> Article:
+        previous = self.history.article_state(item.article_id or "")
+        digest = content_hash(item)
+        if previous and previous.hash == digest:
+            self._record_article(replace(previous, last_fetch=item.crawled_at or previous.last_fetch))
+            self._unchanged("article")
+        first_seen = previous.first_fetch if previous else None
+        return self._emit(item, item.article_id or "", digest, previous.version if previous else 0, first_seen)
+
+    def _comment(self, item: Comment) -> Comment:
+        previous = self.history.comment_states(item.article_id or "").get(item.comment_id or "")
+        if item.deleted:
+            if previous is None or previous.deleted:
+                raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
+            item.version = previous.version + 1
+            item.first_seen_at, item.last_seen_at = previous.first_seen, previous.last_seen
+            self.stats.inc_value(statkeys.versioned("comment", "deleted"))
+            self.comments_in_flight[item.article_id or ""] += 1
+            return item
+        digest = content_hash(item)
+        if previous and not previous.deleted and previous.hash == digest:
+            self.history.stage_comment(replace(previous, last_seen=item.crawled_at or previous.last_seen))
+            self._unchanged("comment")
+        self.comments_in_flight[item.article_id or ""] += 1
+        first_seen = previous.first_seen if previous else None
+        return self._emit(item, item.comment_id or "", digest, previous.version if previous else 0, first_seen)
+
+    def _emit(self, item: Any, key: str, digest: str, version: int, first_seen: str | None) -> Any:
+        """A new (no earlier version) or changed item goes on, with its version and sightings."""
+        item.version = version + 1
+        item.first_seen_at = first_seen or item.crawled_at
+        item.last_seen_at = item.crawled_at
+        self.digests[(type(item), key)] = digest
+        self.stats.inc_value(statkeys.versioned(type(item).__name__.lower(), "changed" if version else "new"))
+        return item
+
+    def _unchanged(self, kind: str) -> None:
+        self.stats.inc_value(statkeys.versioned(kind, "unchanged"))
+        raise DropItem(f"Unchanged {kind}", log_level="DEBUG")
+
+    def item_scraped(self, item: Any) -> None:
+        """The item is in the export files now: its state may be recorded."""
+        if isinstance(item, Article):
+            article_id = item.article_id or ""
+            self._record_article(article_state(item, self.digests.pop((Article, article_id)),
+                                               self._max_comment_number(article_id)))
+        else:
+            self.history.stage_comment(comment_state(item, self.digests.pop((Comment, item.comment_id), "")))
+            self._comment_exported(item.article_id or "")
+
+    def _record_article(self, state: ArticleState) -> None:
+        if self.comments_in_flight[state.article_id]:
+            self.held_articles[state.article_id] = state
+        else:
+            self.comments_in_flight.pop(state.article_id, None)
+            self.history.stage_article(state)
+
+    def _comment_exported(self, article_id: str) -> None:
+        self.comments_in_flight[article_id] -= 1
+        if not self.comments_in_flight[article_id]:
+            del self.comments_in_flight[article_id]
+            if article_id in self.held_articles:
+                self.history.stage_article(self.held_articles.pop(article_id))
+
+    def _max_comment_number(self, article_id: str) -> int:
+        return max((c.number or 0 for c in self.history.comment_states(article_id).values()), default=0)

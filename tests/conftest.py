@@ -113,3 +113,55 @@ def day0_crawl(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tu
     result = run_crawl(replica.url + "news/", tmp_path_factory.mktemp("exports"))
     assert result.returncode == 0, result.log[-3000:]
     return replica, result
+
+
+# --- the archive as a whole: every run's exports together --------------------------------------
+
+Key = tuple[str, str]
+
+
+def record_key(record: dict[str, Any]) -> Key:
+    kind = record.get("_type") or ("article" if "title" in record else "comment")
+    return kind, record["article_id"] if kind == "article" else record["comment_id"]
+
+
+def run_records(folder: Path) -> list[dict[str, Any]]:
+    """A run's JSONL records; every line must parse, and each CSV must hold the same rows."""
+    import pandas as pd
+
+    records = []
+    for name in ("articles", "comments"):
+        lines = (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() \
+            if (folder / f"{name}.jsonl").exists() else []
+        records += [json.loads(line) for line in lines]
+        csv = folder / f"{name}.csv"
+        if csv.exists() and csv.stat().st_size:
+            frame = pd.read_csv(csv, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+            assert list(frame.columns)[:2] == (["article_id", "url"] if name == "articles" else ["article_id", "comment_id"])
+            assert len(frame) == len(lines), f"{csv}: {len(frame)} rows, {len(lines)} JSONL lines"
+            assert not frame.isin(list(frame.columns)).all(axis=1).any(), f"{csv}: a second header"
+        else:
+            assert not lines, f"{csv} is empty but the JSONL holds {len(lines)} lines"
+    return records
+
+
+def archive(exports: Path) -> dict[Key, list[dict[str, Any]]]:
+    """Every record of every run under ``exports``, by item."""
+    found: dict[Key, list[dict[str, Any]]] = {}
+    for folder in sorted((exports / "vpk").iterdir()):
+        if folder.is_dir():
+            for record in run_records(folder):
+                found.setdefault(record_key(record), []).append(record)
+    return found
+
+
+def assert_archive_is_truth(exports: Path, replica: Replica) -> None:
+    """Every article and comment of the truth exactly once across all runs, as the truth says."""
+    found = archive(exports)
+    twice = [k for k, records in found.items() if len(records) > 1]
+    assert twice == [], f"{len(twice)} items exported more than once, e.g. {twice[:3]}"
+    truth = {record_key(r): {k: v for k, v in r.items() if k not in ("_type", "page_url")} for r in replica.truth()}
+    missing, extra = set(truth) - set(found), set(found) - set(truth)
+    assert not missing and not extra, f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), {len(extra)} extra"
+    wrong = [k for k, want in truth.items() if {f: found[k][0][f] for f in want} != want]
+    assert wrong == [], f"{len(wrong)} items differ from the truth, e.g. {wrong[:3]}"

@@ -1,0 +1,110 @@
+"""Runs that stop early, however they stop: the next run completes exactly the rest.
+
+Each test interrupts a crawl of the replica (SIGKILL at chosen points, Ctrl-C, SIGTERM, a full
+disk), runs again normally, and checks the archive as a whole: every article and comment of the
+truth exactly once across all runs, every JSONL line whole, every CSV readable with one header.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Replica, assert_archive_is_truth, run_crawl
+from tests.killer import kill_settings
+
+pytestmark = pytest.mark.e2e
+
+
+def crawl_command(replica: Replica, tmp_path: Path, run_id: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={replica.url}news/",
+            "-a", f"run_id={run_id}", "-s", f"EXPORTS_DIR={tmp_path / 'exports'}",
+            "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", "-s", "LOG_LEVEL=INFO", *extra]
+
+
+def rerun(replica: Replica, tmp_path: Path, run_id: str = "rerun") -> None:
+    result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                       run_id=run_id)
+    assert result.returncode == 0, result.log[-3000:]
+    assert "Traceback" not in result.log
+
+
+# Spread over a run: mid comment walks, inside a state save, between flush and save, on the
+# first pages of a run that starts with the frontier, and after the last commit.
+KILL_POINTS = ["item:700", "save:3", "flush:2", "response:3", "item:1500", "closing:1"]
+
+
+def test_killed_at_every_point_the_next_run_completes_exactly_the_rest(replica: Replica, tmp_path: Path) -> None:
+    for n, point in enumerate(KILL_POINTS):
+        command = crawl_command(replica, tmp_path, f"killed-{n}", "-s", "STATE_COMMIT_EVERY=100",
+                                *kill_settings(point))
+        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == -signal.SIGKILL, f"{point} was never reached: {proc.stderr[-2000:]}"
+    rerun(replica, tmp_path)
+    runs = tmp_path / "exports" / "vpk"
+    killed = [json.loads((runs / f"killed-{n}" / "manifest.json").read_text()) for n in range(len(KILL_POINTS))]
+    assert {m["finish_reason"] for m in killed} == {"killed"} and not any(m["healthy"] for m in killed)
+    normal = json.loads((runs / "rerun" / "manifest.json").read_text())
+    assert all(m.keys() == normal.keys() for m in killed), "every manifest has the same keys"
+    assert_archive_is_truth(tmp_path / "exports", replica)
+
+
+def interrupt(command: list[str], progress: Path, signals_to_send: list[int]) -> int:
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (progress.exists() and progress.stat().st_size > 300_000) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for sig in signals_to_send:
+        proc.send_signal(sig)
+        time.sleep(0.05)
+    _, stderr = proc.communicate(timeout=120)
+    assert stderr.count("Traceback") == 0, stderr[-3000:]
+    return proc.returncode
+
+
+@pytest.mark.parametrize("signals_to_send", [[signal.SIGINT], [signal.SIGINT, signal.SIGINT], [signal.SIGTERM]],
+                         ids=["ctrl-c", "ctrl-c-twice", "sigterm"])
+def test_interrupted_the_next_run_completes_exactly_the_rest(replica: Replica, tmp_path: Path,
+                                                            signals_to_send: list[int]) -> None:
+    command = crawl_command(replica, tmp_path, "interrupted", "-s", "STATE_COMMIT_EVERY=100")
+    comments = tmp_path / "exports" / "vpk" / "interrupted" / "comments.jsonl"
+    assert interrupt(command, comments, signals_to_send) == 130  # interrupted: its own exit status
+    rerun(replica, tmp_path)
+    manifest = json.loads((tmp_path / "exports" / "vpk" / "interrupted" / "manifest.json").read_text())
+    assert not manifest["healthy"] and manifest["finish_reason"] in ("shutdown", "killed")
+    assert_archive_is_truth(tmp_path / "exports", replica)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1.5 MB tmpfs: the exports of the default replica (~4.5 MB) fill it mid-run."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_stops_the_run_cleanly_and_the_next_completes_the_rest(replica: Replica, tmp_path: Path,
+                                                                          small_disk: Path) -> None:
+    command = [*crawl_command(replica, tmp_path, "full"), "-s", f"EXPORTS_DIR={small_disk}", "-s", "STATE_COMMIT_EVERY=100"]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and proc.stderr.count(" ERROR: ") == 1, proc.stderr[-3000:]
+    assert "No space left on device" in proc.stderr.splitlines()[-1]
+    manifest = json.loads((small_disk / "vpk" / "full" / "manifest.json").read_text())
+    assert manifest["finish_reason"] == "export_failed" and not manifest["healthy"]
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    result = run_crawl(replica.url + "news/", small_disk, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="rerun")
+    assert result.returncode == 0, result.log[-3000:]
+    assert_archive_is_truth(small_disk, replica)

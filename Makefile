@@ -35,12 +35,13 @@ test: setup
 demo: setup
 	$(PY) -m tests.replica.demo --articles $(N)
 
+# ARGS adds scrapy crawl options, e.g. ARGS="-a full=1". The exit status is the run's verdict.
 crawl: setup
-	$(VENV)/bin/scrapy crawl vpk -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4
+	$(VENV)/bin/scrapy crawl vpk -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4 $(ARGS)
 
 # What cron or a systemd timer runs: one locked, incremental run; exit status says if it was healthy.
 run: setup
-	$(PY) -m newscrawl run -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4
+	$(PY) -m newscrawl run -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4 $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapy import exceptions
 from scrapy.crawler import Crawler
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
@@ -55,3 +56,34 @@ class ShownLogFormatter(LogFormatter):
     def dropped(self, *args: Any) -> LogFormatterResult | None:
         result = super().dropped(*args)
         return result if result["level"] >= self.level else None
+
+
+# A site that is down is news for one line, not a traceback: Scrapy's robots.txt middleware logs
+# every download error with its stack.
+NETWORK_ERRORS = (exceptions.DownloadConnectionRefusedError, exceptions.CannotResolveHostError,
+                  exceptions.DownloadTimeoutError, exceptions.DownloadFailedError, exceptions.ResponseDataLossError,
+                  ConnectionError, TimeoutError)
+
+
+class NetworkErrorsInOneLine(logging.Filter):
+    """Drops the stack of a log record whose exception is a network failure; keeps the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], NETWORK_ERRORS):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+class QuietNetworkErrors:
+    """An extension that installs ``NetworkErrorsInOneLine`` on the loggers that need it."""
+
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> QuietNetworkErrors:
+        for name in cls.LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, NetworkErrorsInOneLine) for f in logger.filters):
+                logger.addFilter(NetworkErrorsInOneLine())
+        return cls()

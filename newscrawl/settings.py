@@ -90,7 +90,7 @@ FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "news
 FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 
 # In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
-EXTENSIONS = {"newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.runfolder.RunFolder": 20}
+EXTENSIONS = {"newscrawl.reporting.QuietNetworkErrors": 0, "newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.runfolder.RunFolder": 20}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.

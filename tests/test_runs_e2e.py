@@ -1,0 +1,183 @@
+"""Starting a run: what is refused and how, one run per state, and the exit status of every entry
+point (``scrapy crawl``, ``python -m newscrawl run``, ``make crawl``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Replica, archive, assert_archive_is_truth, free_port, run_crawl, start_replica
+
+pytestmark = pytest.mark.e2e
+
+
+def scrapy_crawl(url: str, exports: Path, state: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}", "-s", f"EXPORTS_DIR={exports}",
+               "-s", f"STATE_URI={state}", *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def newscrawl_run(url: str, exports: Path, state: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "newscrawl", "run", "-a", f"start_url={url}", "-s", f"EXPORTS_DIR={exports}",
+               "-s", f"STATE_URI={state}", *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def make_crawl(url: str, exports: Path, state: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    args = " ".join([f"-a start_url={url}", f"-s EXPORTS_DIR={exports}", f"-s STATE_URI={state}", *extra])
+    return subprocess.run(["make", "-s", "crawl", f"ARGS={args}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+ENTRY_POINTS: dict[str, Callable[..., subprocess.CompletedProcess[str]]] = {
+    "scrapy crawl": scrapy_crawl, "python -m newscrawl run": newscrawl_run, "make crawl": make_crawl}
+
+
+@pytest.fixture(scope="module")
+def archived(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Exports holding one complete run of the replica, and its state."""
+    folder = tmp_path_factory.mktemp("archived")
+    result = run_crawl(replica.url + "news/", folder / "exports", "-s", f"STATE_URI={folder / 'state.sqlite'}",
+                       run_id="first")
+    assert result.returncode == 0, result.log[-2000:]
+    return folder / "exports", folder / "state.sqlite"
+
+
+@pytest.fixture
+def copy_of(archived: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    exports, state = archived
+    shutil.copytree(exports, tmp_path / "exports")
+    shutil.copy(state, tmp_path / "state.sqlite")
+    return tmp_path / "exports", tmp_path / "state.sqlite"
+
+
+def refused(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("newscrawl: ") and all(w in line for w in words), line
+    return line
+
+
+@pytest.mark.parametrize("loss", ["deleted", "emptied", "mistyped"])
+def test_a_lost_state_refuses_to_run(replica: Replica, copy_of: tuple[Path, Path], loss: str) -> None:
+    exports, state = copy_of
+    if loss == "deleted":
+        state.unlink()
+    elif loss == "emptied":
+        with sqlite3.connect(state) as db:
+            db.executescript("DELETE FROM articles; DELETE FROM comments; DELETE FROM meta;")
+    else:
+        state = state.parent / "no-such-folder" / "state.sqlite"
+    refused(scrapy_crawl(replica.url + "news/", exports, state), "missing or empty", "rebuild_state=1", "STATE_INIT=1")
+    assert sorted(p.name for p in (exports / "vpk").iterdir()) == ["first"], "no run folder for a refused run"
+    assert not (state.parent / "no-such-folder").exists() or loss != "mistyped"
+
+
+def test_a_corrupt_state_refuses_to_run_with_the_fix(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    exports, state = copy_of
+    state.write_bytes(b"this is not a database" * 100)
+    line = refused(scrapy_crawl(replica.url + "news/", exports, state), str(state), "move it aside", "rebuild_state=1")
+    assert "site" not in line
+
+
+def test_rebuild_state_recovers_a_lost_state_with_zero_duplicates(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    exports, state = copy_of
+    state.unlink()
+    for file in state.parent.glob("state.sqlite-*"):
+        file.unlink()
+    result = scrapy_crawl(replica.url + "news/", exports, state, "-a", "rebuild_state=1", "-a", "run_id=after")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "state rebuilt from 1 runs" in result.stderr
+    manifest = json.loads((exports / "vpk" / "after" / "manifest.json").read_text())
+    assert manifest["counts"]["articles"]["new"] == 0 and manifest["counts"]["comments"]["new"] == 0
+    assert_archive_is_truth(exports, replica)
+
+
+def test_state_init_starts_afresh_on_purpose(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    exports, state = copy_of
+    state.unlink()
+    result = scrapy_crawl(replica.url + "news/", exports, state, "-s", "STATE_INIT=1", "-a", "run_id=afresh")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(archive(exports)[("article", "232118")]) == 2  # exported again, as asked
+
+
+@pytest.mark.parametrize(("argument", "words"), [
+    ("fulll=1", ["unknown spider argument(s) fulll", "accepted: start_url, run_id, full, force, rebuild_state"]),
+    ("full=yes", ["full='yes'", "expected 1 or 0"]),
+    ("start_url=vpk.name/news", ["is not an http(s) URL"]),
+])
+def test_arguments_it_cannot_read_are_an_error(tmp_path: Path, argument: str, words: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", argument,
+                             "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    refused(result, *words)
+    assert not (tmp_path / "exports" / "vpk").exists() or not any((tmp_path / "exports" / "vpk").iterdir())
+
+
+def test_two_crawls_started_together_never_share_a_run(replica: Replica, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={replica.url}news/",
+               "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}"]
+    procs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = sorted((p.wait(timeout=300), p.stderr.read()) for p in procs if p.stderr)
+    assert [code for code, _ in results] == [0, 75], results[1][1][-2000:]
+    assert "another run holds" in results[1][1] and "Traceback" not in results[1][1]
+    assert len(list((tmp_path / "exports" / "vpk").iterdir())) == 1
+    assert_archive_is_truth(tmp_path / "exports", replica)
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_exit_status_of_a_good_run_and_an_unreachable_site(replica: Replica, tmp_path: Path, entry_point: str) -> None:
+    run = ENTRY_POINTS[entry_point]
+    good = run(replica.url + "news/", tmp_path / "exports", tmp_path / "state.sqlite")
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert "healthy" in good.stderr.strip().splitlines()[-1]
+    closed = f"http://127.0.0.1:{free_port()}/news/"
+    down = run(closed, tmp_path / "down", tmp_path / "down.sqlite", "-s", "RETRY_TIMES=1")
+    assert down.returncode != 0
+    assert "NOT healthy" in down.stderr and "no articles on the listing" in down.stderr
+    assert "Traceback" not in down.stderr
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_exit_status_on_a_full_disk(replica: Replica, tmp_path: Path, entry_point: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs", str(disk)], check=True)
+    try:
+        result = ENTRY_POINTS[entry_point](replica.url + "news/", disk, tmp_path / "state.sqlite")
+        assert result.returncode != 0
+        assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_page_that_failed_for_good_is_fetched_again_by_the_next_run(tmp_path: Path) -> None:
+    """With no retries, the replica's faults (500, 503, dropped and cut connections, each once per
+    URL) fail listing, article and comment pages for good; the next run completes the rest."""
+    replica, proc = start_replica("--faults", "--articles", "120")
+    try:
+        exports = tmp_path / "exports"
+        first = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                          "-s", "RETRY_TIMES=0", run_id="faulty")
+        assert first.returncode == 1
+        manifest = json.loads((first.run_dir / "manifest.json").read_text())
+        assert manifest["stats"]["newscrawl/comment_pages_failed"] > 0
+        assert manifest["counts"]["left_for_next_run"] > 0
+        second = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="next")
+        assert second.returncode == 0, second.log[-2000:]
+        assert second.stats["newscrawl/visit/retry"] > 0
+        assert_archive_is_truth(exports, replica)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -165,3 +165,31 @@ def assert_archive_is_truth(exports: Path, replica: Replica) -> None:
     assert not missing and not extra, f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), {len(extra)} extra"
     wrong = [k for k, want in truth.items() if {f: found[k][0][f] for f in want} != want]
     assert wrong == [], f"{len(wrong)} items differ from the truth, e.g. {wrong[:3]}"
+
+
+class Site:
+    """The replica on one port, moved from day to day as a real site moves."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.args = args
+        self.proc: subprocess.Popen[str] | None = None
+        self.replica: Replica | None = None
+
+    def day(self, day: int) -> Replica:
+        self.stop()
+        self.replica, self.proc = start_replica("--port", str(self.port), "--day", str(day), *self.args)
+        return self.replica
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    site = Site()
+    yield site
+    site.stop()

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, Replica, free_port, run_crawl, start_replica
+from tests.conftest import ROOT, CrawlResult, Replica, Site, free_port, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -39,32 +39,6 @@ def state_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
-
-
-class Site:
-    """The replica on one port, moved from day to day as a real site moves."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.proc: subprocess.Popen[str] | None = None
-        self.replica: Replica | None = None
-
-    def day(self, day: int) -> Replica:
-        self.stop()
-        self.replica, self.proc = start_replica("--port", str(self.port), "--day", str(day))
-        return self.replica
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    site = Site()
-    yield site
-    site.stop()
 
 
 def key(record: dict[str, Any]) -> tuple[str, str]:

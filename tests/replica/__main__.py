@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"day 0's moment, ISO 8601 with offset (default {DAY0_NOW.isoformat()})")
     parser.add_argument("--js-share", type=float, default=0.1,
                         help="share of articles whose comments only JavaScript renders (default 0.1)")
+    parser.add_argument("--sidebar-size", type=int, default=15,
+                        help="threads the \"Обсуждаемое\" sidebar shows (default 15; 0: none)")
     parser.add_argument("--faults", action="store_true", help="errors, slow and broken responses")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
     parser.add_argument("--base-url", default=None, help="with --dump-truth: the URL the site is served at")
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--now needs an offset, e.g. 2018-09-16T12:00:00+03:00")
 
     world = build_world(args.articles, args.seed, args.now, args.js_share)
-    view = world.view(world.now(args.day))
+    view = world.view(world.now(args.day), sidebar_size=args.sidebar_size)
     if args.dump_truth:
         base = (args.base_url or f"http://127.0.0.1:{args.port}").rstrip("/")
         for record in records(view, base):

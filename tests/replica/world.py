@@ -135,16 +135,17 @@ class World:
     def now(self, day: int) -> datetime:
         return self.day0 + timedelta(days=day)
 
-    def view(self, now: datetime) -> View:
-        return View(self, now)
+    def view(self, now: datetime, sidebar_size: int = 15) -> View:
+        return View(self, now, sidebar_size)
 
 
 class View:
     """The site as it is at ``now``."""
 
-    def __init__(self, world: World, now: datetime) -> None:
+    def __init__(self, world: World, now: datetime, sidebar_size: int = 15) -> None:
         self.world = world
         self.now = now
+        self.sidebar_size = sidebar_size
         self.articles = [a for a in world.articles if a.published_at <= now]
 
     def comments(self, article: Article) -> list[Comment]:
@@ -167,7 +168,7 @@ class View:
                   for a in self.articles}
         active = [a for a in self.articles if latest[a.id]]
         week_ago = self.now - timedelta(days=7)
-        return sorted(active, key=lambda a: (a.published_at >= week_ago, -latest[a.id].timestamp()))[:15]
+        return sorted(active, key=lambda a: (a.published_at >= week_ago, -latest[a.id].timestamp()))[: self.sidebar_size]
 
     def sections(self, slug: str) -> list[Article]:
         return [a for a in self.articles if a.section.slug == slug]

@@ -1,0 +1,85 @@
+"""Missed runs: the first run after days without one emits exactly what changed in between, and
+no article's comments go unchecked for longer than FULL_WALK_EVERY."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CrawlResult, Key, Replica, Site, archive, record_key, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+
+def crawl(replica: Replica, tmp_path: Path, run_id: str) -> CrawlResult:
+    result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                       run_id=run_id)
+    assert result.returncode == 0, result.log[-2000:]
+    return result
+
+
+def truth(replica: Replica) -> dict[Key, dict[str, Any]]:
+    return {record_key(r): {k: v for k, v in r.items() if k not in ("_type", "page_url")} for r in replica.truth()}
+
+
+def difference(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, Any]]) -> dict[Key, dict[str, Any] | None]:
+    """What a run must emit between two days: new and changed items, and deletions (None)."""
+    changed: dict[Key, dict[str, Any] | None] = {k: r for k, r in after.items() if before.get(k) != r}
+    changed.update({k: None for k in before.keys() - after.keys()})
+    return changed
+
+
+def emitted(result: CrawlResult) -> dict[Key, dict[str, Any]]:
+    records = result.records("articles") + result.records("comments")
+    found = {record_key(r): r for r in records}
+    assert len(found) == len(records), "an item emitted twice in one run"
+    return found
+
+
+@pytest.mark.parametrize(("first", "second"), [(0, 5), (6, 20), (2, 4)])
+def test_after_a_gap_the_run_emits_exactly_the_difference(tmp_path: Path, first: int, second: int) -> None:
+    site = Site("--articles", "150")
+    try:
+        before = truth(site.day(first))
+        crawl(site.day(first), tmp_path, f"day{first}")
+        replica = site.day(second)
+        result = crawl(replica, tmp_path, f"day{second}")
+        want, got = difference(before, truth(replica)), emitted(result)
+        missing, extra = want.keys() - got.keys(), got.keys() - want.keys()
+        assert not missing and not extra, f"{len(missing)} missing {sorted(missing)[:4]}, {len(extra)} extra"
+        for k, record in want.items():
+            if record is None:
+                assert got[k]["deleted"] is True, k
+            else:
+                assert {f: got[k][f] for f in record} == record, k
+        listing = json.loads((result.run_dir / "manifest.json").read_text())["listing"]
+        assert listing["days_since_last_complete_run"] == second - first
+        assert listing["full_walk_reason"], "a gap longer than the sidebar covers needs the whole listing"
+    finally:
+        site.stop()
+
+
+def test_comments_that_never_reach_the_sidebar_are_caught_within_full_walk_every(tmp_path: Path) -> None:
+    """Daily runs on a site whose sidebar shows nothing: old articles' new comments show only in
+    the listing's counts, deep down; the walk of the whole listing due on day 7 finds them all."""
+    site = Site("--articles", "150", "--sidebar-size", "0")
+    try:
+        pages = {}
+        for day in range(8):
+            replica = site.day(day)
+            result = crawl(replica, tmp_path, f"day{day}")
+            pages[day] = result.stats["newscrawl/listing/pages"]
+            want = truth(replica)
+            latest = {key: max(versions, key=lambda r: r["version"])
+                      for key, versions in archive(tmp_path / "exports").items()}
+            current = {k: {f: r[f] for f in want.get(k, {})} for k, r in latest.items() if not r.get("deleted")}
+            complete = current == want
+            if day == 6:
+                assert not complete, "a partial walk found the old threads: the test proves nothing"
+        assert complete, "day 7: the walk of the whole listing must catch every old thread"
+        assert pages[7] >= pages[0] and max(pages[d] for d in range(1, 7)) < pages[0], pages
+    finally:
+        site.stop()

@@ -270,7 +270,11 @@ class VpkSpider(scrapy.Spider):
         yield from sidebar
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
-        yield from self._comment_page(CommentsPage(response, self.unparsed), response.meta["comment_pass"])
+        page = CommentsPage(response, self.unparsed)
+        comment_pass = response.meta.get("comment_pass")
+        if comment_pass is None:  # one page on its own (scrapy parse): no walk, no deletions
+            comment_pass = CommentPass(page.article_id() or "", response.url, Visit.NEW, remaining=[], complete=False)
+        yield from self._comment_page(page, comment_pass)
 
     def _comment_page(self, page: CommentsPage, comment_pass: CommentPass) -> Iterator[Any]:
         rendered = page.response.meta.get("playwright", False)

@@ -1,0 +1,60 @@
+"""The debugging commands answer in seconds, show what the spider would do, and write nothing:
+no run folder, no exports, no state."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Replica
+
+pytestmark = pytest.mark.e2e
+SEED = "news/232118_azerbajdzhan_derzhit_kurs_na_odkb.html"
+
+
+def scrapy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scrapy", *args, "-s", f"EXPORTS_DIR={tmp_path / 'exports'}",
+                           "-s", f"STATE_URI={tmp_path / 'state.sqlite'}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def assert_wrote_nothing(tmp_path: Path) -> None:
+    assert not (tmp_path / "exports").exists() and not (tmp_path / "state.sqlite").exists()
+
+
+@pytest.mark.parametrize("spider", [[], ["--spider", "vpk"]], ids=["guessed", "vpk"])
+def test_shell_answers_and_writes_nothing(replica: Replica, tmp_path: Path, spider: list[str]) -> None:
+    result = scrapy(tmp_path, "shell", *spider, replica.url + SEED, "-c", "response.status")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "200"
+    assert_wrote_nothing(tmp_path)
+
+
+def test_shell_gives_what_the_spider_would_emit(replica: Replica, tmp_path: Path) -> None:
+    code = ("__import__('newscrawl.pages.vpk', fromlist=['ArticlePage']).ArticlePage(response).article().title")
+    result = scrapy(tmp_path, "shell", replica.url + SEED, "-c", code)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Азербайджан" in result.stdout
+
+
+def comment_page(replica: Replica) -> str:
+    return next(r["page_url"] for r in replica.truth() if "/comments/2/" in (r.get("page_url") or ""))
+
+
+@pytest.mark.parametrize("callback", ["parse_listing", "parse_article", "parse_comments"])
+def test_parse_runs_each_callback_and_writes_nothing(replica: Replica, tmp_path: Path, callback: str) -> None:
+    url = {"parse_listing": replica.url + "news/", "parse_article": replica.url + SEED,
+           "parse_comments": comment_page(replica)}[callback]
+    result = scrapy(tmp_path, "parse", "--spider", "vpk", "-c", callback, url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No response downloaded" not in result.stderr
+    scraped = result.stdout.split("# Scraped Items")[1].split("# Requests")[0]
+    requests = result.stdout.split("# Requests")[1]
+    if callback == "parse_listing":
+        assert "<GET " in requests
+    else:
+        assert "'comment_id'" in scraped or "'article_id'" in scraped
+    assert_wrote_nothing(tmp_path)

@@ -30,7 +30,7 @@ system-deps:
 	fi
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 demo: setup
 	$(PY) -m tests.replica.demo --articles $(N)

@@ -37,7 +37,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as state:  # a demo starts from no state: it shows a full crawl
             crawl = subprocess.run(
                 [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", f"run_id={run_id}",
-                 "-s", f"EXPORTS_DIR={args.exports}", "-s", f"STATE_URI={state}/state.sqlite", "-s", "LOG_LEVEL=WARNING"],
+                 "-s", f"EXPORTS_DIR={args.exports}", "-s", f"STATE_URI={state}/state.sqlite", "-s", "STATE_INIT=1",
+                 "-s", "LOG_LEVEL=WARNING"],
                 cwd=ROOT,
             )
         elapsed = time.monotonic() - started

@@ -64,6 +64,10 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "browser_pages": get(statkeys.BROWSER_PAGES),
         "listed_articles": get(statkeys.LISTED_ARTICLES),
         "errors": errors(stats),
+        "failed": {k.removeprefix(statkeys.FAILED_PREFIX): v for k, v in sorted(stats.items())
+                   if k.startswith(statkeys.FAILED_PREFIX)},
+        "broken_pages": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
+                         if k.startswith(statkeys.broken_page(""))},
         "unparsed_values": sum(v for k, v in stats.items() if k.startswith(statkeys.UNPARSED_PREFIX)),
         "left_for_next_run": get(statkeys.FRONTIER_LEFT),
     }
@@ -86,10 +90,10 @@ def listing(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def errors(stats: dict[str, Any]) -> int:
-    """Requests that failed for good, pages refused, and callbacks that raised."""
-    return int(stats.get("retry/max_reached", 0) + stats.get("httperror/response_ignored_count", 0)
-               + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1)
-               + stats.get(statkeys.COMMENT_PAGES_FAILED, 0) + stats.get(statkeys.LISTING_FAILED, 0))
+    """Requests that failed for good (each counted once, by the spider's errbacks), and
+    callbacks that raised."""
+    return int(sum(v for k, v in stats.items() if k.startswith(statkeys.FAILED_PREFIX))
+               + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1))
 
 
 def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -> list[str]:
@@ -101,6 +105,9 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
                         "they were cut back to the last state commit")
     if not stats.get(statkeys.LISTED_ARTICLES):
         problems.append("no articles on the listing: the site is down, blocks us, or changed its layout")
+    oversize = stats.get(statkeys.failed("DownloadCancelledError"), 0) + stats.get(statkeys.failed("CancelledError"), 0)
+    if oversize:
+        problems.append(f"{oversize} page(s) cancelled (over DOWNLOAD_MAXSIZE, or cut off): their items are missing")
     if stats.get(statkeys.LISTING_FAILED):
         problems.append(f"{stats[statkeys.LISTING_FAILED]} listing page(s) failed: the next run walks on from there")
     requests = stats.get("downloader/request_count", 0)

@@ -19,10 +19,15 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 16
 # Scrapy schedules 100 tasks per callback output by default; a CPU-bound crawl does better lower.
 CONCURRENT_ITEMS = 16
-DOWNLOAD_TIMEOUT = 30
-# A news page is ~30 KB; anything past this is not an article (the replica's "huge page" fault).
-DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# A page takes well under a second; one that dribbles fails after this, retried once only
+# (newscrawl.middlewares.Politeness): 2 x 10 s, not 5 x 30 s.
+DOWNLOAD_TIMEOUT = 10
+# A news page is ~30-60 KB; a thread of 20,000 comments on one page is ~13 MB. Past this a page
+# is cancelled, counted, and the run is unhealthy (its comments are missing).
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# 429 and 503 answers are retried after their Retry-After, up to this many seconds.
+RETRY_AFTER_MAX = 120
 
 # --- Faults ------------------------------------------------------------------------------------
 RETRY_ENABLED = True
@@ -30,6 +35,15 @@ RETRY_TIMES = 4
 # A browser page whose comments did not appear in time (their script's fetch failed) is retried too.
 RETRY_EXCEPTIONS = [*_SCRAPY_RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"]
 REDIRECT_MAX_TIMES = 5
+# A 200 that is not a whole page (cut short, empty, a login page, comments missing) is retried
+# this many times, after 1, 2, 4 … times the backoff in seconds, then failed (never read).
+BROKEN_PAGE_RETRY_TIMES = 2
+BROKEN_PAGE_BACKOFF = 1.0
+DOWNLOADER_MIDDLEWARES = {
+    # Closer to the downloader than RetryMiddleware (550): they see responses first.
+    "newscrawl.middlewares.Politeness": 560,
+    "newscrawl.middlewares.WholePages": 570,
+}
 
 # --- Runs (newscrawl.commands.crawl: scrapy crawl, python -m newscrawl run) ----------------------
 COMMANDS_MODULE = "newscrawl.commands"

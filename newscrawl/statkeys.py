@@ -35,6 +35,29 @@ def browser_miss_urls(kind: str) -> str:
 
 UNPARSED_PREFIX = "newscrawl/unparsed/"
 
+# Pages that lie, and politeness (newscrawl.middlewares)
+CHARSET_CORRECTED = "newscrawl/charset_corrected"
+OFFSITE_BLOCKED = "newscrawl/offsite_blocked"
+RETRY_AFTER_WAITS = "newscrawl/retry_after/waits"
+RETRY_AFTER_SECONDS = "newscrawl/retry_after/seconds"
+
+
+def broken_page(kind: str) -> str:
+    """A response that was not a whole page of its kind (each attempt counts)."""
+    return f"newscrawl/broken_page/{kind}"
+
+
+FAILED_PREFIX = "newscrawl/failed/"
+
+
+def failed(kind: str) -> str:
+    """A request that failed for good, by why: an HTTP status, broken_page, offsite, an exception."""
+    return f"{FAILED_PREFIX}{kind}"
+
+
+FAILED_URLS = "newscrawl/failed_urls"  # the first of them, for the manifest
+
+
 # Versions and the state
 def versioned(kind: str, outcome: str) -> str:
     """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted."""

@@ -19,6 +19,7 @@ from newscrawl import statkeys
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.history import History, WalkOutcome
 from newscrawl.items import Article, Comment
+from newscrawl.middlewares import BrokenPage, Offsite
 from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticleLink, ArticlePage, CommentsPage, SitePage
 from newscrawl.policy import (FULL_WALK_AT, LAST_RUN_AT, ListingWalk, Visit, is_settled, may_skip_comment_pages,
@@ -32,6 +33,7 @@ from newscrawl.urls import canonical_url
 UNFINISHED_PRIORITY = 30
 ARTICLE_PRIORITY = 10
 COMMENTS_PRIORITY = 20
+MAX_LISTED_FAILURES = 200  # URLs of failed requests kept in the stats (and the manifest)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class VpkSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.history = self.crawler.get_extension(History)  # None: no state, every run is a full one
         yield scrapy.Request(canonical_url(self.start_url), callback=self.parse_listing,
-                             errback=self.listing_failed)
+                             errback=self.listing_failed, meta={"page": "listing"})
 
     # --- listings and the sidebar ----------------------------------------------------------------
 
@@ -182,7 +184,7 @@ class VpkSpider(scrapy.Spider):
         yield from requests
         if going_on:
             yield scrapy.Request(canonical_url(next_page or ""), callback=self.parse_listing,
-                                 errback=self.listing_failed)
+                                 errback=self.listing_failed, meta={"page": "listing"})
             return
         walk.reached_end = not next_page
         if next_page:
@@ -193,10 +195,27 @@ class VpkSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> None:
         """A listing page that failed for good: the walk stays unfinished, and the next run goes
         at least as deep as this one got (``History.set_out``)."""
+        self._failed(failure)
         self.crawler.stats.inc_value(statkeys.LISTING_FAILED)
         if self.walk is not None:
             self.walk.broken = True
-        self.logger.error("Listing page %s failed: %s", failure.request.url, failure.getErrorMessage())
+
+    def article_failed(self, failure: Failure) -> None:
+        """An article page that failed for good: it stays in the frontier for the next run."""
+        self._failed(failure)
+
+    def _failed(self, failure: Failure) -> None:
+        """Count a request that failed for good by why, list it, and say so in one line."""
+        error = failure.value
+        response = getattr(error, "response", None)
+        kind = str(response.status) if response is not None else {
+            BrokenPage: "broken_page", Offsite: "offsite"}.get(type(error), type(error).__name__)
+        stats = self.crawler.stats
+        stats.inc_value(statkeys.failed(kind))
+        urls = stats.get_value(statkeys.FAILED_URLS, [])
+        if len(urls) < MAX_LISTED_FAILURES:
+            stats.set_value(statkeys.FAILED_URLS, [*urls, f"{failure.request.url} ({kind})"])
+        self.logger.error("Gave up on %s (%s): %s", failure.request.url, kind, failure.getErrorMessage())
 
     def _plan_walk(self, now: datetime) -> ListingWalk:
         settings, stats = self.settings, self.crawler.stats
@@ -250,8 +269,8 @@ class VpkSpider(scrapy.Spider):
     def _article_request(self, url: str, article_id: str, decision: Visit, priority: int,
                          skip_until: int | None = None) -> scrapy.Request:
         url = canonical_url(url)
-        return scrapy.Request(url, callback=self.parse_article, priority=priority,
-                              meta={"comment_pass": CommentPass(article_id, url, decision, skip_until)})
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=priority,
+                              meta={"comment_pass": CommentPass(article_id, url, decision, skip_until), "page": "article"})
 
     # --- articles and their comment pages ---------------------------------------------------------
 
@@ -286,7 +305,7 @@ class VpkSpider(scrapy.Spider):
             elif self.browser_ok:
                 yield browser_request(page.response.url, COMMENTS_RENDERED, self.settings,
                                       callback=self.parse_comments, errback=self.comment_page_failed,
-                                      priority=COMMENTS_PRIORITY, meta={"comment_pass": comment_pass})
+                                      priority=COMMENTS_PRIORITY, meta={"comment_pass": comment_pass, "page": "comments"})
                 return
             else:
                 self._browser_unavailable(page.response.url)
@@ -333,7 +352,8 @@ class VpkSpider(scrapy.Spider):
         if comment_pass.remaining:
             yield scrapy.Request(comment_pass.remaining.pop(0), callback=self.parse_comments,
                                  errback=self.comment_page_failed, priority=COMMENTS_PRIORITY,
-                                 meta={"comment_pass": comment_pass}, dont_filter=True)  # the walk is this article's own
+                                 meta={"comment_pass": comment_pass, "page": "comments"},
+                                 dont_filter=True)  # the walk is this article's own (Politeness keeps it on the host)
             return
         complete = comment_pass.complete and not comment_pass.skipped
         if comment_pass.skipped:
@@ -354,6 +374,7 @@ class VpkSpider(scrapy.Spider):
         request = failure.request
         if request.meta.get("playwright"):
             self._browser_miss("failed", request.url, failure.getErrorMessage())
+        self._failed(failure)
         self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_FAILED)
         comment_pass: CommentPass = request.meta["comment_pass"]
         comment_pass.complete = False

@@ -5,6 +5,8 @@ The helpers here know HTML and HTTP, not any site.
 
 from __future__ import annotations
 
+import codecs
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -12,7 +14,9 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel.csstranslator import HTMLTranslator
-from scrapy.http import Response
+import charset_normalizer
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import html_body_declared_encoding
 
 _TRANSLATOR = HTMLTranslator()
 
@@ -79,6 +83,10 @@ def fetched_at(response: Response) -> datetime:
     return datetime.now(UTC)
 
 
+# What a browser never shows as text: a comment that carries markup must not carry its code.
+NEVER_TEXT = frozenset({"script", "style", "noscript", "template"})
+
+
 def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquote"})) -> str:
     """The text of an element with its line breaks: ``<br>`` and block ends become ``\\n``.
 
@@ -94,7 +102,7 @@ def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquo
         if element.text and tag:
             parts.append(element.text)
         for child in element:
-            if not (isinstance(child.tag, str) and child.tag in skip):
+            if not (isinstance(child.tag, str) and (child.tag in skip or child.tag in NEVER_TEXT)):
                 walk(child)
             if child.tail:
                 parts.append(child.tail)
@@ -111,3 +119,38 @@ _STRING = etree.XPath("string()", smart_strings=False)  # compiled once; element
 def string_value(element: HtmlElement | None) -> str | None:
     """All the text inside an element, as XPath's string() gives it."""
     return None if element is None else _STRING(element)
+
+
+_CLOSED = re.compile(rb"</html\s*>\s*$", re.I)
+
+
+def document_closes(response: Response) -> bool:
+    """The HTML ends with ``</html>``: a body cut short (with an honest Content-Length) does not."""
+    return bool(_CLOSED.search(response.body[-512:]))
+
+
+def misdeclared_encoding(response: TextResponse) -> str | None:
+    """The encoding the bytes are really in, when it is not the one the response would use.
+
+    Trust what decodes: non-ASCII bytes that are valid UTF-8 are UTF-8 (a single-byte text is
+    almost never valid UTF-8, while almost every byte decodes as windows-1251); then the
+    encoding the response declares, then the one the page's ``<meta>`` declares; bytes that none
+    of them decodes are left to charset-normalizer.
+    """
+    body, declared = response.body, codecs.lookup(response.encoding).name
+    if body.isascii():
+        return None
+    try:
+        body.decode("utf-8")
+        return None if declared == "utf-8" else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for candidate in (declared, html_body_declared_encoding(body)):
+        if candidate:
+            try:
+                body.decode(candidate)
+                return None if candidate == declared else candidate
+            except (UnicodeDecodeError, LookupError):
+                pass
+    best = charset_normalizer.from_bytes(body).best()
+    return best.encoding if best is not None else None

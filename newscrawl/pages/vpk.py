@@ -20,7 +20,7 @@ from scrapy.http import Response
 from newscrawl.items import Article, Comment
 from newscrawl.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
 from newscrawl.normalize import parse_ru_count
-from newscrawl.pages import ByClass, Query, block_text, fetched_at, string_value
+from newscrawl.pages import ByClass, Query, block_text, document_closes, fetched_at, string_value
 
 START_URL = "https://vpk.name/news/"
 ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
@@ -29,6 +29,7 @@ ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
 # faster than a class (the sidebar's items: 60 µs a page by class alone, 10 µs with the tag).
 
 # Listing pages, and the "Обсуждаемое" sidebar on every page
+LISTING = Query("div.news-list")
 LISTING_ITEM = Query("div.news-list div.news-list-item")
 LISTING_ITEM_LINK = Query("a.news-link::attr(href)")
 LISTING_ITEM_COMMENTS = Query(".comments::text")
@@ -81,6 +82,8 @@ QUOTE_TEXT = "quote-text"
 QUOTE_ATTRIBUTION = re.compile(r"^Цитата,\s*(?P<author>.+?)(?:\s+сообщ\.\s*№\s*(?P<number>\d+))?\s*$")
 COMMENT_RATING = "comment-rating"
 COMMENT_PAGE_LINKS = Query("nav.comments-pages a::attr(href)")
+COMMENT_PAGE_CURRENT = Query("nav.comments-pages span.current::text")
+COMMENTS_PER_PAGE = 20  # every comment page but the last holds this many
 
 
 def article_id_from_url(url: str) -> str | None:
@@ -103,6 +106,13 @@ class SitePage:
     def __init__(self, response: Response) -> None:
         self.response = response
         self.root = response.selector.root  # parsed once by Scrapy; every query runs on it
+
+    def problem(self) -> str | None:
+        """Why this is not a whole listing page, or None. A page that fails this is retried and
+        never read: it would tell the walk that articles are missing."""
+        if not document_closes(self.response):
+            return "cut short"
+        return None if LISTING.first(self.root) is not None else "no listing on the page"
 
     def listed_articles(self) -> list[ArticleLink]:
         return self._links(LISTING_ITEM, LISTING_ITEM_LINK, LISTING_ITEM_COMMENTS)
@@ -137,6 +147,24 @@ class CommentsPage(SitePage):
         if self.head is None:
             self.head = self.root
         self.page_url = self._url(CANONICAL.first(self.head)) or response.url
+
+    def problem(self) -> str | None:
+        """Why this is not a whole comments page, or None: the document closes, and the page
+        holds the comments its block declares (a full page, or the rest on the last one)."""
+        if not document_closes(self.response):
+            return "cut short"
+        if self.comments_block is None or (not self.comment_nodes and self.needs_browser()):
+            return None
+        declared = parse_ru_count(self._block_attribute(COMMENTS_DECLARED))
+        if declared is None:
+            return None
+        current = parse_ru_count(COMMENT_PAGE_CURRENT.first(self.comments_block)) or 1
+        expected = max(0, min(COMMENTS_PER_PAGE, declared - COMMENTS_PER_PAGE * (current - 1)))
+        if not self.comment_page_urls():
+            expected = declared
+        if len(self.comment_nodes) != expected:
+            return f"{len(self.comment_nodes)} comments where the page declares {expected}"
+        return None
 
     @cached_property
     def comments_block(self) -> HtmlElement | None:
@@ -198,6 +226,12 @@ class CommentsPage(SitePage):
 class ArticlePage(CommentsPage):
     """An article page: the article, its first page of comments, links to the rest."""
 
+    def problem(self) -> str | None:
+        """An article page also holds the article (a login or captcha page does not)."""
+        if ARTICLE.first(self.root) is None:
+            return "no article on the page" if document_closes(self.response) else "cut short"
+        return super().problem()
+
     def article(self) -> Article:
         found = ARTICLE.first(self.root)
         root = self.root if found is None else found  # fields are looked for in the article's block
@@ -235,3 +269,13 @@ class ArticlePage(CommentsPage):
             loader.add_value("image_credit", match["credit"])
         else:
             loader.add_value("image_caption", caption.rstrip("."))
+
+
+# The kind of page a request expects (its meta["page"]), and the class that reads it.
+PAGES: dict[str, type[SitePage]] = {"listing": SitePage, "article": ArticlePage, "comments": CommentsPage}
+
+
+def page_problem(kind: str, response: Response) -> str | None:
+    """Why a response is not a whole page of the expected kind ("listing", "article",
+    "comments"), or None."""
+    return PAGES[kind](response).problem()

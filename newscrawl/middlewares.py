@@ -1,0 +1,130 @@
+"""Downloader middlewares: what reaches the spider is a whole page of the site, fetched politely.
+
+``WholePages`` decodes text by what its bytes really are, and holds back a page that lies (a
+200 cut short, empty, a login page, a comments page missing comments): it is retried with a
+growing pause, then failed (``BrokenPage``), so that it is never read, never used to declare
+deletions, never written over a good version; the spider's errback counts it and the article
+stays in the frontier.
+
+``Politeness`` keeps every request on the start URL's host (redirects and ``dont_filter``
+requests included), honours ``Retry-After`` on 429 and 503, and retries a timed-out page only
+once: a page that dribbles fails in two ``DOWNLOAD_TIMEOUT``s, not five.
+
+Both sit closer to the downloader than Scrapy's RetryMiddleware (550), so a response reaches
+them first and a retry they ask for goes through Scrapy's own accounting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.http import Response, TextResponse
+
+from newscrawl import statkeys
+from newscrawl.pages import misdeclared_encoding
+from newscrawl.pages.vpk import page_problem
+
+logger = logging.getLogger(__name__)
+
+
+class BrokenPage(IgnoreRequest):
+    """A page that stayed broken through its retries."""
+
+
+class Offsite(IgnoreRequest):
+    """A request (or a redirect) to another host."""
+
+
+class WholePages:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.retries = settings.getint("BROKEN_PAGE_RETRY_TIMES")
+        self.backoff = settings.getfloat("BROKEN_PAGE_BACKOFF")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WholePages:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+        if isinstance(response, TextResponse):
+            encoding = misdeclared_encoding(response)
+            if encoding:
+                self.crawler.stats.inc_value(statkeys.CHARSET_CORRECTED)
+                logger.info("%s is %s, not %s as declared: read as %s", response.url, encoding, response.encoding,
+                            encoding)
+                response = response.replace(encoding=encoding)
+        kind = request.meta.get("page")
+        if kind is None or response.status != 200 or not isinstance(response, TextResponse):
+            return response
+        problem = page_problem(kind, response)
+        if problem is None:
+            return response
+        stats = self.crawler.stats
+        stats.inc_value(statkeys.broken_page(kind))
+        attempt = request.meta.get("retry_times", 0)
+        retry = get_retry_request(request, spider=spider, reason=f"broken {kind} page: {problem}",
+                                  max_retry_times=self.retries)
+        if retry is None:
+            raise BrokenPage(f"broken {kind} page ({problem}) after {attempt} retries")
+        await asyncio.sleep(self.backoff * 2**attempt)
+        return retry
+
+
+class Politeness:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.retry_after_max = crawler.settings.getfloat("RETRY_AFTER_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Politeness:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        allowed = getattr(spider, "allowed_domains", None)
+        host = urlsplit(request.url).hostname or ""
+        if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
+            self.crawler.stats.inc_value(statkeys.OFFSITE_BLOCKED)
+            raise Offsite(f"{request.url} is not on {', '.join(allowed)}")
+
+    async def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if response.status in (429, 503) and b"Retry-After" in response.headers:
+            wait = retry_after(response.headers[b"Retry-After"].decode("latin-1"), response)
+            if wait:
+                wait = min(wait, self.retry_after_max)
+                self.crawler.stats.inc_value(statkeys.RETRY_AFTER_WAITS)
+                self.crawler.stats.inc_value(statkeys.RETRY_AFTER_SECONDS, wait)
+                logger.info("%s answered %s: waiting %.1f s (Retry-After) before its retry", request.url,
+                            response.status, wait)
+                await asyncio.sleep(wait)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
+        if isinstance(exception, DownloadTimeoutError | TimeoutError):
+            request.meta["max_retry_times"] = min(request.meta.get("max_retry_times", 1), 1)
+
+
+def retry_after(value: str, response: Response) -> float:
+    """Seconds to wait: ``Retry-After`` is seconds or an HTTP date (read on the server's clock).
+
+    >>> retry_after("3", None)
+    3.0
+    """
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    date = response.headers.get(b"Date") if response is not None else None
+    now = parsedate_to_datetime(date.decode("latin-1")) if date else datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -172,8 +172,25 @@ class JsonLinesExporter(PlainFieldsExporter, JsonLinesItemExporter):
     pass
 
 
+# OWASP's rule for CSV injection: a cell that starts with one of these is a formula to a
+# spreadsheet; a leading apostrophe makes it text (Excel and LibreOffice hide the apostrophe).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that no spreadsheet runs; numbers stay numbers.
+
+    >>> print(spreadsheet_safe("=1+2"), spreadsheet_safe(-3), spreadsheet_safe("Текст"))
+    '=1+2 -3 Текст
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 class CsvExporter(PlainFieldsExporter, CsvItemExporter):
-    pass
+    """Scrapy's CSV exporter, with every text cell made spreadsheet-safe (JSONL keeps the text)."""
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        return spreadsheet_safe(super().serialize_field(field, name, value))
 
 
 def write_csv(records: Iterable[dict[str, Any]], path: Path, item_class: type, options: dict[str, Any]) -> int:

@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import datetime
 
-from tests.replica.server import Site, serve
+from tests.replica.server import LIES, Site, serve
 from tests.replica.truth import records
 from tests.replica.world import DAY0_NOW, FUTURE_DAYS, build_world
 
@@ -27,13 +27,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sidebar-size", type=int, default=15,
                         help="threads the \"Обсуждаемое\" sidebar shows (default 15; 0: none)")
     parser.add_argument("--faults", action="store_true", help="errors, slow and broken responses")
+    parser.add_argument("--lie", action="append", default=[], choices=sorted(LIES),
+                        help="pages that lie, on a share of the pages, for as long as the replica runs "
+                             "(repeatable): " + "; ".join(f"{k}: {v}" for k, v in LIES.items()))
+    parser.add_argument("--hostile", action="store_true",
+                        help="one article's comments start with formulas, carry markup and control characters")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
     parser.add_argument("--base-url", default=None, help="with --dump-truth: the URL the site is served at")
     args = parser.parse_args(argv)
     if args.now.tzinfo is None:
         parser.error("--now needs an offset, e.g. 2018-09-16T12:00:00+03:00")
 
-    world = build_world(args.articles, args.seed, args.now, args.js_share)
+    world = build_world(args.articles, args.seed, args.now, args.js_share, hostile=args.hostile)
     view = world.view(world.now(args.day), sidebar_size=args.sidebar_size)
     if args.dump_truth:
         base = (args.base_url or f"http://127.0.0.1:{args.port}").rstrip("/")
@@ -41,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     try:
-        asyncio.run(serve(Site(view, faults=args.faults), args.port))
+        asyncio.run(serve(Site(view, faults=args.faults, lies=frozenset(args.lie)), args.port))
     except KeyboardInterrupt:
         pass
 

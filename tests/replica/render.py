@@ -47,12 +47,13 @@ def comment_html(comment: Comment, view: View) -> str:
     ident = f' id="comment-{comment.site_id}" data-id="{comment.site_id}"' if comment.site_id else ""
     quote = _quote_html(comment.quote) if comment.quote else ""
     date = display.date_text(comment.posted_at, view.now, comment.date_style)
+    body = comment.raw_html if comment.raw_html is not None and not comment.edits else _text_html(raw)
     return (
         f'<div class="comment"{ident}>\n'
         f'<div class="comment-head"><span class="comment-num">№{comment.number}</span> '
         f'<a class="comment-author" href="/user/{urlquote(comment.author)}/">{escape(comment.author)}</a> '
         f'<span class="comment-date">{escape(date)}</span></div>\n'
-        f'<div class="comment-body">{quote}{_text_html(raw)}</div>\n'
+        f'<div class="comment-body">{quote}{body}</div>\n'
         f'<div class="comment-foot"><span class="comment-rating">'
         f'{display.rating_text(comment.rating, comment.date_style)}</span> '
         f'<a class="comment-report" href="#report">Сообщить</a></div>\n</div>'

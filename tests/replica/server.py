@@ -28,6 +28,29 @@ FAULT_LINKS = ('<a href="/go/a">Архив</a> <a href="http://partner.example.n
                '<a href="/news/archive/full.html">Все новости одной страницей</a>')
 
 
+# Pages that lie (--lie KIND): each on a share of the pages it concerns, every time they are asked
+# for, except "throttle", which answers 429 twice and then the page.
+LIES = {
+    "cut": "article and comment pages cut short mid-comment, status 200, an honest Content-Length",
+    "empty": "article pages empty, status 200",
+    "login": "article pages replaced by a login page, status 200",
+    "charset": "article and comment pages in windows-1251 labelled UTF-8",
+    "huge": "comment pages of 40 MB",
+    "offhost": "comment pages redirecting to another host",
+    "throttle": "article pages answering 429 with Retry-After: 1, twice",
+    "slow": "article pages that dribble one byte a second after their first half",
+}
+LIE_PAGES = {"cut": {"article", "comments"}, "charset": {"article", "comments"}, "empty": {"article"},
+             "login": {"article"}, "throttle": {"article"}, "slow": {"article"}, "huge": {"comments"},
+             "offhost": {"comments"}}
+LIE_SHARE = 25  # percent of the pages concerned
+LOGIN_PAGE = ('<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8"><title>Вход</title></head><body>'
+              '<form action="/login/" method="post"><h1>Войдите, чтобы продолжить</h1>'
+              '<input name="login"><input name="password" type="password"><div class="captcha"></div></form>'
+              '</body></html>\n')
+HUGE_LIE_BYTES = 40 * 1024 * 1024
+
+
 @dataclass
 class Response:
     status: int
@@ -39,9 +62,10 @@ class Response:
 class Site:
     """What the replica answers for a path, at one moment, with or without faults."""
 
-    def __init__(self, view: View, *, faults: bool = False) -> None:
+    def __init__(self, view: View, *, faults: bool = False, lies: frozenset[str] = frozenset()) -> None:
         self.view = view
         self.faults = faults
+        self.lies = lies
         self.attempts: dict[str, int] = {}
         self.date_header = format_datetime(view.now.astimezone(UTC), usegmt=True)
         self.render = lru_cache(maxsize=20_000)(self._render)
@@ -51,7 +75,42 @@ class Site:
         fault = self._fault(target) if self.faults else None
         if fault in ("500", "503"):
             return Response(int(fault), b"<h1>Server error</h1>", headers={"Retry-After": "0"}), None
-        return self.render(target, host), fault
+        response = self.render(target, host)
+        lie = self._lie(target) if self.lies and response.status == 200 else None
+        if lie:
+            return self._lying(lie, target, response)
+        return response, fault
+
+    def _lie(self, target: str) -> str | None:
+        path = urlsplit(target).path
+        kind = "comments" if COMMENT_PAGE.fullmatch(path) else "article" if ARTICLE.fullmatch(path) else None
+        if kind is None or zlib.crc32(b"lie" + path.encode()) % 100 >= LIE_SHARE:
+            return None
+        return next((lie for lie in sorted(self.lies) if kind in LIE_PAGES[lie]), None)
+
+    def _lying(self, lie: str, target: str, response: Response) -> tuple[Response, str | None]:
+        body = response.body
+        if lie == "cut":
+            middle = body.find(b'<div class="comment"', len(body) // 2)
+            cut = body.find(b'class="comment-body"', middle) + 40 if middle > 0 else len(body) // 2
+            return Response(200, body[:cut], response.content_type), None
+        if lie == "empty":
+            return Response(200, b""), None
+        if lie == "login":
+            return Response(200, LOGIN_PAGE.encode()), None
+        if lie == "charset":
+            text = body.decode(response.content_type.partition("charset=")[2] or "cp1251")
+            return Response(200, text.encode("cp1251", errors="xmlcharrefreplace"), "text/html; charset=utf-8"), None
+        if lie == "huge":
+            return Response(200, _huge_body()), None
+        if lie == "offhost":
+            return Response(302, b"", headers={"Location": f"http://partner.example.net{target}"}), None
+        if lie == "throttle":
+            self.attempts[target] = attempts = self.attempts.get(target, 0) + 1
+            if attempts <= 2:
+                return Response(429, b"<h1>Too many requests</h1>", headers={"Retry-After": "1"}), None
+            return response, None
+        return response, "dribble"
 
     def _fault(self, target: str) -> str | None:
         """Each fault hits a path once: the crawler's retry gets the real page."""
@@ -172,7 +231,23 @@ class HttpProtocol(asyncio.Protocol):
                 self.busy = True
                 asyncio.get_running_loop().call_later(1.5, self._send_later, response, method, close)
                 return
+            if fault == "dribble":
+                self.busy = True
+                asyncio.get_running_loop().create_task(self._dribble(response))
+                return
             self._send(response, method, close, truncate=fault == "truncate")
+
+    async def _dribble(self, response: Response) -> None:
+        """Headers and half the body at once, then a byte a second, up to a minute."""
+        assert self.transport is not None
+        self._send(response, "GET", close=False, truncate=True, keep_open=True)
+        rest = response.body[len(response.body) // 2 :]
+        for index in range(min(60, len(rest))):
+            await asyncio.sleep(1)
+            if self.transport.is_closing():
+                return
+            self.transport.write(rest[index : index + 1])
+        self.transport.close()
 
     def _send_later(self, response: Response, method: str, close: bool) -> None:
         self.busy = False
@@ -180,10 +255,11 @@ class HttpProtocol(asyncio.Protocol):
             self._send(response, method, close)
             self._serve_next()
 
-    def _send(self, response: Response, method: str, close: bool, truncate: bool = False) -> None:
+    def _send(self, response: Response, method: str, close: bool, truncate: bool = False,
+              keep_open: bool = False) -> None:
         assert self.transport is not None
-        reason = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
-                  404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}[response.status]
+        reason = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 404: "Not Found",
+                  429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}[response.status]
         head = [f"HTTP/1.1 {response.status} {reason}", f"Date: {self.site.date_header}",
                 f"Content-Type: {response.content_type}", f"Content-Length: {len(response.body)}",
                 "Server: replica"]
@@ -194,7 +270,7 @@ class HttpProtocol(asyncio.Protocol):
         if truncate:
             body = body[: len(body) // 2]
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        if close or truncate:
+        if (close or truncate) and not keep_open:
             self.transport.close()
 
 
@@ -206,3 +282,8 @@ async def serve(site: Site, port: int) -> None:
     print(f"http://127.0.0.1:{bound}/", flush=True)
     async with server:
         await server.serve_forever()
+
+
+@lru_cache(maxsize=1)
+def _huge_body() -> bytes:
+    return b"<!DOCTYPE html>\n<html><body>" + b"<p>comment</p>" * (HUGE_LIE_BYTES // 14) + b"</body></html>\n"

@@ -60,6 +60,7 @@ class Comment:
     edits: list[tuple[datetime, str]] = field(default_factory=list)
     deleted_at: datetime | None = None
     raw_text: str | None = None  # the seed's text exactly as the page had it
+    raw_html: str | None = None  # the body's HTML exactly as served (hostile comments)
     date_style: float = 0.0
 
     def visible(self, now: datetime) -> bool:
@@ -186,16 +187,45 @@ def slugify(title: str) -> str:
     return "_".join("".join(_TRANSLIT.get(ch, ch) for ch in w).replace("_", "") for w in words) or "news"
 
 
-def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW, js_share: float = 0.1) -> World:
+def build_world(articles: int = 200, seed: int = 1, day0: datetime = DAY0_NOW, js_share: float = 0.1,
+                hostile: bool = False) -> World:
     """The seed article plus ``articles`` generated ones before ``day0``, and more after it.
 
-    ``js_share`` of the generated articles have comments that only JavaScript renders.
+    ``js_share`` of the generated articles have comments that only JavaScript renders;
+    ``hostile`` gives one article comments that attack spreadsheets and terminals.
     """
     from tests.replica.generate import Generator  # generation needs the vocabulary; a view does not
 
     seed_article = load_seed_article()
     generated = Generator(seed, day0, js_share).articles(articles, seed_article)
+    if hostile:
+        _make_hostile(generated, day0)
     return World([seed_article, *generated], day0)
+
+
+# (text the crawler must emit, the comment body's HTML as served)
+HOSTILE = [
+    ('=HYPERLINK("http://evil.example.net/","Подробнее")', None),
+    ("+7 (495) 000-00-00, звоните", None),
+    ("-1 за такую новость", None),
+    ("@admin удалите спам", None),
+    ("=1+2", None),
+    ("Хороший текст и конец", 'Хороший текст<script>document.title="взлом"</script> и конец'),
+    ("Стиль не виден", "<style>.comment{display:none}</style>Стиль не виден"),
+    ("Звонок и цвет[31m красный", "Звонок\x07 и цвет\x1b[31m красный"),
+    ("Текст перевёрнутый конец", "Текст \u202eперевёрнутый\u202c конец"),
+    ("👨\u200d👩\u200d👧 семья с нулевой шириной", None),
+]
+
+
+def _make_hostile(articles: list[Article], day0: datetime) -> None:
+    """The first plain article with enough comments by day 0 gets them, from its first comment on."""
+    article = next(a for a in articles if not a.js_comments and a.encoding == "utf-8" and len(a.comments) >= len(HOSTILE)
+                   and all(c.deleted_at is None and not c.edits and c.posted_at <= day0
+                           for c in a.comments[: len(HOSTILE)]))
+    for comment, (text, raw_html) in zip(article.comments, HOSTILE, strict=False):
+        comment.text, comment.raw_text, comment.quote = text, text, None
+        comment.raw_html = raw_html
 
 
 # --- the seed page ----------------------------------------------------------------------------

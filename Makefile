@@ -19,11 +19,12 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # Chromium renders the comments that only JavaScript shows (Playwright cannot download its own
-# here); redis-server backs the shared state store, and its tests.
-SYSTEM_PACKAGES := chromium redis-server  # each installs a command of its own name
+# here); redis-server backs the shared state store, and its tests; LibreOffice opens the CSV
+# exports in the tests as a spreadsheet user would. Each entry is package:command.
+SYSTEM_PACKAGES := chromium:chromium redis-server:redis-server libreoffice-calc-nogui:soffice
 system-deps:
-	@missing=""; for package in $(SYSTEM_PACKAGES); do \
-		command -v $$package >/dev/null || missing="$$missing $$package"; done; \
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		command -v $${entry#*:} >/dev/null || missing="$$missing $${entry%%:*}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -23,13 +23,24 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 
 
+# Characters no text of ours keeps: C0 and C1 controls (BEL, ESC, ...; line breaks are split on
+# before this) and the bidirectional embeddings, overrides and isolates, which reorder what a
+# reader sees (U+202E shows "exe.txt" as "txt.exe"). Zero-width joiners and non-joiners stay:
+# they hold emoji sequences and some words together; the marks LRM and RLM stay: they reorder
+# nothing around them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def collapse_spaces(text: str) -> str:
-    """Collapse runs of spaces (NBSP and thin spaces included) into one and strip the ends.
+    """Collapse runs of spaces (NBSP and thin spaces included) into one, drop control and bidi
+    override characters, and strip the ends.
 
     >>> collapse_spaces("  Армения  уже\\u00a0заявила  , ")
     'Армения уже заявила ,'
+    >>> collapse_spaces("Звонок\\x07 и \\u202eтекст\\u202c")
+    'Звонок и текст'
     """
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
 def clean_lines(text: str) -> str:

@@ -147,3 +147,18 @@ def test_unparsed_values_are_counted_and_logged_once(caplog: pytest.LogCaptureFi
     assert [r.getMessage() for r in caplog.records] == [
         "Could not read date 'давным-давно' on http://x/1 (left null)",
         "Could not read count 'много' on http://x/2 (left null)"]
+
+
+CONTROL_OR_OVERRIDE = set(map(chr, [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+                                    *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+@given(st.text())
+def test_no_text_keeps_a_control_or_bidi_override_character(text: str) -> None:
+    assert not CONTROL_OR_OVERRIDE & set(clean_lines(text)) and not CONTROL_OR_OVERRIDE & set(collapse_spaces(text))
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "Zs"])))
+def test_zero_width_joiners_inside_words_stay(text: str) -> None:
+    word = f"а{text.strip()}\u200dб"
+    assert "\u200d" in collapse_spaces(word)

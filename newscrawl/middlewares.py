@@ -83,13 +83,14 @@ class Politeness:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.retry_after_max = crawler.settings.getfloat("RETRY_AFTER_MAX")
+        self.stay_on_host = crawler.settings.getbool("STAY_ON_HOST")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Politeness:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider) -> None:
-        allowed = getattr(spider, "allowed_domains", None)
+        allowed = getattr(spider, "allowed_domains", None) if self.stay_on_host else None
         host = urlsplit(request.url).hostname or ""
         if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
             self.crawler.stats.inc_value(statkeys.OFFSITE_BLOCKED)

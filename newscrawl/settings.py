@@ -26,6 +26,9 @@ DOWNLOAD_TIMEOUT = 10
 # is cancelled, counted, and the run is unhealthy (its comments are missing).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# No request leaves the start URL's host, redirects and dont_filter requests included (the
+# debugging commands turn this off: they fetch the URL they are given).
+STAY_ON_HOST = True
 # 429 and 503 answers are retried after their Retry-After, up to this many seconds.
 RETRY_AFTER_MAX = 120
 

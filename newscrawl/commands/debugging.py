@@ -1,5 +1,6 @@
 """What the debugging commands share: they look at pages, so they write no run folder, no
-exports and no state (``RUN_FOLDER_ENABLED``), whatever the project's settings say."""
+exports and no state (``RUN_FOLDER_ENABLED``), whatever the project's settings say, and they
+fetch the URL they are given, on whatever host (``STAY_ON_HOST``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-DEBUGGING_SETTINGS: dict[str, Any] = {"RUN_FOLDER_ENABLED": False, "FEEDS": {}}
+DEBUGGING_SETTINGS: dict[str, Any] = {"RUN_FOLDER_ENABLED": False, "FEEDS": {}, "STAY_ON_HOST": False}
 
 
 class LooksOnly:

@@ -181,3 +181,9 @@ def test_a_page_that_failed_for_good_is_fetched_again_by_the_next_run(tmp_path: 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_unwritable_exports_refuse_to_run(replica: Replica, tmp_path: Path) -> None:
+    (tmp_path / "exports").write_text("a file where the exports folder should be")
+    refused(scrapy_crawl(replica.url + "news/", tmp_path / "exports", tmp_path / "state.sqlite"),
+            "cannot write to the exports folder")

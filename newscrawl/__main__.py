@@ -1,6 +1,8 @@
-"""``python -m newscrawl run``: one scheduled crawl, for cron, systemd timers and the like.
+"""``python -m newscrawl run``: one scheduled crawl, for cron, systemd timers and the like;
+``python -m newscrawl dataset``: one dataset from every run (``newscrawl.dataset``).
 
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
+    python -m newscrawl dataset [-s NAME=VALUE]...
 
 The same as ``scrapy crawl vpk`` (newscrawl's crawl command: the state's run lock, the checks
 before a run, the verdict), plus one JSON line on stdout with the verdict for the scheduler's
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from scrapy.cmdline import execute
 
@@ -25,13 +28,37 @@ def main(argv: list[str] | None = None) -> None:
                             help="spider argument (start_url, run_id, full, force, rebuild_state)")
     run_parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                             help="setting override")
+    dataset_parser = commands.add_parser("dataset", help="one dataset from every run (DATASET_DIR)")
+    dataset_parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                                help="setting override (EXPORTS_DIR, DATASET_DIR, DATASET_MEMORY_LIMIT)")
     args = parser.parse_args(argv)
+    if args.command == "dataset":
+        return build_dataset(args.settings)
     command = ["scrapy", "crawl", "vpk", "--summary"]
     for value in args.arguments:
         command += ["-a", value]
     for value in args.settings:
         command += ["-s", value]
     execute(command)  # exits with the crawl command's status
+
+
+def build_dataset(overrides: list[str]) -> None:
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.dataset import Builder
+
+    settings = get_project_settings()
+    for value in overrides:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise SystemExit(f"newscrawl: expected NAME=VALUE, got {value!r}")
+        settings.set(name, setting, priority="cmdline")
+    out = Path(settings.get("DATASET_DIR"))
+    summary = Builder(Path(settings.get("EXPORTS_DIR")), out, settings.get("DATASET_MEMORY_LIMIT")).build()
+    left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"
+    print(f"newscrawl: dataset in {out}/ from {len(summary['runs_included'])} runs in {summary['seconds']} s: "
+          f"{summary['articles']} articles, {summary['comments']} comments ({summary['deleted_comments']} deleted); "
+          f"runs left out: {left_out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,10 @@ FEEDS = {
     for ext, options in (("jsonl", _JSONL), ("csv", _CSV))
 }
 FEED_STORE_EMPTY = True
+# python -m newscrawl dataset: where the dataset of all runs is published (a symlink to its
+# latest build), and the most memory DuckDB may use for it before spilling to disk.
+DATASET_DIR = "dataset"
+DATASET_MEMORY_LIMIT = "1GB"
 # Scrapy's JSON lines and CSV exporters, reading dataclass fields directly (same output, half the cost).
 FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "newscrawl.feeds.CsvExporter"}
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.

@@ -34,6 +34,11 @@ class Command(ScrapyCrawlCommand):
         read_arguments = getattr(spidercls, "read_arguments", None)
         if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
             return super().run(args, opts)
+        if opts.output or opts.overwrite_output:
+            return self._refuse(
+                f"-o/-O would replace the run's exports; each run writes {self.settings.get('EXPORTS_DIR')}/"
+                f"{spidercls.name}/<run_id>/articles|comments.jsonl|csv, and `python -m newscrawl dataset` "
+                "makes one dataset of every run", manifest.EXIT_REFUSED)
         try:
             arguments = read_arguments(opts.spargs)
         except ValueError as error:

@@ -1,0 +1,290 @@
+"""``python -m newscrawl dataset``: one dataset from every run, for researchers.
+
+Each run folder holds only what changed in that run. The dataset puts them together:
+
+- ``articles`` and ``comments``: the archive as it stands, one row per item at its latest
+  version (a deleted comment keeps its last text, flagged ``deleted`` with ``deleted_at``);
+- ``history/articles`` and ``history/comments``: every version of every item, with the run it
+  came from (views and comment counts over time);
+
+each as Parquet, JSONL and CSV (spreadsheet-safe, as the run exports are), with
+``datapackage.json`` (the Frictionless Data Package: fields, types, descriptions),
+``summary.json`` and a first chart (``comments_per_day.png``).
+
+DuckDB does the merge: it reads JSONL and writes Parquet, CSV and JSON in one statement each,
+and spills to disk rather than holding the archive in memory (pandas would load every version
+of every comment at once). Each run's JSONL is converted once to Parquet in a cache, so a
+rebuild after a new run reads that run's JSONL and the others' Parquet. The dataset is built in
+a folder of its own and published by swapping a symlink, so a reader sees the old dataset or
+the new one, never a mix. Runs that are still going, or died and were not recovered, are left
+out and named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import typing
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from newscrawl import manifest
+from newscrawl.feeds import FORMULA_STARTS
+from newscrawl.items import Article, Comment
+from newscrawl.runfolder import is_alive
+
+TABLES = {"articles": Article, "comments": Comment}
+KEYS = {"articles": "article_id", "comments": "comment_id"}
+RUN_COLUMNS = {"run_id": "run the version came from", "run_started_at": "when that run started (UTC)"}
+DESCRIPTIONS = {
+    "article_id": "the site's numeric id of the article", "url": "canonical URL of the article",
+    "title": "headline", "published_at": "publication time, ISO 8601 with Moscow's offset",
+    "section": "rubric", "author": "byline, when there is one", "body": "paragraphs joined by a blank line",
+    "image_url": "lead image", "image_alt": "its alt text", "image_caption": "its caption",
+    "image_credit": "the caption's credit (\"Источник: …\")", "rights_holder": "\"Права на данный материал принадлежат …\"",
+    "rights_note": "the note under it", "mentions": "\"В новости упоминаются\" (joined by \"; \" in CSV)",
+    "views": "views counter", "comments_count": "comments counter", "rating": "rating ('+2' is 2)",
+    "crawled_at": "fetch time in UTC", "version": "1 when first emitted, 2, 3, … for each change",
+    "first_seen_at": "first fetch that saw it (UTC)", "last_seen_at": "latest fetch that emitted this version (UTC)",
+    "comment_id": "the site's comment id, else <article_id>-<number>", "number": "its №N on the page",
+    "posted_at": "ISO 8601 with Moscow's offset", "text": "its own words, line breaks as \\n, without the quote",
+    "quote_author": "who it quotes (\"q\": the article)", "quote_number": "the №N of the quoted comment",
+    "quote_text": "the quoted words", "page_url": "the page the comment was read on",
+    "deleted": "true once the comment disappeared from the site",
+    "deleted_at": "when a run first found it gone (the run's start, UTC)",
+    **RUN_COLUMNS,
+}
+CHART = "comments_per_day.png"
+
+
+@dataclass
+class Runs:
+    included: list[Path]
+    excluded: dict[str, str]  # run id → why
+
+
+def find_runs(runs: Path) -> Runs:
+    """Runs with a manifest (closed, or recovered after they died) are in; the others are named."""
+    included, excluded = [], {}
+    for folder in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
+        if (folder / manifest.MANIFEST).exists():
+            included.append(folder)
+        elif is_alive(folder):
+            excluded[folder.name] = "still running"
+        else:
+            excluded[folder.name] = "died and was not recovered yet (the next crawl recovers it)"
+    return Runs(included, excluded)
+
+
+def sql_type(annotation: str) -> str:
+    base = annotation.replace(" | None", "")
+    return {"str": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "list[str]": "VARCHAR[]"}[base]
+
+
+def columns(item_class: type) -> dict[str, str]:
+    hints = typing.get_type_hints(item_class)
+    return {f.name: sql_type(_annotation_name(hints[f.name])) for f in fields(item_class)}
+
+
+def _annotation_name(hint: Any) -> str:
+    text = str(hint).replace("typing.", "")
+    return {"str | None": "str", "int | None": "int", "<class 'bool'>": "bool", "list[str]": "list[str]",
+            "Optional[str]": "str", "Optional[int]": "int"}.get(text, text)
+
+
+class Builder:
+    def __init__(self, exports: Path, out: Path, memory_limit: str = "1GB") -> None:
+        self.runs_dir = exports / "vpk"
+        self.out = out
+        self.builds = out.parent / f".{out.name}-builds"
+        self.cache = self.builds / "cache"
+        self.db = duckdb.connect()
+        self.db.execute(f"SET memory_limit = '{memory_limit}'")
+        self.db.execute(f"SET temp_directory = '{self.builds / 'spill'}'")
+        self.db.execute("SET preserve_insertion_order = false")
+
+    def build(self) -> dict[str, Any]:
+        started = time.monotonic()
+        runs = find_runs(self.runs_dir)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        partitions = {name: [self._partition(folder, name) for folder in runs.included] for name in TABLES}
+        build = self.builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        (build / "history").mkdir(parents=True)
+        for name, item_class in TABLES.items():
+            history = self._history(name, partitions[name])
+            current = self._current(name, item_class)
+            self._write(current, build / name, item_class)
+            self._write(history, build / "history" / name, item_class)
+        summary = self._summary(runs, time.monotonic() - started)
+        (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
+                                                encoding="utf-8")
+        self._chart(build / CHART)
+        self._publish(build)
+        summary["seconds"] = round(time.monotonic() - started, 2)
+        return summary
+
+    # --- reading the runs ----------------------------------------------------------------------------
+
+    def _partition(self, folder: Path, name: str) -> str:
+        """The run's items as Parquet, converted once (again if its manifest changed: recovered)."""
+        found = manifest.read(folder) or {}
+        stamp = hashlib.sha1(json.dumps(found, sort_keys=True).encode()).hexdigest()[:12]
+        path = self.cache / f"{folder.name}.{name}.{stamp}.parquet"
+        if not path.exists():
+            for stale in self.cache.glob(f"{folder.name}.{name}.*.parquet"):
+                stale.unlink()
+            source = folder / f"{name}.jsonl"
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in columns(TABLES[name]).items())
+            select = (f"SELECT *, '{_quote(folder.name)}' AS run_id, '{found.get('started_at', '')}' AS run_started_at "
+                      f"FROM read_json('{_quote(str(source))}', format='newline_delimited', columns={{{spec}}})")
+            if not source.exists() or source.stat().st_size == 0:
+                select = _empty_select(TABLES[name], folder.name, found.get("started_at", ""))
+            partial = path.with_suffix(".part")
+            self.db.execute(f"COPY ({select}) TO '{_quote(str(partial))}' (FORMAT parquet)")
+            os.replace(partial, path)
+        return str(path)
+
+    def _history(self, name: str, partitions: list[str]) -> str:
+        key = KEYS[name]
+        files = ", ".join(f"'{_quote(p)}'" for p in partitions)
+        source = f"read_parquet([{files}])" if partitions else _empty_select(TABLES[name], "", "")
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE history_{name} AS SELECT * FROM {source} "
+                        f"ORDER BY {key}, version, run_started_at")
+        return f"history_{name}"
+
+    def _current(self, name: str, item_class: type) -> str:
+        key, history = KEYS[name], f"history_{name}"
+        latest = (f"SELECT * FROM {history} QUALIFY row_number() OVER "
+                  f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
+        if item_class is Article:
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE current_{name} AS {latest} ORDER BY {key}")
+            return f"current_{name}"
+        # A deleted comment's latest version has no text: it keeps its last words, flagged.
+        content = (f"SELECT * FROM {history} WHERE NOT deleted QUALIFY row_number() OVER "
+                   f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
+        picks = []
+        for column in columns(item_class):
+            if column in (key, "article_id", "version", "deleted"):
+                picks.append(f"l.{column}")
+            else:
+                picks.append(f"coalesce(k.{column}, l.{column}) AS {column}")
+        picks += ["CASE WHEN l.deleted THEN l.run_started_at END AS deleted_at", "l.run_id", "l.run_started_at"]
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE current_{name} AS SELECT {', '.join(picks)} "
+                        f"FROM ({latest}) l LEFT JOIN ({content}) k USING ({key}) ORDER BY l.{key}")
+        return f"current_{name}"
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def _write(self, table: str, stem: Path, item_class: type) -> None:
+        self.db.execute(f"COPY {table} TO '{_quote(str(stem))}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+        self.db.execute(f"COPY {table} TO '{_quote(str(stem))}.jsonl' (FORMAT json)")
+        cells = []
+        for column, kind, *_ in self.db.execute(f"DESCRIBE {table}").fetchall():
+            if kind.endswith("[]"):
+                cells.append(f"{_safe(f'array_to_string({column}, {_literal(chr(59) + chr(32))})')} AS {column}")
+            elif kind == "VARCHAR":
+                cells.append(f"{_safe(column)} AS {column}")
+            else:
+                cells.append(column)
+        raw = stem.with_suffix(".csv.part")
+        self.db.execute(f"COPY (SELECT {', '.join(cells)} FROM {table}) TO '{_quote(str(raw))}' (FORMAT csv, HEADER)")
+        with raw.open("rb") as source, stem.with_suffix(".csv").open("wb") as target:
+            target.write("\ufeff".encode())  # a BOM, so that Excel shows Cyrillic
+            shutil.copyfileobj(source, target, 1 << 20)
+        raw.unlink()
+
+    def _summary(self, runs: Runs, seconds: float) -> dict[str, Any]:
+        one = self.db.execute
+        articles, first, last = one("SELECT count(*), min(published_at), max(published_at) FROM current_articles").fetchone()
+        comments, deleted = one("SELECT count(*), count(*) FILTER (deleted) FROM current_comments").fetchone()
+        versions = {name: one(f"SELECT count(*) FROM history_{name}").fetchone()[0] for name in TABLES}
+        return {
+            "built_at": datetime.now(UTC).isoformat(),
+            "articles": articles, "comments": comments, "deleted_comments": deleted,
+            "published_from": first, "published_to": last,
+            "versions": versions,
+            "runs_included": [folder.name for folder in runs.included],
+            "runs_left_out": runs.excluded,
+        }
+
+    def _chart(self, path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+
+        rows = self.db.execute("SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM current_comments "
+                               "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
+        figure, axes = pyplot.subplots(figsize=(10, 4), dpi=100)
+        axes.bar([r[0] for r in rows], [r[1] for r in rows], color="#4a6fa5")
+        axes.set_title("Comments per day (Moscow date of posting)")
+        axes.set_ylabel("comments")
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        figure.savefig(path)
+        pyplot.close(figure)
+
+    def _publish(self, build: Path) -> None:
+        """Swap the ``out`` symlink to the new build in one rename; builds before the last go."""
+        link = self.out.parent / f".{self.out.name}.link-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(build.relative_to(self.out.parent))
+        if self.out.exists() and not self.out.is_symlink():
+            raise FileExistsError(f"{self.out} exists and is not a dataset built by newscrawl; move it aside")
+        previous = self.out.resolve() if self.out.is_symlink() else None
+        os.replace(link, self.out)
+        for old in self.builds.iterdir():
+            if old.name not in ("cache", "spill") and old != build and old != previous:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
+    """The Frictionless Data Package that describes the CSV files."""
+    resources = []
+    for folder, what in (("", "as it stands"), ("history/", "every version, with its run")):
+        for name, item_class in TABLES.items():
+            extra = {"deleted_at": "string", **RUN_COLUMNS} if name == "comments" and not folder else RUN_COLUMNS
+            schema_fields = [_field(c, t) for c, t in columns(item_class).items()]
+            schema_fields += [{"name": c, "type": "string", "description": DESCRIPTIONS[c]} for c in extra]
+            resources.append({
+                "name": f"{folder.rstrip('/').replace('/', '-')}{'-' if folder else ''}{name}",
+                "path": f"{folder}{name}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
+                "description": f"{name.capitalize()} {what}. Also as .parquet and .jsonl beside it. Text cells that "
+                               f"start with {' '.join(repr(s) for s in FORMULA_STARTS)} carry a leading apostrophe "
+                               "in CSV only (spreadsheet safety).",
+                "schema": {"fields": schema_fields, "primaryKey": [KEYS[name]] if not folder else [KEYS[name], "version"]},
+            })
+    return {"name": "newscrawl-vpk", "title": "vpk.name news articles and reader comments",
+            "created": summary["built_at"], "resources": resources}
+
+
+def _field(column: str, sql: str) -> dict[str, Any]:
+    kind = {"VARCHAR": "string", "BIGINT": "integer", "BOOLEAN": "boolean", "VARCHAR[]": "string"}[sql]
+    return {"name": column, "type": kind, "description": DESCRIPTIONS[column]}
+
+
+def _safe(expression: str) -> str:
+    """``feeds.spreadsheet_safe`` in SQL: the same rule for every CSV newscrawl writes."""
+    starts = ", ".join(_literal(s) for s in FORMULA_STARTS)
+    return f"CASE WHEN left({expression}, 1) IN ({starts}) THEN '''' || {expression} ELSE {expression} END"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _empty_select(item_class: type, run_id: str, started: str) -> str:
+    cols = ", ".join(f"NULL::{t} AS {c}" for c, t in columns(item_class).items())
+    return f"(SELECT {cols}, '{_quote(run_id)}' AS run_id, '{started}' AS run_started_at LIMIT 0)"

@@ -1,0 +1,171 @@
+"""``python -m newscrawl dataset``: the archive as it stands and its history, from every run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+
+def build(exports: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
+                             "-s", f"DATASET_DIR={out}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def truth(replica: Replica) -> dict[Key, dict[str, Any]]:
+    return {record_key(r): {k: v for k, v in r.items() if k != "_type"} for r in replica.truth()}
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Key, dict[str, Any]], set[Key]]:
+    """Runs on day 0, 1 and 2 with one state; the truth of day 2, and what was deleted by then."""
+    folder = tmp_path_factory.mktemp("three-days")
+    site = Site("--articles", "60")
+    try:
+        seen: set[Key] = set()
+        for day in range(3):
+            replica = site.day(day)
+            seen |= truth(replica).keys()
+            result = run_crawl(replica.url + "news/", folder / "exports", "-s", f"STATE_URI={folder / 'state.sqlite'}",
+                               run_id=f"day{day}")
+            assert result.returncode == 0, result.log[-2000:]
+        final = truth(replica)
+    finally:
+        site.stop()
+    return folder / "exports", final, seen - final.keys()
+
+
+def read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return duckdb.sql(f"SELECT * FROM '{path}'").df()  # what pandas users without pyarrow can do
+    if path.suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.open(encoding="utf-8")]
+
+
+def test_the_current_archive_is_the_truth_of_the_last_day(three_days: Any, tmp_path: Path) -> None:
+    exports, final, deleted = three_days
+    build(exports, tmp_path / "dataset")
+    data = tmp_path / "dataset"
+    articles = {("article", r["article_id"]): r for r in lines(data / "articles.jsonl")}
+    comments = {("comment", r["comment_id"]): r for r in lines(data / "comments.jsonl")}
+    current = {**articles, **comments}
+    assert current.keys() == final.keys() | deleted
+    for key, want in final.items():
+        got = current[key]
+        assert {f: got[f] for f in want if f != "page_url"} == {f: v for f, v in want.items() if f != "page_url"}, key
+        assert not got.get("deleted", False) and got["first_seen_at"] <= got["last_seen_at"]
+    assert deleted and all(current[k]["deleted"] and current[k]["deleted_at"] and current[k]["text"] for k in deleted)
+    summary = json.loads((data / "summary.json").read_text())
+    assert summary["runs_included"] == ["day0", "day1", "day2"] and summary["runs_left_out"] == {}
+    assert (data / "comments_per_day.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_history_holds_every_version_each_run_emitted(three_days: Any, tmp_path: Path) -> None:
+    exports, _, _ = three_days
+    build(exports, tmp_path / "dataset")
+    emitted = {(k, r["version"], run) for k, records in archive(exports).items() for r in records
+               for run in [r.get("_run", "")]}
+    history = read(tmp_path / "dataset" / "history" / "comments.parquet")
+    history_articles = read(tmp_path / "dataset" / "history" / "articles.parquet")
+    got = {(("comment", r["comment_id"]), r["version"]) for r in history.to_dict("records")}
+    got |= {(("article", r["article_id"]), r["version"]) for r in history_articles.to_dict("records")}
+    assert got == {(k, v) for k, v, _ in emitted}
+    assert set(history["run_id"]) == {"day0", "day1", "day2"}
+    assert (history_articles.groupby("article_id")["version"].max() > 1).any(), "views grow: articles have versions"
+
+
+@pytest.mark.parametrize("table", ["articles", "comments", "history/articles", "history/comments"])
+def test_parquet_csv_and_jsonl_agree_row_for_row(three_days: Any, tmp_path: Path, table: str) -> None:
+    exports, _, _ = three_days
+    build(exports, tmp_path / "dataset")
+    stem = tmp_path / "dataset" / table
+    parquet, jsonl, csv = read(stem.with_suffix(".parquet")), read(stem.with_suffix(".jsonl")), read(stem.with_suffix(".csv"))
+    assert len(parquet) == len(jsonl) == len(csv) > 0
+    assert list(parquet.columns) == list(jsonl.columns) == list(csv.columns)
+    key = "article_id" if table.endswith("articles") else "comment_id"
+    parquet, jsonl, csv = (frame.sort_values([key, "version", "run_id"], key=lambda s: s.astype(str))
+                           for frame in (parquet, jsonl, csv))
+    text = "title" if table.endswith("articles") else "text"
+    as_text = [str(v) for v in parquet[text].fillna("")]
+    assert as_text == [str(v) for v in jsonl[text].fillna("")]
+    assert [v.removeprefix("'") if v[:2] in {"'" + c for c in "=+-@"} else v for v in csv[text]] == as_text
+    assert csv[text].str.contains("[а-яА-Я]").any(), "Cyrillic intact"
+
+
+def test_the_data_package_validates(three_days: Any, tmp_path: Path) -> None:
+    from frictionless import Package
+
+    exports, _, _ = three_days
+    build(exports, tmp_path / "dataset")
+    report = Package(str(tmp_path / "dataset" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_a_dead_run_is_left_out_and_named_and_a_rebuild_reads_only_the_new_run(three_days: Any, tmp_path: Path) -> None:
+    source, _, _ = three_days
+    exports = tmp_path / "exports"
+    shutil.copytree(source, exports)
+    out = tmp_path / "dataset"
+    build(exports, out)
+    cache = sorted((tmp_path / ".dataset-builds" / "cache").iterdir())
+    stamps = {p: p.stat().st_mtime_ns for p in cache}
+    dead = exports / "vpk" / "day3-dead"
+    shutil.copytree(exports / "vpk" / "day2", dead)
+    (dead / "manifest.json").unlink()
+    result = build(exports, out)
+    summary = json.loads((out / "summary.json").read_text())
+    assert "day3-dead" in summary["runs_left_out"] and "day3-dead" in result.stderr
+    assert "day3-dead" not in set(read(out / "history" / "comments.parquet")["run_id"])
+    assert {p: p.stat().st_mtime_ns for p in cache} == stamps, "runs already read were not read again"
+
+
+def test_a_reader_during_a_rebuild_sees_one_whole_dataset(three_days: Any, tmp_path: Path) -> None:
+    exports, _, _ = three_days
+    out = tmp_path / "dataset"
+    build(exports, out)
+    mixed: list[str] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                folder = out.resolve(strict=True)  # what a reader opens: one build, old or new
+                summary = json.loads((folder / "summary.json").read_text())
+                rows = duckdb.sql(f"SELECT count(*) FROM '{folder / 'comments.parquet'}'").fetchall()[0][0]
+            except FileNotFoundError:
+                mixed.append("no dataset")
+                continue
+            except Exception as error:  # noqa: BLE001 - a reader that fails is what this test looks for
+                mixed.append(repr(error))
+                continue
+            if rows != summary["comments"]:
+                mixed.append(f"{rows} rows, summary says {summary['comments']}")
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(3):
+            build(exports, out)
+    finally:
+        done.set()
+        thread.join()
+    assert mixed == []

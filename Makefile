@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
-.PHONY: setup system-deps test demo crawl run bench lint clean
+.PHONY: setup system-deps test demo crawl run dataset bench bench-dataset lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -44,6 +44,10 @@ crawl: setup
 run: setup
 	$(PY) -m newscrawl run -s AUTOTHROTTLE_ENABLED=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=4 $(ARGS)
 
+# One dataset from every run under EXPORTS_DIR, in DATASET_DIR (default ./dataset).
+dataset: setup
+	$(PY) -m newscrawl dataset $(ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py
 
@@ -53,6 +57,10 @@ lint: setup
 ROUNDS ?= 3
 bench: setup
 	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS) $(BENCH_ARGS)
+
+# python -m newscrawl dataset at archive scale (50,000 articles, ~1.3 million comments, 3 runs).
+bench-dataset: setup
+	$(PY) -m bench.dataset --articles $(if $(filter command line,$(origin N)),$(N),50000)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -187,3 +187,12 @@ def test_unwritable_exports_refuse_to_run(replica: Replica, tmp_path: Path) -> N
     (tmp_path / "exports").write_text("a file where the exports folder should be")
     refused(scrapy_crawl(replica.url + "news/", tmp_path / "exports", tmp_path / "state.sqlite"),
             "cannot write to the exports folder")
+
+
+@pytest.mark.parametrize("flag", ["-o", "-O"])
+def test_scrapy_output_flags_point_to_the_dataset(tmp_path: Path, flag: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "vpk", flag, str(tmp_path / "out.json"),
+                             "-s", f"EXPORTS_DIR={tmp_path / 'exports'}"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    refused(result, "python -m newscrawl dataset")
+    assert not (tmp_path / "out.json").exists()

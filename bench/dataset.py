@@ -1,0 +1,113 @@
+"""``make bench-dataset``: the time and memory of ``python -m newscrawl dataset`` at archive scale.
+
+    python -m bench.dataset [--articles 50000] [--days 3]
+
+Writes the run folders that daily runs of the replica would leave (day 0 every item, then each
+day what changed, with versions and deletions, straight from the replica's ground truth: a crawl
+of 50,000 articles would take most of an hour), then builds the dataset from them twice: from
+nothing, and again after one more run (the incremental case). Prints the wall time, the peak
+memory of the build process and the size of each format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def truth(articles: int, day: int) -> dict[tuple[str, str], dict[str, Any]]:
+    out = subprocess.run([sys.executable, "-m", "tests.replica", "--dump-truth", "--articles", str(articles),
+                          "--day", str(day), "--base-url", "http://127.0.0.1:8000"],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    records = (json.loads(line) for line in out.splitlines())
+    return {(r.pop("_type"), r.get("comment_id") or r["article_id"]): r for r in records}
+
+
+def write_runs(exports: Path, articles: int, days: int) -> int:
+    """One run folder per day, as newscrawl's runs would write them; returns the items written."""
+    previous: dict[tuple[str, str], dict[str, Any]] = {}
+    versions: dict[tuple[str, str], dict[str, Any]] = {}
+    written = 0
+    for day in range(days):
+        now = f"2018-09-{16 + day:02d}T09:00:00+00:00"
+        current = truth(articles, day)
+        folder = exports / "vpk" / f"day{day}"
+        folder.mkdir(parents=True)
+        files = {kind: (folder / f"{kind}s.jsonl").open("w", encoding="utf-8") for kind in ("article", "comment")}
+        for key, record in current.items():
+            if previous.get(key) == record:
+                continue
+            last = versions.get(key)
+            stamp = {"crawled_at": now, "version": (last["version"] + 1) if last else 1,
+                     "first_seen_at": last["first_seen_at"] if last else now, "last_seen_at": now}
+            row = {**record, **stamp, **({"deleted": False} if key[0] == "comment" else {})}
+            versions[key] = row
+            files[key[0]].write(json.dumps(row, ensure_ascii=False) + "\n")
+            written += 1
+        for key in previous.keys() - current.keys():
+            if key[0] == "comment":
+                last = versions[key]
+                files["comment"].write(json.dumps({"article_id": last["article_id"], "comment_id": key[1],
+                                                   "number": last["number"], "version": last["version"] + 1,
+                                                   "first_seen_at": last["first_seen_at"],
+                                                   "last_seen_at": last["last_seen_at"], "deleted": True}) + "\n")
+                written += 1
+        for file in files.values():
+            file.close()
+        (folder / "manifest.json").write_text(json.dumps({"run_id": folder.name, "started_at": now}))
+        previous = current
+    return written
+
+
+def build(exports: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and the peak RSS (MB) of one build, in its own process."""
+    code = ("import resource, sys; from pathlib import Path; from newscrawl.dataset import Builder; "
+            "Builder(Path(sys.argv[1]), Path(sys.argv[2])).build(); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    return time.monotonic() - started, int(result.stdout.strip()) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.dataset", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=50_000)
+    parser.add_argument("--days", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        exports, out = Path(folder) / "exports", Path(folder) / "dataset"
+        started = time.monotonic()
+        items = write_runs(exports, args.articles, args.days)
+        jsonl = sum(p.stat().st_size for p in exports.rglob("*.jsonl"))
+        print(f"{args.days} runs, {items:,} item versions, {jsonl / 2**20:,.0f} MB of JSONL "
+              f"(written in {time.monotonic() - started:.0f} s)")
+        seconds, rss = build(exports, out)
+        print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
+        extra = exports / "vpk" / "extra"
+        extra.mkdir()
+        for name in ("articles", "comments"):
+            lines = (exports / "vpk" / f"day{args.days - 1}" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+            (extra / f"{name}.jsonl").write_text("\n".join(lines[:1000]) + "\n", encoding="utf-8")
+        (extra / "manifest.json").write_text(json.dumps({"run_id": "extra", "started_at": "2018-10-01T09:00:00+00:00"}))
+        seconds, rss = build(exports, out)
+        print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB")
+        summary = json.loads((out / "summary.json").read_text())
+        print(f"current: {summary['articles']:,} articles, {summary['comments']:,} comments "
+              f"({summary['deleted_comments']:,} deleted); history: {summary['versions']}")
+        for path in sorted(out.resolve().rglob("*")):
+            if path.is_file():
+                print(f"  {path.relative_to(out.resolve())!s:<28} {path.stat().st_size / 2**20:>9.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -52,6 +52,7 @@ class History:
         self.rechecks: dict[str, tuple[str, str]] = {}  # partial walks: a complete one is due then
         self.walk_meta: dict[str, str | None] | None = None  # written by the last commit of a finished run
         self.last_offsets: dict[str, int] = {}  # the export sizes the store last recorded for this run
+        self.remembered: dict[str, str | None] = {}  # facts a finished run leaves for the next (meta)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -98,6 +99,10 @@ class History:
     def walk_ended(self, article_id: str, outcome: WalkOutcome) -> None:
         """Called by the spider before it yields the article whose comment walk ended."""
         self.walks[article_id] = outcome
+
+    def remember(self, meta: dict[str, str | None]) -> None:
+        """Facts for later runs, saved with the last commit of a run that finished."""
+        self.remembered.update(meta)
 
     def listing_walked(self, walk: ListingWalk, started: datetime) -> None:
         """The listing walk ended by its own rule: once the run finishes, later walks may rely on it."""
@@ -154,7 +159,7 @@ class History:
     def spider_closed(self, reason: str) -> None:
         """The last commit; a run that finished also records how far its walk was complete."""
         finished = reason == "finished" and self.walk_meta is not None
-        self.commit(self.walk_meta if finished else None)
+        self.commit({**self.walk_meta, **self.remembered} if finished and self.walk_meta is not None else None)
         stats = self.crawler.stats
         stats.set_value(statkeys.FRONTIER_LEFT, len(self.store.frontier()))
         meta = self.store.meta()

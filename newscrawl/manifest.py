@@ -45,6 +45,7 @@ def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: da
         "problems": problems,
         "counts": counts(stats),
         "listing": listing(stats),
+        "coverage": stats.get(statkeys.COVERAGE, {}),
         "recovered_at": recovered_at,
         "kept_bytes": kept_bytes,
         "settings": {name: describe(value) if isinstance(value, str) else value for name, value in settings.items()},
@@ -100,6 +101,7 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
     problems = []
     if reason != "finished":
         problems.append(f"the crawl ended with {reason!r}")
+    problems += stats.get(statkeys.HEALTH_PROBLEMS) or []
     if stats.get(statkeys.EXPORT_ERROR):
         problems.append(f"the exports could not be written ({stats[statkeys.EXPORT_ERROR]}); "
                         "they were cut back to the last state commit")

@@ -58,10 +58,19 @@ RUN_FOLDER_ENABLED = True
 RUN_LOCK = ""
 # A run is unhealthy (exit status 1) when more of its requests than this fail for good.
 HEALTH_MAX_ERROR_RATE = 0.05
+# … when fewer of its items than this have a field (newscrawl.health: a redesign gives nulls) …
+HEALTH_REQUIRED = {
+    "article": {"title": 1.0, "body": 1.0, "published_at": 0.99},
+    "comment": {"author": 0.99, "posted_at": 0.99, "text": 0.99},
+}
+# … or when a field's coverage falls this far below its median over the last healthy runs.
+HEALTH_COVERAGE_DROP = 0.2
+HEALTH_COVERAGE_RUNS = 10
 
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
+    "newscrawl.health.FieldCoverage": 150,
     "newscrawl.versioning.VersioningPipeline": 200,
 }
 

@@ -58,6 +58,11 @@ def failed(kind: str) -> str:
 FAILED_URLS = "newscrawl/failed_urls"  # the first of them, for the manifest
 
 
+# Health (newscrawl.health)
+COVERAGE = "newscrawl/health/coverage"  # per item type, the share of items with each field
+HEALTH_PROBLEMS = "newscrawl/health/problems"
+
+
 # Versions and the state
 def versioned(kind: str, outcome: str) -> str:
     """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted."""

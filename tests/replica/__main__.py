@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lie", action="append", default=[], choices=sorted(LIES),
                         help="pages that lie, on a share of the pages, for as long as the replica runs "
                              "(repeatable): " + "; ".join(f"{k}: {v}" for k, v in LIES.items()))
+    parser.add_argument("--redesign", action="store_true",
+                        help="the site renames the classes of the fields inside articles and comments")
     parser.add_argument("--hostile", action="store_true",
                         help="one article's comments start with formulas, carry markup and control characters")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     try:
-        asyncio.run(serve(Site(view, faults=args.faults, lies=frozenset(args.lie)), args.port))
+        asyncio.run(serve(Site(view, faults=args.faults, lies=frozenset(args.lie), redesign=args.redesign), args.port))
     except KeyboardInterrupt:
         pass
 

@@ -49,6 +49,11 @@ LOGIN_PAGE = ('<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8"><tit
               '<input name="login"><input name="password" type="password"><div class="captcha"></div></form>'
               '</body></html>\n')
 HUGE_LIE_BYTES = 40 * 1024 * 1024
+# --redesign: the site renames the classes of the fields inside an article and a comment (the
+# blocks stay): a crawler that does not notice stores articles and comments of nulls.
+REDESIGN = {'class="news-title"': 'class="article__headline"', 'class="news-text"': 'class="article__text"',
+            'class="comment-author"': 'class="msg__user"', 'class="comment-body"': 'class="msg__text"',
+            'class="comment-date"': 'class="msg__time"'}
 
 
 @dataclass
@@ -62,10 +67,12 @@ class Response:
 class Site:
     """What the replica answers for a path, at one moment, with or without faults."""
 
-    def __init__(self, view: View, *, faults: bool = False, lies: frozenset[str] = frozenset()) -> None:
+    def __init__(self, view: View, *, faults: bool = False, lies: frozenset[str] = frozenset(),
+                 redesign: bool = False) -> None:
         self.view = view
         self.faults = faults
         self.lies = lies
+        self.redesign = redesign
         self.attempts: dict[str, int] = {}
         self.date_header = format_datetime(view.now.astimezone(UTC), usegmt=True)
         self.render = lru_cache(maxsize=20_000)(self._render)
@@ -177,6 +184,8 @@ class Site:
     def _html(self, html: str) -> Response:
         if self.faults:
             html = html.replace("</footer>", f" {FAULT_LINKS}</footer>", 1)
+        for old, new in REDESIGN.items() if self.redesign else ():
+            html = html.replace(old, new)
         return Response(200, html.encode())
 
     def _encoded(self, article: Article, html: str) -> Response:

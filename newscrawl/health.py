@@ -1,0 +1,105 @@
+"""Catching a redesign: how much of each field the pages gave, against what a run must have.
+
+A site that changes its markup does not fail: it gives pages whose fields come out null. The
+``FieldCoverage`` pipeline counts, per item type, the items parsed and those with each field;
+when the spider closes it checks them against ``HEALTH_REQUIRED`` (the share of items that must
+have a field) and against the median of the last runs' coverage (kept in the state), and puts
+every failed rule, with its fields and figures, in the stats, where the manifest reads them:
+the run is unhealthy and every entry point exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from newscrawl import statkeys
+from newscrawl.history import History
+from newscrawl.items import Article, Comment, field_names
+
+KINDS = {Article: "article", Comment: "comment"}
+COVERAGE_HISTORY = "coverage_history"  # the state's meta key: the last healthy runs' coverage
+MIN_ITEMS = 20  # fewer items of a kind than this say too little about a field's coverage
+
+
+class FieldCoverage:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.required: dict[str, dict[str, float]] = settings.getdict("HEALTH_REQUIRED")
+        self.max_drop = settings.getfloat("HEALTH_COVERAGE_DROP")
+        self.runs_kept = settings.getint("HEALTH_COVERAGE_RUNS")
+        self.items: Counter[str] = Counter()
+        self.present: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS.values()}
+        self.fields = {kind: [f for f in field_names(cls) if f not in ("version", "first_seen_at", "last_seen_at",
+                                                                        "deleted", "crawled_at")]
+                       for cls, kind in KINDS.items()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        kind = KINDS.get(type(item))
+        if kind is None or getattr(item, "deleted", False):
+            return item
+        self.items[kind] += 1
+        present = self.present[kind]
+        for name in self.fields[kind]:
+            value = getattr(item, name)
+            if value is not None and value != [] and value != "":
+                present[name] += 1
+        return item
+
+    def close_spider(self) -> None:
+        coverage = {kind: {name: round(self.present[kind][name] / self.items[kind], 4) for name in self.fields[kind]}
+                    for kind in KINDS.values() if self.items[kind]}
+        history = self.crawler.get_extension(History)
+        earlier = json.loads(history.meta().get(COVERAGE_HISTORY, "[]")) if history else []
+        problems = rule_problems(coverage, dict(self.items), self.required) + drop_problems(
+            coverage, dict(self.items), earlier, self.max_drop)
+        stats = self.crawler.stats
+        stats.set_value(statkeys.COVERAGE, coverage)
+        stats.set_value(statkeys.HEALTH_PROBLEMS, problems)
+        if history and coverage and not problems:
+            history.remember({COVERAGE_HISTORY: json.dumps([*earlier, coverage][-self.runs_kept:])})
+
+
+def rule_problems(coverage: dict[str, dict[str, float]], items: dict[str, int],
+                  required: dict[str, dict[str, float]]) -> list[str]:
+    """Fields under the share of items that must have them.
+
+    >>> rule_problems({"article": {"title": 1.0, "body": 0.0}}, {"article": 40}, {"article": {"body": 1.0}})
+    ['article body on 0% of 40 articles (at least 100% required): the page no longer gives it']
+    """
+    problems = []
+    for kind, needs in required.items():
+        for name, share in needs.items():
+            found = coverage.get(kind, {}).get(name)
+            if found is not None and found < share:
+                problems.append(f"{kind} {name} on {found:.0%} of {items[kind]} {kind}s (at least {share:.0%} "
+                                "required): the page no longer gives it")
+    return problems
+
+
+def drop_problems(coverage: dict[str, dict[str, float]], items: dict[str, int],
+                  earlier: list[dict[str, dict[str, float]]], max_drop: float) -> list[str]:
+    """Fields far below their median over the last healthy runs.
+
+    >>> drop_problems({"comment": {"author": 0.5}}, {"comment": 100}, [{"comment": {"author": 1.0}}] * 3, 0.2)
+    ['comment author on 50% of 100 comments, its median over the last 3 runs is 100%']
+    """
+    problems = []
+    for kind, fields in coverage.items():
+        if items.get(kind, 0) < MIN_ITEMS:
+            continue
+        for name, found in fields.items():
+            past = [run[kind][name] for run in earlier if name in run.get(kind, {})]
+            if past and found < statistics.median(past) - max_drop:
+                problems.append(f"{kind} {name} on {found:.0%} of {items[kind]} {kind}s, its median over the last "
+                                f"{len(past)} runs is {statistics.median(past):.0%}")
+    return problems

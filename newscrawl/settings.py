@@ -48,6 +48,11 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.WholePages": 570,
 }
 
+# --- Contracts (scrapy check vpk) ------------------------------------------------------------------
+SPIDER_CONTRACTS = {"newscrawl.contracts.PageContract": 10, "newscrawl.contracts.FieldsContract": 10}
+# The site the callbacks' @page contracts are checked against: the replica at its default port.
+CHECK_SITE = "http://127.0.0.1:8000"
+
 # --- Runs (newscrawl.commands.crawl: scrapy crawl, python -m newscrawl run) ----------------------
 COMMANDS_MODULE = "newscrawl.commands"
 # A crawl writes a run folder (exports, manifest) and keeps the state; the debugging commands

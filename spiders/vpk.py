@@ -160,6 +160,12 @@ class VpkSpider(scrapy.Spider):
     # --- listings and the sidebar ----------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """A listing page: the articles to fetch, and the next page while the walk goes on.
+
+        @page /news/
+        @returns requests 1
+        @returns items 0 0
+        """
         page = SitePage(response)
         now = fetched_at(response)
         requests = list(self._unfinished(now)) if self.walk is None else []
@@ -275,6 +281,14 @@ class VpkSpider(scrapy.Spider):
     # --- articles and their comment pages ---------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article page: its comments, the article once its comment pages are walked, and the
+        sidebar's articles.
+
+        @page /news/232118_azerbajdzhan_derzhit_kurs_na_odkb.html
+        @returns items 2
+        @fields article article_id url title published_at section body views comments_count
+        @fields comment article_id comment_id number author posted_at text page_url
+        """
         page = ArticlePage(response, self.unparsed)
         article = page.article()
         comment_pass = response.meta.get("comment_pass") or CommentPass(
@@ -289,6 +303,12 @@ class VpkSpider(scrapy.Spider):
         yield from sidebar
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
+        """A comment page after the first (or the browser's rendering of one): its comments.
+
+        @page /news/232149_uralvagonzavod_ispytaet_novye_istrebiteli_su/comments/2/
+        @returns items 1
+        @fields comment article_id comment_id number author posted_at text page_url
+        """
         page = CommentsPage(response, self.unparsed)
         comment_pass = response.meta.get("comment_pass")
         if comment_pass is None:  # one page on its own (scrapy parse): no walk, no deletions

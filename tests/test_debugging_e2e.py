@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,16 @@ def test_parse_runs_each_callback_and_writes_nothing(replica: Replica, tmp_path:
     else:
         assert "'comment_id'" in scraped or "'article_id'" in scraped
     assert_wrote_nothing(tmp_path)
+
+
+def test_scrapy_check_runs_a_contract_per_callback_on_the_replica(replica: Replica, tmp_path: Path,
+                                                                 replica_factory: Any) -> None:
+    result = scrapy(tmp_path, "check", "vpk", "-s", f"CHECK_SITE={replica.url}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Ran 7 contracts" in result.stderr and "OK" in result.stderr
+    for callback in ("parse_listing", "parse_article", "parse_comments"):
+        assert callback in scrapy(tmp_path, "check", "vpk", "-l").stdout
+    assert_wrote_nothing(tmp_path)
+    redesigned = replica_factory("--redesign")
+    failed = scrapy(tmp_path, "check", "vpk", "-s", f"CHECK_SITE={redesigned.url}")
+    assert failed.returncode == 1 and "lacks ['body']" in failed.stderr

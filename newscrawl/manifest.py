@@ -46,6 +46,7 @@ def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: da
         "counts": counts(stats),
         "listing": listing(stats),
         "coverage": stats.get(statkeys.COVERAGE, {}),
+        "slowest_pages": stats.get(statkeys.SLOWEST_PAGES, []),
         "recovered_at": recovered_at,
         "kept_bytes": kept_bytes,
         "settings": {name: describe(value) if isinstance(value, str) else value for name, value in settings.items()},
@@ -135,6 +136,27 @@ def verdict_line(manifest: dict[str, Any], path: Path) -> str:
     if manifest["healthy"]:
         return f"newscrawl: run {manifest['run_id']} healthy: {what}. Manifest: {path}"
     return f"newscrawl: run {manifest['run_id']} NOT healthy: {'; '.join(manifest['problems'])}. {what}. Manifest: {path}"
+
+
+def summary_lines(manifest: dict[str, Any]) -> list[str]:
+    """The short table printed when a run ends: counts, field coverage, slowest pages, verdict."""
+    c = manifest["counts"]
+    rows = [("articles", f"{c['articles']['new']} new, {c['articles']['changed']} changed, "
+                         f"{c['articles']['unchanged']} unchanged"),
+            ("comments", f"{c['comments']['new']} new, {c['comments']['changed']} changed, "
+                         f"{c['comments']['unchanged']} unchanged, {c['comments']['deleted']} deleted"),
+            ("pages", f"{c['pages']} ({c['browser_pages']} through the browser), listing {manifest['listing']['pages']}"),
+            ("errors", f"{c['errors']} {c['failed'] or ''}".strip()),
+            ("left for next run", str(c["left_for_next_run"]))]
+    for kind, fields in (manifest.get("coverage") or {}).items():
+        thin = {name: share for name, share in fields.items() if share < 1}
+        rows.append((f"{kind} coverage", ", ".join(f"{n} {s:.0%}" for n, s in sorted(thin.items(), key=lambda x: x[1]))
+                     or "every field on every item"))
+    slowest = manifest["stats"].get(statkeys.SLOWEST_PAGES) or []
+    rows += [("slowest page" if i == 0 else "", f"{p['seconds']:.2f} s {p['url']}") for i, p in enumerate(slowest[:3])]
+    rows.append(("verdict", "healthy" if manifest["healthy"] else "NOT healthy: " + "; ".join(manifest["problems"])))
+    width = max(len(name) for name, _ in rows)
+    return [f"  {name:<{width}}  {value}" for name, value in rows]
 
 
 def write(folder: Path, manifest: dict[str, Any]) -> Path:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
@@ -54,7 +54,7 @@ class WholePages:
     def from_crawler(cls, crawler: Crawler) -> WholePages:
         return cls(crawler)
 
-    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if isinstance(response, TextResponse):
             encoding = misdeclared_encoding(response)
             if encoding:
@@ -71,7 +71,7 @@ class WholePages:
         stats = self.crawler.stats
         stats.inc_value(statkeys.broken_page(kind))
         attempt = request.meta.get("retry_times", 0)
-        retry = get_retry_request(request, spider=spider, reason=f"broken {kind} page: {problem}",
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"broken {kind} page: {problem}",
                                   max_retry_times=self.retries)
         if retry is None:
             raise BrokenPage(f"broken {kind} page ({problem}) after {attempt} retries")
@@ -89,14 +89,14 @@ class Politeness:
     def from_crawler(cls, crawler: Crawler) -> Politeness:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
-        allowed = getattr(spider, "allowed_domains", None) if self.stay_on_host else None
+    def process_request(self, request: Request) -> None:
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) if self.stay_on_host else None
         host = urlsplit(request.url).hostname or ""
         if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
             self.crawler.stats.inc_value(statkeys.OFFSITE_BLOCKED)
             raise Offsite(f"{request.url} is not on {', '.join(allowed)}")
 
-    async def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if response.status in (429, 503) and b"Retry-After" in response.headers:
             wait = retry_after(response.headers[b"Retry-After"].decode("latin-1"), response)
             if wait:
@@ -108,7 +108,7 @@ class Politeness:
                 await asyncio.sleep(wait)
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, DownloadTimeoutError | TimeoutError):
             request.meta["max_retry_times"] = min(request.meta.get("max_retry_times", 1), 1)
 

@@ -124,8 +124,16 @@ FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "news
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.
 FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 
+# A progress line every PROGRESS_INTERVAL seconds on a terminal (redrawn in place), logged every
+# PROGRESS_LOG_INTERVAL seconds otherwise; it replaces Scrapy's LogStats line. 0: none.
+PROGRESS_INTERVAL = 2
+PROGRESS_LOG_INTERVAL = 30
+LOGSTATS_INTERVAL = 0
+# Every stat is in the run's manifest.json; the end of the log is the summary and the verdict.
+STATS_DUMP = False
 # In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
-EXTENSIONS = {"newscrawl.reporting.QuietNetworkErrors": 0, "newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.runfolder.RunFolder": 20}
+EXTENSIONS = {"newscrawl.reporting.QuietNetworkErrors": 0, "newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.progress.Progress": 15,
+              "newscrawl.runfolder.RunFolder": 20}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.

@@ -58,6 +58,9 @@ def failed(kind: str) -> str:
 FAILED_URLS = "newscrawl/failed_urls"  # the first of them, for the manifest
 
 
+# Seeing a run (newscrawl.progress)
+SLOWEST_PAGES = "newscrawl/slowest_pages"
+
 # Health (newscrawl.health)
 COVERAGE = "newscrawl/health/coverage"  # per item type, the share of items with each field
 HEALTH_PROBLEMS = "newscrawl/health/problems"

@@ -4,6 +4,9 @@ fields, while the normal site passes."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +44,48 @@ def test_the_normal_site_is_healthy_and_its_coverage_is_kept_for_later_runs(repl
     with sqlite3.connect(tmp_path / "state.sqlite") as db:
         (kept,) = db.execute("SELECT value FROM meta WHERE key = 'coverage_history'").fetchone()
     assert json.loads(kept)[0]["comment"]["text"] == 1.0
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def crawl_on_a_terminal(replica: Replica, tmp_path: Path) -> str:
+    """The crawl with its output on a pseudo-terminal, as a person at a terminal sees it."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={replica.url}news/",
+                             "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                             "-s", "PROGRESS_INTERVAL=0.2", "-s", "LOG_LEVEL=WARNING", "-s", "CONCURRENT_REQUESTS=2"],
+                            cwd=ROOT, stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert proc.wait(timeout=300) == 0
+    return ANSI.sub("", output.decode(errors="replace"))
+
+
+def test_a_terminal_shows_a_live_progress_line_and_a_summary(replica: Replica, tmp_path: Path) -> None:
+    screen = crawl_on_a_terminal(replica, tmp_path)
+    assert screen.count("newscrawl pages ") >= 2, screen[:2000]
+    assert "articles" in screen and "/min" in screen and "queued" in screen
+    for row in ("articles", "comments", "article coverage", "comment coverage", "slowest page", "verdict"):
+        assert f"  {row} " in screen
+    assert re.search(r"verdict\s+healthy", screen)
+
+
+def test_without_a_terminal_the_progress_line_is_logged(replica: Replica, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={replica.url}news/",
+                             "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                             "-s", "PROGRESS_INTERVAL=0.2", "-s", "PROGRESS_LOG_INTERVAL=0.5", "-s", "CONCURRENT_REQUESTS=2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0
+    assert re.search(r"\[newscrawl.progress\] INFO: Progress: pages \d+ \(\d+/min\) · articles \d+ new", result.stderr)
+    manifest = json.loads(next((tmp_path / "exports" / "vpk").glob("*/manifest.json")).read_text())
+    assert len(manifest["slowest_pages"]) == 5 and manifest["coverage"]["article"]["title"] == 1.0
+    assert "Dumping Scrapy stats" not in result.stderr  # they are in the manifest

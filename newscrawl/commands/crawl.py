@@ -69,6 +69,7 @@ class Command(ScrapyCrawlCommand):
         else:
             line = manifest.verdict_line(found, folder / manifest.MANIFEST)
             self.exitcode = manifest.exit_status(found)
+            print("\n".join([f"newscrawl: run {folder.name}", *manifest.summary_lines(found)]), file=sys.stderr)
         print(line, file=sys.stderr)
         if opts.summary:
             print(json.dumps({"manifest": str(folder / manifest.MANIFEST), "exit_status": self.exitcode,

@@ -73,8 +73,10 @@ def build(exports: Path, out: Path) -> tuple[float, float]:
             "Builder(Path(sys.argv[1]), Path(sys.argv[2])).build(); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT, check=True,
+    result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,
                             capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"the build failed:\n{result.stderr[-3000:]}")
     return time.monotonic() - started, int(result.stdout.strip()) / 1024
 
 
@@ -83,18 +85,20 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=50_000)
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--keep", help="a folder to write the runs to and keep (reused when it holds them)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        exports, out = Path(folder) / "exports", Path(folder) / "dataset"
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(args.keep or scratch)
+        exports, out = folder / "exports", folder / "dataset"
         started = time.monotonic()
-        items = write_runs(exports, args.articles, args.days)
+        items = write_runs(exports, args.articles, args.days) if not (exports / "vpk" / "day0").exists() else -1
         jsonl = sum(p.stat().st_size for p in exports.rglob("*.jsonl"))
         print(f"{args.days} runs, {items:,} item versions, {jsonl / 2**20:,.0f} MB of JSONL "
               f"(written in {time.monotonic() - started:.0f} s)")
         seconds, rss = build(exports, out)
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
         extra = exports / "vpk" / "extra"
-        extra.mkdir()
+        extra.mkdir(exist_ok=True)
         for name in ("articles", "comments"):
             lines = (exports / "vpk" / f"day{args.days - 1}" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
             (extra / f"{name}.jsonl").write_text("\n".join(lines[:1000]) + "\n", encoding="utf-8")

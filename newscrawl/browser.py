@@ -69,6 +69,7 @@ def browser_request(url: str, wait_for: str, settings: BaseSettings, meta: dict[
         meta={
             **(meta or {}),
             "playwright": True,
+            "dont_cache": True,  # the HTTP cache (DEVELOPMENT) keys by URL: it holds the plain fetch
             "playwright_context": "comments",
             "playwright_context_kwargs": {"user_agent": settings.get("USER_AGENT")},
             "playwright_page_methods": [PageMethod("wait_for_selector", wait_for, state="attached", timeout=timeout_ms)],

@@ -111,6 +111,10 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
     oversize = stats.get(statkeys.failed("DownloadCancelledError"), 0) + stats.get(statkeys.failed("CancelledError"), 0)
     if oversize:
         problems.append(f"{oversize} page(s) cancelled (over DOWNLOAD_MAXSIZE, or cut off): their items are missing")
+    unread = stats.get(statkeys.browser_miss("failed"), 0) + stats.get(statkeys.browser_miss("unavailable"), 0)
+    if unread:
+        problems.append(f"the comments of {unread} page(s) that only a browser shows could not be read; "
+                        "the next run tries them again")
     if stats.get(statkeys.LISTING_FAILED):
         problems.append(f"{stats[statkeys.LISTING_FAILED]} listing page(s) failed: the next run walks on from there")
     requests = stats.get("downloader/request_count", 0)

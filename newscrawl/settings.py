@@ -149,6 +149,12 @@ PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_ABORT_REQUEST = "newscrawl.browser.block_heavy_resources"
 
+# --- Development (newscrawl.addons.Development) -------------------------------------------------
+# 1: HTTP cache on, two requests at a time, and a log line of the source of each article field.
+DEVELOPMENT = False
+LOG_FIELD_SOURCES = False
+ADDONS = {"newscrawl.addons.Development": 0}
+
 # --- Engine ------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

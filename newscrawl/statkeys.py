@@ -58,6 +58,11 @@ def failed(kind: str) -> str:
 FAILED_URLS = "newscrawl/failed_urls"  # the first of them, for the manifest
 
 
+def field_source(field: str, source: str) -> str:
+    """Which source gave an article's field (JSON-LD, a meta tag, a class): a redesign shows here."""
+    return f"newscrawl/field_source/{field}/{source}"
+
+
 # Seeing a run (newscrawl.progress)
 SLOWEST_PAGES = "newscrawl/slowest_pages"
 

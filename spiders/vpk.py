@@ -291,6 +291,7 @@ class VpkSpider(scrapy.Spider):
         """
         page = ArticlePage(response, self.unparsed)
         article = page.article()
+        self._count_sources(article, page.sources)
         comment_pass = response.meta.get("comment_pass") or CommentPass(
             article.article_id or "", response.url, Visit.NEW)
         comment_pass.article_id = article.article_id or comment_pass.article_id
@@ -301,6 +302,14 @@ class VpkSpider(scrapy.Spider):
         if self.history:
             self.history.set_out(_destinations(sidebar))
         yield from sidebar
+
+    def _count_sources(self, article: Article, sources: dict[str, str]) -> None:
+        stats = self.crawler.stats
+        for field_name, source in sources.items():
+            stats.inc_value(statkeys.field_source(field_name, source))
+        if self.settings.getbool("LOG_FIELD_SOURCES"):
+            self.logger.info("Article %s: %s", article.article_id,
+                             "; ".join(f"{name} <- {source}" for name, source in sources.items()))
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
         """A comment page after the first (or the browser's rendering of one): its comments.

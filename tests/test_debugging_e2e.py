@@ -3,6 +3,7 @@ no run folder, no exports, no state."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,17 @@ def test_scrapy_check_runs_a_contract_per_callback_on_the_replica(replica: Repli
     redesigned = replica_factory("--redesign")
     failed = scrapy(tmp_path, "check", "vpk", "-s", f"CHECK_SITE={redesigned.url}")
     assert failed.returncode == 1 and "lacks ['body']" in failed.stderr
+
+
+def test_the_development_profile_caches_pages_and_names_each_field_source(replica: Replica, tmp_path: Path) -> None:
+    def run(run_id: str) -> subprocess.CompletedProcess[str]:
+        return scrapy(tmp_path, "crawl", "vpk", "-a", f"start_url={replica.url}news/", "-a", f"run_id={run_id}",
+                      "-s", "DEVELOPMENT=1", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}", "-s", "STATE_INIT=1")
+    first = run("first")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Article 232118: article_id <- data-id; title <- json-ld;" in first.stderr
+    second = run("second")
+    manifest = json.loads((tmp_path / "exports" / "vpk" / "second" / "manifest.json").read_text())
+    assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]
+    assert manifest["settings"]["CONCURRENT_REQUESTS"] == 2
+    assert second.returncode == 0

@@ -138,6 +138,17 @@ def page(view: View, title: str, main: str, *, head: str = "", charset: str | No
     )
 
 
+def _json_ld(article: Article) -> str:
+    """What news sites give search engines, and what outlives a redesign of the page's classes."""
+    data: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
+                               "datePublished": article.published_at.isoformat(), "articleSection": article.section.name}
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    if article.image:
+        data["image"] = {"@type": "ImageObject", "url": article.image.path}
+    return json.dumps(data)  # ASCII: the same text whatever the page's encoding
+
+
 def article_page(view: View, article: Article) -> str:
     views_text, _ = display.count_text(article.views_at(view.now), article.style)
     count = len(view.comments(article))
@@ -145,7 +156,8 @@ def article_page(view: View, article: Article) -> str:
     if article.style > 0.7 and article.frozen_views is None:
         date = f"Опубликовано: {date}"
     head = (f'<link rel="canonical" href="{article.path}">\n'
-            f'<meta property="og:title" content="{escape(article.title)}">\n')
+            f'<meta property="og:title" content="{escape(article.title)}">\n'
+            f'<script type="application/ld+json">{_json_ld(article)}</script>\n')
     if article.style < 0.5:
         head += f'<meta property="article:published_time" content="{article.published_at.isoformat()}">\n'
     author = f'<span class="news-author">Автор: {escape(article.author)}</span>' if article.author else ""

@@ -105,10 +105,12 @@ class Builder:
         self.out = out
         self.builds = out.parent / f".{out.name}-builds"
         self.cache = self.builds / "cache"
+        self.builds.mkdir(parents=True, exist_ok=True)
         self.db = duckdb.connect()
         self.db.execute(f"SET memory_limit = '{memory_limit}'")
         self.db.execute(f"SET temp_directory = '{self.builds / 'spill'}'")
         self.db.execute("SET preserve_insertion_order = false")
+        self.db.execute("SET enable_progress_bar = false")
 
     def build(self) -> dict[str, Any]:
         started = time.monotonic()
@@ -118,10 +120,14 @@ class Builder:
         build = self.builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         (build / "history").mkdir(parents=True)
         for name, item_class in TABLES.items():
-            history = self._history(name, partitions[name])
-            current = self._current(name, item_class)
-            self._write(current, build / name, item_class)
-            self._write(history, build / "history" / name, item_class)
+            history, current = build / "history" / f"{name}.parquet", build / f"{name}.parquet"
+            self._copy(self._history(name, partitions[name]), history)
+            self._copy(self._current(name, item_class, history), current)
+            for parquet in (history, current):  # JSONL and CSV from the Parquet: the same rows
+                self._derive(parquet)
+        self.tables = {"articles": build / "articles.parquet", "comments": build / "comments.parquet",
+                       "history_articles": build / "history" / "articles.parquet",
+                       "history_comments": build / "history" / "comments.parquet"}
         summary = self._summary(runs, time.monotonic() - started)
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
@@ -156,17 +162,14 @@ class Builder:
         key = KEYS[name]
         files = ", ".join(f"'{_quote(p)}'" for p in partitions)
         source = f"read_parquet([{files}])" if partitions else _empty_select(TABLES[name], "", "")
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE history_{name} AS SELECT * FROM {source} "
-                        f"ORDER BY {key}, version, run_started_at")
-        return f"history_{name}"
+        return f"SELECT * FROM {source} ORDER BY {key}, version, run_started_at"
 
-    def _current(self, name: str, item_class: type) -> str:
-        key, history = KEYS[name], f"history_{name}"
+    def _current(self, name: str, item_class: type, history_file: Path) -> str:
+        key, history = KEYS[name], f"read_parquet('{_quote(str(history_file))}')"
         latest = (f"SELECT * FROM {history} QUALIFY row_number() OVER "
                   f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
         if item_class is Article:
-            self.db.execute(f"CREATE OR REPLACE TEMP TABLE current_{name} AS {latest} ORDER BY {key}")
-            return f"current_{name}"
+            return f"{latest} ORDER BY {key}"
         # A deleted comment's latest version has no text: it keeps its last words, flagged.
         content = (f"SELECT * FROM {history} WHERE NOT deleted QUALIFY row_number() OVER "
                    f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
@@ -177,17 +180,21 @@ class Builder:
             else:
                 picks.append(f"coalesce(k.{column}, l.{column}) AS {column}")
         picks += ["CASE WHEN l.deleted THEN l.run_started_at END AS deleted_at", "l.run_id", "l.run_started_at"]
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE current_{name} AS SELECT {', '.join(picks)} "
-                        f"FROM ({latest}) l LEFT JOIN ({content}) k USING ({key}) ORDER BY l.{key}")
-        return f"current_{name}"
+        return (f"SELECT {', '.join(picks)} FROM ({latest}) l LEFT JOIN ({content}) k USING ({key}) "
+                f"ORDER BY l.{key}")
 
     # --- writing ----------------------------------------------------------------------------------
 
-    def _write(self, table: str, stem: Path, item_class: type) -> None:
-        self.db.execute(f"COPY {table} TO '{_quote(str(stem))}.parquet' (FORMAT parquet, COMPRESSION zstd)")
-        self.db.execute(f"COPY {table} TO '{_quote(str(stem))}.jsonl' (FORMAT json)")
+    def _copy(self, query: str, parquet: Path) -> None:
+        self.db.execute(f"COPY ({query}) TO '{_quote(str(parquet))}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def _derive(self, parquet: Path) -> None:
+        """The JSONL and the CSV of a Parquet file (the CSV spreadsheet-safe, with a BOM)."""
+        table = f"read_parquet('{_quote(str(parquet))}')"
+        stem = parquet.with_suffix("")
+        self.db.execute(f"COPY (SELECT * FROM {table}) TO '{_quote(str(stem))}.jsonl' (FORMAT json)")
         cells = []
-        for column, kind, *_ in self.db.execute(f"DESCRIBE {table}").fetchall():
+        for column, kind, *_ in self.db.execute(f"DESCRIBE SELECT * FROM {table}").fetchall():
             if kind.endswith("[]"):
                 cells.append(f"{_safe(f'array_to_string({column}, {_literal(chr(59) + chr(32))})')} AS {column}")
             elif kind == "VARCHAR":
@@ -202,10 +209,13 @@ class Builder:
         raw.unlink()
 
     def _summary(self, runs: Runs, seconds: float) -> dict[str, Any]:
-        one = self.db.execute
-        articles, first, last = one("SELECT count(*), min(published_at), max(published_at) FROM current_articles").fetchone()
-        comments, deleted = one("SELECT count(*), count(*) FILTER (deleted) FROM current_comments").fetchone()
-        versions = {name: one(f"SELECT count(*) FROM history_{name}").fetchone()[0] for name in TABLES}
+        def one(query: str) -> tuple[Any, ...]:
+            return self.db.execute(query.format(**{k: f"read_parquet('{_quote(str(v))}')"
+                                                   for k, v in self.tables.items()})).fetchall()[0]
+
+        articles, first, last = one("SELECT count(*), min(published_at), max(published_at) FROM {articles}")
+        comments, deleted = one("SELECT count(*), count(*) FILTER (deleted) FROM {comments}")
+        versions = {name: one(f"SELECT count(*) FROM {{history_{name}}}")[0] for name in TABLES}
         return {
             "built_at": datetime.now(UTC).isoformat(),
             "articles": articles, "comments": comments, "deleted_comments": deleted,
@@ -221,7 +231,8 @@ class Builder:
         matplotlib.use("Agg")
         from matplotlib import pyplot
 
-        rows = self.db.execute("SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM current_comments "
+        comments = f"read_parquet('{_quote(str(self.tables['comments']))}')"
+        rows = self.db.execute(f"SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM {comments} "
                                "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
         figure, axes = pyplot.subplots(figsize=(10, 4), dpi=100)
         axes.bar([r[0] for r in rows], [r[1] for r in rows], color="#4a6fa5")

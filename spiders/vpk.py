@@ -22,8 +22,18 @@ from newscrawl.items import Article, Comment
 from newscrawl.middlewares import BrokenPage, Offsite
 from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticleLink, ArticlePage, CommentsPage, SitePage
-from newscrawl.policy import (FULL_WALK_AT, LAST_RUN_AT, ListingWalk, Visit, is_settled, may_skip_comment_pages,
-                              parse_duration, parse_schedule, plan_walk, visit)
+from newscrawl.policy import (
+    FULL_WALK_AT,
+    LAST_RUN_AT,
+    ListingWalk,
+    Visit,
+    is_settled,
+    may_skip_comment_pages,
+    parse_duration,
+    parse_schedule,
+    plan_walk,
+    visit,
+)
 from newscrawl.reporting import UnparsedValues
 from newscrawl.state import ArticleState
 from newscrawl.urls import canonical_url

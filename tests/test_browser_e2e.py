@@ -35,7 +35,8 @@ def test_browser_renders_those_pages_only(day0_crawl) -> None:
 
 def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, tmp_path) -> None:
     result = run_crawl(replica.url + "news/", tmp_path, "-s", "BROWSER_EXECUTABLE=/nonexistent/chromium")
-    assert result.returncode == 0
+    assert result.returncode == 1  # the comments it could not read make the run unhealthy, and say so
+    assert "only a browser shows could not be read" in result.log.strip().splitlines()[-1]
     assert result.log.count("BROWSER_EXECUTABLE='/nonexistent/chromium'") == 1
     assert "apt-get install chromium" in result.log
     pages, ids = js_pages(replica)

@@ -4,6 +4,7 @@ no run folder, no exports, no state."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,21 @@ def test_the_development_profile_caches_pages_and_names_each_field_source(replic
     assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]
     assert manifest["settings"]["CONCURRENT_REQUESTS"] == 2
     assert second.returncode == 0
+
+
+def test_a_page_that_needs_the_browser_is_fetched_through_it_from_the_shell(replica: Replica, tmp_path: Path) -> None:
+    from tests.replica.world import build_world
+
+    world = build_world(200)
+    view = world.view(world.now(0))
+    article = next(a for a in view.articles if a.js_comments and view.comments(a))
+    session = ("from newscrawl.browser import browser_request\n"
+               "from newscrawl.pages.vpk import COMMENTS_RENDERED, CommentsPage\n"
+               "print('plain', CommentsPage(response).needs_browser())\n"
+               "fetch(browser_request(response.url, COMMENTS_RENDERED, settings))\n"
+               "print('rendered', len(list(CommentsPage(response).comments())))\n")
+    result = subprocess.run([sys.executable, "-m", "scrapy", "shell", replica.url + article.path.lstrip("/"), "--nolog"],
+                            input=session, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "SCRAPY_PYTHON_SHELL": "python"})
+    assert "plain True" in result.stdout + result.stderr
+    assert f"rendered {len(view.comment_pages(article)[0])}" in result.stdout + result.stderr

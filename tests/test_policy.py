@@ -6,8 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newscrawl.policy import (FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, Visit, may_skip_comment_pages,
-                              parse_duration, plan_walk, visit)
+from newscrawl.policy import (
+    FULL_WALK_AT,
+    LAST_RUN_AT,
+    WALK_REACHED,
+    ListingWalk,
+    Visit,
+    may_skip_comment_pages,
+    parse_duration,
+    plan_walk,
+    visit,
+)
 from newscrawl.state import ArticleState
 
 NOW = datetime(2018, 9, 20, 9, 0, tzinfo=UTC)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import charset_normalizer
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel.csstranslator import HTMLTranslator
-import charset_normalizer
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding
 

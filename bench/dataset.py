@@ -99,9 +99,11 @@ def main() -> None:
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
         extra = exports / "vpk" / "extra"
         extra.mkdir(exist_ok=True)
-        for name in ("articles", "comments"):
+        for name in ("articles", "comments"):  # a thousand items changed once more
             lines = (exports / "vpk" / f"day{args.days - 1}" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
-            (extra / f"{name}.jsonl").write_text("\n".join(lines[:1000]) + "\n", encoding="utf-8")
+            changed = [{**record, "version": record["version"] + 1} for record in map(json.loads, lines[:1000])]
+            (extra / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
+                                                 encoding="utf-8")
         (extra / "manifest.json").write_text(json.dumps({"run_id": "extra", "started_at": "2018-10-01T09:00:00+00:00"}))
         seconds, rss = build(exports, out)
         print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB")

@@ -165,14 +165,14 @@ class Builder:
         return f"SELECT * FROM {source} ORDER BY {key}, version, run_started_at"
 
     def _current(self, name: str, item_class: type, history_file: Path) -> str:
+        """The latest version of each item. Keys and versions are grouped first and the rows joined
+        after: a window over whole rows would hold every version in memory at once."""
         key, history = KEYS[name], f"read_parquet('{_quote(str(history_file))}')"
-        latest = (f"SELECT * FROM {history} QUALIFY row_number() OVER "
-                  f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
+        latest = _latest(history, key)
         if item_class is Article:
             return f"{latest} ORDER BY {key}"
         # A deleted comment's latest version has no text: it keeps its last words, flagged.
-        content = (f"SELECT * FROM {history} WHERE NOT deleted QUALIFY row_number() OVER "
-                   f"(PARTITION BY {key} ORDER BY version DESC, run_started_at DESC) = 1")
+        content = _latest(history, key, where="WHERE NOT deleted")
         picks = []
         for column in columns(item_class):
             if column in (key, "article_id", "version", "deleted"):
@@ -255,6 +255,14 @@ class Builder:
         for old in self.builds.iterdir():
             if old.name not in ("cache", "spill") and old != build and old != previous:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _latest(history: str, key: str, where: str = "") -> str:
+    """Each item's row of highest version (of the latest run, should two runs share one)."""
+    versions = f"SELECT {key}, max(version) AS version FROM {history} {where} GROUP BY {key}"
+    chosen = (f"SELECT h.{key}, h.version, max(h.run_started_at) AS run_started_at FROM {history} h "
+              f"JOIN ({versions}) USING ({key}, version) GROUP BY h.{key}, h.version")
+    return f"SELECT h.* FROM {history} h JOIN ({chosen}) USING ({key}, version, run_started_at)"
 
 
 def datapackage(summary: dict[str, Any]) -> dict[str, Any]:

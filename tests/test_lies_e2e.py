@@ -89,26 +89,22 @@ def test_a_revisit_that_meets_a_lie_changes_nothing(tmp_path: Path, lie: str) ->
         site.stop()
 
 
-def test_text_in_a_mislabelled_charset_is_read_right(tmp_path: Path) -> None:
-    site = Site("--articles", "40", "--lie", "charset")
-    try:
-        replica = site.day(0)
-        result = crawl(replica, tmp_path, "charset")
-        assert result.returncode == 0, result.log[-2000:]
-        assert result.stats["newscrawl/charset_corrected"] > 0
-        assert_archive_is_truth(tmp_path / "exports", replica)
-    finally:
-        site.stop()
+# Lies a run gets through by itself: text in a mislabelled charset is read right, and a 429
+# answer is retried after its Retry-After.
+SURVIVED = {
+    "charset": lambda stats: stats["newscrawl/charset_corrected"] > 0,
+    "throttle": lambda stats: 0 < stats["newscrawl/retry_after/waits"] <= stats["newscrawl/retry_after/seconds"],
+}
 
 
-def test_retry_after_is_honoured(tmp_path: Path) -> None:
-    site = Site("--articles", "40", "--lie", "throttle")
+@pytest.mark.parametrize("lie", SURVIVED)
+def test_a_run_gets_through_some_lies_by_itself(tmp_path: Path, lie: str) -> None:
+    site = Site("--articles", "40", "--lie", lie)
     try:
         replica = site.day(0)
-        result = crawl(replica, tmp_path, "throttled")
+        result = crawl(replica, tmp_path, lie)
         assert result.returncode == 0, result.log[-2000:]
-        waits = result.stats["newscrawl/retry_after/waits"]
-        assert waits > 0 and result.stats["newscrawl/retry_after/seconds"] >= waits * 1.0
+        assert SURVIVED[lie](result.stats), result.stats
         assert_archive_is_truth(tmp_path / "exports", replica)
     finally:
         site.stop()

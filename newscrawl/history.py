@@ -44,6 +44,7 @@ class History:
         self.store = store
         self.commit_every = crawler.settings.getint("STATE_COMMIT_EVERY")
         self.full_every = parse_duration(crawler.settings.get("FULL_WALK_EVERY"))
+        self.max_runs = crawler.settings.getint("FRONTIER_MAX_RUNS")
         self.staged_articles: dict[str, ArticleState] = {}
         self.staged_comments: dict[str, CommentState] = {}
         self.thread_cache: OrderedDict[str, dict[str, CommentState]] = OrderedDict()
@@ -84,9 +85,16 @@ class History:
     def meta(self) -> dict[str, str]:
         return self.store.meta()
 
-    def unfinished(self, now: datetime) -> dict[str, str]:
-        """Articles (id → URL) an earlier run left open, or whose complete walk is due by now."""
-        return {article_id: url for article_id, (url, due) in self.store.frontier().items() if due <= now.isoformat()}
+    def unfinished(self, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+        """Articles (id → URL) an earlier run left open, or whose complete walk is due by now; and
+        those given up on, which ``FRONTIER_MAX_RUNS`` runs in a row could not finish (an article
+        the site deleted): they leave the frontier, so that they do not fail every run for ever."""
+        due = {article_id: url for article_id, (url, when) in self.store.frontier().items() if when <= now.isoformat()}
+        runs = self.store.count_attempts(list(due))
+        given_up = {article_id: url for article_id, url in due.items() if runs[article_id] > self.max_runs}
+        if given_up:
+            self.store.save(Batch([], [], done=list(given_up)))
+        return {a: url for a, url in due.items() if a not in given_up}, given_up
 
     # --- the frontier ----------------------------------------------------------------------------
 

@@ -72,6 +72,7 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
                          if k.startswith(statkeys.broken_page(""))},
         "unparsed_values": sum(v for k, v in stats.items() if k.startswith(statkeys.UNPARSED_PREFIX)),
         "left_for_next_run": get(statkeys.FRONTIER_LEFT),
+        "given_up": get(statkeys.FRONTIER_GIVEN_UP),
     }
 
 

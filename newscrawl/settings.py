@@ -85,6 +85,9 @@ STATE_URI = ".state/newscrawl.sqlite"
 # A run refuses to start on a missing or empty state while the exports hold earlier runs (it
 # would export them again); 1 starts afresh on purpose. -a rebuild_state=1 rebuilds it instead.
 STATE_INIT = False
+# An article that this many runs in a row set out to finish and could not (the site deleted it,
+# it always fails) leaves the frontier, counted and logged, rather than fail every run for ever.
+FRONTIER_MAX_RUNS = 3
 # Items per state commit; each commit first flushes the export files.
 STATE_COMMIT_EVERY = 500
 # Revisit an article this long after publication (then only when a listing shows its comment

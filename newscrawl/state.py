@@ -87,6 +87,9 @@ class StateStore(Protocol):
     def frontier(self) -> dict[str, tuple[str, str]]:
         """Unfinished articles: id → (URL, when due; empty for at once)."""
 
+    def count_attempts(self, article_ids: list[str]) -> dict[str, int]:
+        """One more run sets out to finish these: how many runs have, this one included."""
+
     def meta(self) -> dict[str, str]: ...
 
     def close(self) -> None: ...
@@ -134,6 +137,7 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_by_article ON comments (article_id);
 CREATE TABLE IF NOT EXISTS checkpoints (run TEXT PRIMARY KEY, offsets TEXT);
 CREATE TABLE IF NOT EXISTS frontier (article_id TEXT PRIMARY KEY, url TEXT, due TEXT);
+CREATE TABLE IF NOT EXISTS attempts (article_id TEXT PRIMARY KEY, runs INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 # Columns added after the first release, for state files written before them.
@@ -181,6 +185,7 @@ class SQLiteStateStore:
                 f"INSERT OR REPLACE INTO comments ({', '.join(comment_cols)}) VALUES ({', '.join('?' * len(comment_cols))})",
                 (_row(c, comment_cols) for c in batch.comments))
             self.db.executemany("DELETE FROM frontier WHERE article_id = ?", ((a,) for a in batch.done or ()))
+            self.db.executemany("DELETE FROM attempts WHERE article_id = ?", ((a,) for a in batch.done or ()))
             self.db.executemany("INSERT OR REPLACE INTO frontier VALUES (?, ?, ?)",
                                 ((a, url, due) for a, (url, due) in (batch.rechecks or {}).items()))
             self._set_meta(batch.meta)
@@ -213,6 +218,14 @@ class SQLiteStateStore:
     def frontier(self) -> dict[str, tuple[str, str]]:
         rows = self.db.execute("SELECT article_id, url, due FROM frontier ORDER BY article_id")
         return {article_id: (url, due) for article_id, url, due in rows}
+
+    def count_attempts(self, article_ids: list[str]) -> dict[str, int]:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT INTO attempts VALUES (?, 1) ON CONFLICT(article_id) DO UPDATE SET runs = runs + 1",
+                                ((a,) for a in article_ids))
+        return {a: self.db.execute("SELECT runs FROM attempts WHERE article_id = ?", (a,)).fetchone()[0]
+                for a in article_ids}
 
     def meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta"))
@@ -252,6 +265,7 @@ class RedisStateStore:
             pipe.hset(f"{self.prefix}:comments:{comment.article_id}", comment.comment_id, json.dumps(asdict(comment)))
         if batch.done:
             pipe.hdel(f"{self.prefix}:frontier", *batch.done)
+            pipe.hdel(f"{self.prefix}:attempts", *batch.done)
         for article_id, entry in (batch.rechecks or {}).items():
             pipe.hset(f"{self.prefix}:frontier", article_id, json.dumps(entry))
         self._set_meta(pipe, batch.meta)
@@ -286,6 +300,12 @@ class RedisStateStore:
     def frontier(self) -> dict[str, tuple[str, str]]:
         raw = self.redis.hgetall(f"{self.prefix}:frontier")
         return {k.decode(): tuple(json.loads(v)) for k, v in sorted(raw.items())}  # type: ignore[misc]
+
+    def count_attempts(self, article_ids: list[str]) -> dict[str, int]:
+        pipe = self.redis.pipeline(transaction=True)
+        for article_id in article_ids:
+            pipe.hincrby(f"{self.prefix}:attempts", article_id, 1)
+        return dict(zip(article_ids, pipe.execute(), strict=True))
 
     def meta(self) -> dict[str, str]:
         return {k.decode(): v.decode() for k, v in self.redis.hgetall(f"{self.prefix}:meta").items()}

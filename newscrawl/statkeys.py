@@ -84,4 +84,5 @@ def dropped_duplicate(kind: str) -> str:
 STATE_COMMITS = "state/commits"
 RECOVERED_RUNS = "state/recovered_runs"
 FRONTIER_LEFT = "state/frontier_left"  # articles left for the next run when this one closed
+FRONTIER_GIVEN_UP = "state/frontier_given_up"  # articles that FRONTIER_MAX_RUNS runs could not finish
 EXPORT_ERROR = "newscrawl/export_error"

@@ -251,7 +251,12 @@ class VpkSpider(scrapy.Spider):
         """What earlier runs set out to fetch and did not finish, and partial walks now due."""
         if not self.history:
             return
-        for article_id, url in self.history.unfinished(now).items():
+        unfinished, given_up = self.history.unfinished(now)
+        for article_id, url in given_up.items():
+            self.crawler.stats.inc_value(statkeys.FRONTIER_GIVEN_UP)
+            self.logger.warning("Gave up on article %s (%s): %d runs in a row could not finish it",
+                                article_id, url, self.settings.getint("FRONTIER_MAX_RUNS"))
+        for article_id, url in unfinished.items():
             state = self.history.article_state(article_id)
             decision = Visit.RETRY if state is None or state.walked_at is None or state.walked_at >= state.last_fetch \
                 else Visit.RECHECK

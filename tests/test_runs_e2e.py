@@ -196,3 +196,19 @@ def test_scrapy_output_flags_point_to_the_dataset(tmp_path: Path, flag: str) -> 
                             timeout=60)
     refused(result, "python -m newscrawl dataset")
     assert not (tmp_path / "out.json").exists()
+
+
+def test_an_article_that_runs_cannot_finish_is_given_up_counted_and_logged(replica: Replica,
+                                                                          copy_of: tuple[Path, Path]) -> None:
+    exports, state = copy_of
+    gone = f"{replica.url}news/999999_udalena.html"  # the site answers 404
+    with sqlite3.connect(state) as db:
+        db.execute("INSERT INTO frontier VALUES ('999999', ?, '')", (gone,))
+    tries = [scrapy_crawl(replica.url + "news/", exports, state, "-s", "FRONTIER_MAX_RUNS=1", "-a", f"run_id=try{n}")
+             for n in range(2)]
+    first, second = (json.loads((exports / "vpk" / f"try{n}" / "manifest.json").read_text()) for n in range(2))
+    assert first["counts"]["failed"] == {"404": 1} and first["counts"]["given_up"] == 0
+    assert second["counts"]["given_up"] == 1 and second["counts"]["errors"] == 0
+    assert "Gave up on article 999999" in tries[1].stderr
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM frontier WHERE article_id = '999999'").fetchone() == (0,)

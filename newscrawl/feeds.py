@@ -134,7 +134,7 @@ class DurableFileFeedStorage(FileFeedStorage):
 def cut_back(run_folder: Path, offsets: dict[str, int]) -> None:
     """Truncate a killed run's exports to what the state recorded: the next run redoes the rest."""
     for path in run_folder.iterdir():
-        if path.suffix in (".jsonl", ".csv"):
+        if path.suffix in (".jsonl", ".csv") or path.name.endswith(".warc.gz"):
             keep = offsets.get(str(path.resolve()), 0)
             if path.stat().st_size > keep:
                 with path.open("r+b") as file:

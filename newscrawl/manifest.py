@@ -46,6 +46,8 @@ def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: da
         "counts": counts(stats),
         "listing": listing(stats),
         "coverage": stats.get(statkeys.COVERAGE, {}),
+        "archive": {"file": "pages.warc.gz", "records": int(stats.get(statkeys.ARCHIVE_RECORDS, 0)),
+                    "bytes": int(stats.get(statkeys.ARCHIVE_BYTES, 0))},
         "slowest_pages": stats.get(statkeys.SLOWEST_PAGES, []),
         "recovered_at": recovered_at,
         "kept_bytes": kept_bytes,

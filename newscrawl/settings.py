@@ -46,7 +46,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Closer to the downloader than RetryMiddleware (550): they see responses first.
     "newscrawl.middlewares.Politeness": 560,
     "newscrawl.middlewares.WholePages": 570,
+    # Closer still than decompression (590): the archive keeps the bytes as they came.
+    "newscrawl.archive.WarcArchive": 595,
 }
+# Every response of a run into <run dir>/pages.warc.gz (newscrawl.archive).
+ARCHIVE_ENABLED = True
 
 # --- Contracts (scrapy check vpk) ------------------------------------------------------------------
 SPIDER_CONTRACTS = {"newscrawl.contracts.PageContract": 10, "newscrawl.contracts.FieldsContract": 10}

@@ -63,6 +63,11 @@ def field_source(field: str, source: str) -> str:
     return f"newscrawl/field_source/{field}/{source}"
 
 
+# What the site served (newscrawl.archive)
+ARCHIVE_RECORDS = "newscrawl/archive/records"
+ARCHIVE_BYTES = "newscrawl/archive/bytes"
+
+
 # Seeing a run (newscrawl.progress)
 SLOWEST_PAGES = "newscrawl/slowest_pages"
 

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
+from newscrawl.pages.vpk import article_id_from_url
 from tests.conftest import ROOT, Replica, assert_archive_is_truth, run_crawl
 from tests.killer import kill_settings
 
@@ -55,6 +57,21 @@ def test_killed_at_every_point_the_next_run_completes_exactly_the_rest(replica: 
     normal = json.loads((runs / "rerun" / "manifest.json").read_text())
     assert all(m.keys() == normal.keys() for m in killed), "every manifest has the same keys"
     assert_archive_is_truth(tmp_path / "exports", replica)
+    for folder in sorted(runs.iterdir()):
+        assert_warc_holds_the_pages_of(folder)
+
+
+def assert_warc_holds_the_pages_of(folder: Path) -> None:
+    """The run's WARC reads to its last record and holds the page of every article it exported."""
+    responses = set()
+    with (folder / "pages.warc.gz").open("rb") as file:
+        for record in ArchiveIterator(file):
+            if record.rec_type == "response":
+                record.content_stream().read()
+                responses.add(article_id_from_url(record.rec_headers.get_header("WARC-Target-URI")))
+    exported = folder / "articles.jsonl"  # absent when the run died before its first item
+    articles = [json.loads(line) for line in exported.open(encoding="utf-8")] if exported.exists() else []
+    assert {a["article_id"] for a in articles} <= responses  # (sidebar links name articles by other slugs)
 
 
 def interrupt(command: list[str], progress: Path, signals_to_send: list[int]) -> int:

@@ -3,6 +3,7 @@
 
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
     python -m newscrawl dataset [-s NAME=VALUE]...
+    python -m newscrawl reextract [--runs ID,ID|all] [-s NAME=VALUE]...
 
 The same as ``scrapy crawl vpk`` (newscrawl's crawl command: the state's run lock, the checks
 before a run, the verdict), plus one JSON line on stdout with the verdict for the scheduler's
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.cmdline import execute
@@ -31,7 +33,14 @@ def main(argv: list[str] | None = None) -> None:
     dataset_parser = commands.add_parser("dataset", help="one dataset from every run (DATASET_DIR)")
     dataset_parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                                 help="setting override (EXPORTS_DIR, DATASET_DIR, DATASET_MEMORY_LIMIT)")
+    again = commands.add_parser("reextract", help="make the items again from the WARC archives of runs, without the site")
+    again.add_argument("--runs", default="all", help="run ids with commas, or all (default)")
+    again.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                       help="setting override")
     args = parser.parse_args(argv)
+    if args.command == "reextract":
+        execute(["scrapy", "crawl", "vpk", "--summary", "-a", f"run_id=reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+                 *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}", *_settings(args.settings)])
     if args.command == "dataset":
         return build_dataset(args.settings)
     command = ["scrapy", "crawl", "vpk", "--summary"]
@@ -40,6 +49,19 @@ def main(argv: list[str] | None = None) -> None:
     for value in args.settings:
         command += ["-s", value]
     execute(command)  # exits with the crawl command's status
+
+
+# A re-extraction reads the archives only: every request is answered by them, robots.txt is not
+# asked for, and no new archive is written of what is already archived.
+REEXTRACT_SETTINGS = [
+    'DOWNLOAD_HANDLERS={"http": "newscrawl.archive.ArchiveDownloadHandler", '
+    '"https": "newscrawl.archive.ArchiveDownloadHandler"}',
+    "ROBOTSTXT_OBEY=False", "ARCHIVE_ENABLED=False",
+]
+
+
+def _settings(values: list[str]) -> list[str]:
+    return [token for value in values for token in ("-s", value)]
 
 
 def build_dataset(overrides: list[str]) -> None:

@@ -7,23 +7,32 @@ A page rendered by Chromium is recorded as what the browser showed, marked by th
 ``Newscrawl-Rendered-By: chromium``. The file is one of the run's export files (``ExportFiles``):
 it is flushed and fsynced with the exports at every state commit and cut back with them when
 a killed run is recovered, so it always ends at a record boundary.
+
+``python -m newscrawl reextract`` reads it back: ``ArchiveDownloadHandler`` answers the spider's
+requests from the archive of chosen runs, so that today's code (a fixed selector) makes the items
+again through the same callbacks and pipelines, without the site.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from scrapy import Request, Spider, signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl import statkeys
+from newscrawl import manifest, statkeys
 from newscrawl.feeds import ExportFiles, GuardedWriter, run_dir
 
 logger = logging.getLogger(__name__)
@@ -59,6 +68,8 @@ class WarcArchive:
             "software": "newscrawl (Scrapy)", "format": "WARC File Format 1.1",
             "description": f"run {spider.run_id} of the {spider.name} spider"})
         self.writer.write_record(info)
+        self.crawler.stats.inc_value(statkeys.ARCHIVE_RECORDS)
+        self.crawler.stats.inc_value(statkeys.ARCHIVE_BYTES, self.file.tell())
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self.writer is not None:
@@ -96,3 +107,69 @@ _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modifie
 
 def archive_path(folder: Path) -> Path:
     return folder / ARCHIVE_NAME
+
+
+# --- reading it back: re-extraction without the site ------------------------------------------
+
+@dataclass(frozen=True)
+class Archived:
+    path: Path
+    offset: int
+
+
+def index(folders: list[Path]) -> dict[tuple[str, bool], Archived]:
+    """The last response archived for each URL, plain and browser-rendered apart, over runs in order."""
+    found: dict[tuple[str, bool], Archived] = {}
+    for folder in folders:
+        path = archive_path(folder)
+        if not path.exists():
+            continue
+        with path.open("rb") as file:
+            records = ArchiveIterator(file)
+            for record in records:
+                if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    rendered = record.rec_headers.get_header(RENDERED_BY) is not None
+                    found[(url, rendered)] = Archived(path, records.get_record_offset())
+    return found
+
+
+class NotArchived(IgnoreRequest):
+    """A re-extraction asked for a page the archive does not hold."""
+
+
+class ArchiveDownloadHandler(BaseDownloadHandler):
+    """Answers every request from the WARC files of the runs in ``REEXTRACT_RUNS``, never from
+    the network: a page that is not there fails (``NotArchived``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.pages = index(reextract_folders(crawler.settings))
+
+    async def download_request(self, request: Request) -> Response:
+        archived = self.pages.get((request.url, bool(request.meta.get("playwright"))))
+        if archived is None:
+            raise NotArchived(f"{request.url} is not in the archive")
+        with archived.path.open("rb") as file:
+            file.seek(archived.offset)
+            record = next(iter(ArchiveIterator(file)))
+            body = record.content_stream().read()  # Content- and Transfer-Encoding undone
+            headers = [(k, v) for k, v in record.http_headers.headers
+                       if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
+        self.crawler.stats.inc_value(statkeys.REEXTRACTED_PAGES)
+        cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
+        return cls(url=request.url, status=200, headers=headers, body=body, request=request)
+
+
+def reextract_folders(settings: BaseSettings) -> list[Path]:
+    """The run folders named by REEXTRACT_RUNS ("all", or run ids with commas), in run order."""
+    runs = Path(settings.get("EXPORTS_DIR")) / "vpk"
+    chosen = settings.get("REEXTRACT_RUNS")
+    if chosen == "all":
+        return sorted((f for f in runs.iterdir() if archive_path(f).exists()), key=_started)
+    return sorted((runs / name.strip() for name in chosen.split(",") if name.strip()), key=_started)
+
+
+def _started(folder: Path) -> str:
+    found = manifest.read(folder) or {}
+    return found.get("started_at") or folder.name

@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Every response of a run into <run dir>/pages.warc.gz (newscrawl.archive).
 ARCHIVE_ENABLED = True
+# python -m newscrawl reextract: the runs whose archives are read back ("all", or ids with commas).
+REEXTRACT_RUNS = ""
 
 # --- Contracts (scrapy check vpk) ------------------------------------------------------------------
 SPIDER_CONTRACTS = {"newscrawl.contracts.PageContract": 10, "newscrawl.contracts.FieldsContract": 10}

@@ -66,6 +66,7 @@ def field_source(field: str, source: str) -> str:
 # What the site served (newscrawl.archive)
 ARCHIVE_RECORDS = "newscrawl/archive/records"
 ARCHIVE_BYTES = "newscrawl/archive/bytes"
+REEXTRACTED_PAGES = "newscrawl/archive/pages_read"  # answered from the archive (re-extraction)
 
 
 # Seeing a run (newscrawl.progress)

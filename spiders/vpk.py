@@ -16,12 +16,21 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newscrawl import statkeys
+from newscrawl.archive import index, reextract_folders
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.history import History, WalkOutcome
 from newscrawl.items import Article, Comment
 from newscrawl.middlewares import BrokenPage, Offsite
 from newscrawl.pages import fetched_at
-from newscrawl.pages.vpk import COMMENTS_RENDERED, START_URL, ArticleLink, ArticlePage, CommentsPage, SitePage
+from newscrawl.pages.vpk import (
+    COMMENTS_RENDERED,
+    START_URL,
+    ArticleLink,
+    ArticlePage,
+    CommentsPage,
+    SitePage,
+    article_id_from_url,
+)
 from newscrawl.policy import (
     FULL_WALK_AT,
     LAST_RUN_AT,
@@ -158,14 +167,34 @@ class VpkSpider(scrapy.Spider):
         spider.window = max(spider.schedule, default=parse_duration("0s"))
         spider.full_every = parse_duration(settings.get("FULL_WALK_EVERY"))
         spider.history = None  # set in start(): extensions exist only once the crawl starts
+        spider.reextracting = bool(settings.get("REEXTRACT_RUNS"))
+        if spider.reextracting:  # the archive's pages, on whatever host they were fetched from
+            spider.archived = index(reextract_folders(settings))
+            spider.allowed_domains = sorted({urlsplit(url).hostname or "" for url, _ in spider.archived})
         spider.requested = set()  # article ids: one visit per run, whatever URL led to it
         spider.walk = None
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.history = self.crawler.get_extension(History)  # None: no state, every run is a full one
+        if self.reextracting:
+            for request in self._archived_articles():
+                yield request
+            return
         yield scrapy.Request(canonical_url(self.start_url), callback=self.parse_listing,
                              errback=self.listing_failed, meta={"page": "listing"})
+
+    def _archived_articles(self) -> list[scrapy.Request]:
+        """Re-extraction: every article page in the archive of the chosen runs, each walked again
+        through its archived comment pages (``ArchiveDownloadHandler`` answers)."""
+        urls: dict[str, str] = {}
+        for url, rendered in self.archived:
+            article_id = article_id_from_url(url)
+            if article_id and not rendered and urlsplit(url).path.endswith(".html"):
+                urls[article_id] = url
+        self.crawler.stats.set_value(statkeys.LISTED_ARTICLES, len(urls))
+        return [self._article_request(url, article_id, Visit.FORCED, ARTICLE_PRIORITY, canonical=False)
+                for article_id, url in sorted(urls.items())]
 
     # --- listings and the sidebar ----------------------------------------------------------------
 
@@ -265,6 +294,8 @@ class VpkSpider(scrapy.Spider):
             yield self._article_request(url, article_id, decision, UNFINISHED_PRIORITY)
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
+        if self.reextracting:  # the archive's pages only
+            return
         for link in links:
             if link.article_id not in self.requested:  # the sidebar repeats itself on every page
                 request = self._visit(link, now, self._state(link))
@@ -288,8 +319,8 @@ class VpkSpider(scrapy.Spider):
         return self._article_request(link.url, link.article_id or "", decision, ARTICLE_PRIORITY, skip_until)
 
     def _article_request(self, url: str, article_id: str, decision: Visit, priority: int,
-                         skip_until: int | None = None) -> scrapy.Request:
-        url = canonical_url(url)
+                         skip_until: int | None = None, canonical: bool = True) -> scrapy.Request:
+        url = canonical_url(url) if canonical else url
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=priority,
                               meta={"comment_pass": CommentPass(article_id, url, decision, skip_until), "page": "article"})
 
@@ -407,7 +438,7 @@ class VpkSpider(scrapy.Spider):
                 yield Comment(article_id=state.article_id, comment_id=state.comment_id, number=state.number,
                               deleted=True)
         if comment_pass.article:
-            if self.history:
+            if self.history and not self.reextracting:  # a walk of the archive says nothing of the site now
                 self.history.walk_ended(comment_pass.article_id, WalkOutcome(
                     comment_pass.url, comment_pass.failed, complete, comment_pass.started_at))
             yield comment_pass.article

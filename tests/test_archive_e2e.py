@@ -1,0 +1,55 @@
+"""The WARC archive of each run, and a re-extraction from it without the site."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.breaker import breaking_settings
+from tests.conftest import ROOT, Site, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_path: Path) -> None:
+    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
+    site = Site("--articles", "40")
+    replica = site.day(0)
+    truth = replica.truth()
+    try:
+        broken = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={state}", *breaking_settings(),
+                           run_id="broken")
+    finally:
+        site.stop()  # from here on, the site is gone
+    assert broken.returncode == 1 and "article body on 0%" in broken.log
+    assert all(a["body"] is None for a in broken.records("articles"))
+    warc = json.loads((broken.run_dir / "manifest.json").read_text())["archive"]
+    assert warc["records"] > 2 * 40 and warc["bytes"] == (broken.run_dir / "pages.warc.gz").stat().st_size
+
+    again = subprocess.run([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken",
+                            "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    manifest = json.loads(Path(json.loads(again.stdout.strip().splitlines()[-1])["manifest"]).read_text())
+    stats = manifest["stats"]
+    assert stats["newscrawl/archive/pages_read"] == manifest["counts"]["pages"] > 0  # every page from the archive
+    assert manifest["counts"]["errors"] == 0 and "Connection refused" not in again.stderr
+    assert manifest["counts"]["articles"]["changed"] == 41  # corrected: a new version of each
+
+    subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
+                    "-s", f"DATASET_DIR={tmp_path / 'dataset'}"], cwd=ROOT, check=True, capture_output=True)
+    current: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, key in (("articles", "article_id"), ("comments", "comment_id")):
+        for line in (tmp_path / "dataset" / f"{name}.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            current[(name, record[key])] = record
+    want = {(r["_type"] + "s", r["article_id"] if r["_type"] == "article" else r["comment_id"]): r for r in truth}
+    assert current.keys() == want.keys()
+    for key, record in want.items():
+        assert {f: current[key][f] for f in record if f not in ("_type", "page_url")} == \
+               {f: v for f, v in record.items() if f not in ("_type", "page_url")}, key

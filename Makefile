@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
-.PHONY: setup system-deps test demo crawl run dataset bench bench-dataset lint clean
+.PHONY: setup system-deps test demo crawl run dataset bench bench-dataset bench-archive lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -61,6 +61,10 @@ bench: setup
 # python -m newscrawl dataset at archive scale (50,000 articles, ~1.3 million comments, 3 runs).
 bench-dataset: setup
 	$(PY) -m bench.dataset --articles $(if $(filter command line,$(origin N)),$(N),50000)
+
+# The WARC archive's size, and a re-extraction's speed against the live crawl (50,000 articles).
+bench-archive: setup
+	$(PY) -m bench.archive --articles $(if $(filter command line,$(origin N)),$(N),50000)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

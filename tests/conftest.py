@@ -193,3 +193,32 @@ def site() -> Iterator[Site]:
     site = Site()
     yield site
     site.stop()
+
+
+class SmallDisk:
+    """A tmpfs of a chosen size, mounted for a test: a full disk, for real (as root, or through
+    ``sudo -n`` otherwise; the project's CI runs as root)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+
+    def mount(self, size: str) -> None:
+        self.path.mkdir(exist_ok=True)
+        result = subprocess.run([*self.sudo, "mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(self.path)],
+                                capture_output=True, text=True)
+        if result.returncode:
+            pytest.fail(f"cannot mount a tmpfs for the full-disk test (needs root or sudo): {result.stderr.strip()}")
+
+    def resize(self, size: str) -> None:
+        subprocess.run([*self.sudo, "mount", "-o", f"remount,size={size}", str(self.path)], check=True)
+
+    def unmount(self) -> None:
+        subprocess.run([*self.sudo, "umount", "-l", str(self.path)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    disk = SmallDisk(tmp_path / "disk")
+    yield disk
+    disk.unmount()

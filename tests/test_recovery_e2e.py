@@ -8,19 +8,17 @@ truth exactly once across all runs, every JSONL line whole, every CSV readable w
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.pages.vpk import article_id_from_url
-from tests.conftest import ROOT, Replica, assert_archive_is_truth, run_crawl
+from tests.conftest import ROOT, Replica, SmallDisk, assert_archive_is_truth, run_crawl
 from tests.killer import kill_settings
 
 pytestmark = pytest.mark.e2e
@@ -100,28 +98,18 @@ def test_interrupted_the_next_run_completes_exactly_the_rest(replica: Replica, t
     assert_archive_is_truth(tmp_path / "exports", replica)
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1.5 MB tmpfs: the exports of the default replica (~4.5 MB) fill it mid-run."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_a_full_disk_stops_the_run_cleanly_and_the_next_completes_the_rest(replica: Replica, tmp_path: Path,
-                                                                          small_disk: Path) -> None:
-    command = [*crawl_command(replica, tmp_path, "full"), "-s", f"EXPORTS_DIR={small_disk}", "-s", "STATE_COMMIT_EVERY=100"]
+                                                                          small_disk: SmallDisk) -> None:
+    small_disk.mount("1500k")  # the exports of the default replica (~4.5 MB) fill it mid-run
+    disk = small_disk.path
+    command = [*crawl_command(replica, tmp_path, "full"), "-s", f"EXPORTS_DIR={disk}", "-s", "STATE_COMMIT_EVERY=100"]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count(" ERROR: ") == 1, proc.stderr[-3000:]
     assert "No space left on device" in proc.stderr.splitlines()[-1]
-    manifest = json.loads((small_disk / "vpk" / "full" / "manifest.json").read_text())
+    manifest = json.loads((disk / "vpk" / "full" / "manifest.json").read_text())
     assert manifest["finish_reason"] == "export_failed" and not manifest["healthy"]
-    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    result = run_crawl(replica.url + "news/", small_disk, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="rerun")
+    small_disk.resize("64m")
+    result = run_crawl(replica.url + "news/", disk, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="rerun")
     assert result.returncode == 0, result.log[-3000:]
-    assert_archive_is_truth(small_disk, replica)
+    assert_archive_is_truth(disk, replica)

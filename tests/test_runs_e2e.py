@@ -4,7 +4,6 @@ point (``scrapy crawl``, ``python -m newscrawl run``, ``make crawl``)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -14,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Replica, archive, assert_archive_is_truth, free_port, run_crawl, start_replica
+from tests.conftest import (
+    ROOT,
+    Replica,
+    SmallDisk,
+    archive,
+    assert_archive_is_truth,
+    free_port,
+    run_crawl,
+    start_replica,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -148,18 +156,11 @@ def test_exit_status_of_a_good_run_and_an_unreachable_site(replica: Replica, tmp
 
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-def test_exit_status_on_a_full_disk(replica: Replica, tmp_path: Path, entry_point: str) -> None:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs", str(disk)], check=True)
-    try:
-        result = ENTRY_POINTS[entry_point](replica.url + "news/", disk, tmp_path / "state.sqlite")
-        assert result.returncode != 0
-        assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+def test_exit_status_on_a_full_disk(replica: Replica, tmp_path: Path, entry_point: str, small_disk: SmallDisk) -> None:
+    small_disk.mount("800k")
+    result = ENTRY_POINTS[entry_point](replica.url + "news/", small_disk.path, tmp_path / "state.sqlite")
+    assert result.returncode != 0
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_page_that_failed_for_good_is_fetched_again_by_the_next_run(tmp_path: Path) -> None:

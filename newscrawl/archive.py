@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO
 
@@ -117,8 +118,12 @@ class Archived:
     offset: int
 
 
-def index(folders: list[Path]) -> dict[tuple[str, bool], Archived]:
-    """The last response archived for each URL, plain and browser-rendered apart, over runs in order."""
+@cache
+def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
+    """The last response archived for each URL, plain and browser-rendered apart, over runs in order.
+
+    Read once per process: the spider (what to re-extract) and the download handler (where each
+    page is) both ask, and a re-extraction's archives do not change while it runs."""
     found: dict[tuple[str, bool], Archived] = {}
     for folder in folders:
         path = archive_path(folder)
@@ -161,13 +166,13 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
         return cls(url=request.url, status=200, headers=headers, body=body, request=request)
 
 
-def reextract_folders(settings: BaseSettings) -> list[Path]:
+def reextract_folders(settings: BaseSettings) -> tuple[Path, ...]:
     """The run folders named by REEXTRACT_RUNS ("all", or run ids with commas), in run order."""
     runs = Path(settings.get("EXPORTS_DIR")) / "vpk"
     chosen = settings.get("REEXTRACT_RUNS")
     if chosen == "all":
-        return sorted((f for f in runs.iterdir() if archive_path(f).exists()), key=_started)
-    return sorted((runs / name.strip() for name in chosen.split(",") if name.strip()), key=_started)
+        return tuple(sorted((f for f in runs.iterdir() if archive_path(f).exists()), key=_started))
+    return tuple(sorted((runs / name.strip() for name in chosen.split(",") if name.strip()), key=_started))
 
 
 def _started(folder: Path) -> str:

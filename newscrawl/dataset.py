@@ -83,20 +83,13 @@ def find_runs(runs: Path) -> Runs:
     return Runs(included, excluded)
 
 
-def sql_type(annotation: str) -> str:
-    base = annotation.replace(" | None", "")
-    return {"str": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "list[str]": "VARCHAR[]"}[base]
+# The item fields' annotations, as DuckDB types.
+SQL_TYPES: dict[Any, str] = {str | None: "VARCHAR", int | None: "BIGINT", bool: "BOOLEAN", list[str]: "VARCHAR[]"}
 
 
 def columns(item_class: type) -> dict[str, str]:
     hints = typing.get_type_hints(item_class)
-    return {f.name: sql_type(_annotation_name(hints[f.name])) for f in fields(item_class)}
-
-
-def _annotation_name(hint: Any) -> str:
-    text = str(hint).replace("typing.", "")
-    return {"str | None": "str", "int | None": "int", "<class 'bool'>": "bool", "list[str]": "list[str]",
-            "Optional[str]": "str", "Optional[int]": "int"}.get(text, text)
+    return {f.name: SQL_TYPES[hints[f.name]] for f in fields(item_class)}
 
 
 class Builder:

@@ -57,7 +57,7 @@ class WarcArchive:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        path = run_dir(spider).resolve() / ARCHIVE_NAME
+        path = archive_path(run_dir(spider).resolve())
         path.parent.mkdir(parents=True, exist_ok=True)
         files = self.crawler.get_extension(ExportFiles)
         raw = io.FileIO(path, "wb")

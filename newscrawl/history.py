@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -174,8 +174,3 @@ class History:
         if FULL_WALK_AT in meta:
             stats.set_value(statkeys.FULL_WALK_AT, meta[FULL_WALK_AT])
         self.store.close()
-
-
-def staleness(full_walk_at: str | None, now: datetime) -> timedelta | None:
-    """How long ago the least recently checked article had its comment count looked at."""
-    return now - datetime.fromisoformat(full_walk_at) if full_walk_at else None

@@ -91,6 +91,39 @@ def test_year_less_dates_are_the_latest_such_moment_not_after_now(naive_now: dat
     assert parsed is not None and parsed <= now and parsed.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
+
+# Date and time elements as pages write them; added to a date that already has its day and time,
+# each is one the parser cannot place.
+STRAY_ELEMENTS = st.one_of(
+    st.times().map(lambda t: f"{t:%H:%M}"),
+    st.times().map(lambda t: f"({t:%H:%M})"),
+    st.integers(min_value=1990, max_value=2035).map(str),
+    st.sampled_from(MONTHS + ["сен", "дек.", "September", "Aug"]),
+    st.sampled_from(["вчера", "сегодня", "позавчера", "завтра", "через час"]),
+    st.tuples(st.integers(min_value=1, max_value=59), st.sampled_from(["минут", "ч.", "дня", "недели", "лет"]))
+    .map(lambda p: f"{p[0]} {p[1]} назад"),
+    st.sampled_from(["сорок минут назад", "полчаса назад", "несколько дней назад", "15.09", "3/4"]),
+)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31)), st.sampled_from(FORMATS),
+       STRAY_ELEMENTS, st.sampled_from([" ", ", ", " | ", " и "]), st.booleans())
+def test_a_date_or_time_element_left_unplaced_makes_the_date_null(naive: datetime, fmt, element: str, sep: str,
+                                                                  before: bool) -> None:
+    moment = naive.replace(second=0, microsecond=0, tzinfo=MOSCOW)
+    written = fmt(moment)
+    text = f"{element}{sep}{written}" if before else f"{written}{sep}{element}"
+    assert parse_ru_datetime(text, moment + timedelta(days=400)) is None, text
+
+
+@given(st.integers(min_value=0, max_value=23), st.integers(min_value=1, max_value=59),
+       st.sampled_from(["{h} ч. {m} мин. назад", "{h} часа {m} минут назад", "{h} ч {m} мин назад",
+                        "{h} час и {m} минут назад", "{h} ч., {m} мин. назад"]))
+def test_every_part_of_a_compound_relative_time_counts(hours: int, minutes: int, form: str) -> None:
+    now = datetime(2018, 9, 16, 12, 0, tzinfo=MOSCOW)
+    parsed = parse_ru_datetime(form.format(h=hours, m=minutes), now)
+    assert parsed == now - timedelta(hours=hours, minutes=minutes)
+
 COUNT_ROWS: list[tuple[str, int | None]] = [
     # vpk.name seed page: counters, comment ratings, sidebar comment counts
     ("1465", 1465), ("4", 4), ("0", 0), ("+1", 1), ("+2", 2), ("9110", 9110), ("13", 13), ("104", 104),

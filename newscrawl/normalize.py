@@ -145,7 +145,7 @@ _WORD_MONTH = re.compile(  # "5 сентября 2018 г. в 14:20", "16 Septemb
     + _MONTH + r"(?:\s*(?P<year>\d{4}|\d{2}(?![\d:]))" + _YEAR_WORD + ")?" + _TIME
 )
 _MONTH_FIRST = re.compile(  # "Вс сен 16, 2018 10:15" (phpBB), "Sep 16, 2018 at 10:15"
-    r"(?<![а-яa-z])" + _MONTH + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d)"
+    r"(?<![а-яa-z])" + _MONTH + r",?\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d)"
     r"(?:(?:\s*,\s*|\s+)(?P<year>\d{4})(?!\d))?" + _TIME
 )
 _DAY_OFFSETS = {"сегодня": 0, "today": 0, "вчера": 1, "yesterday": 1, "позавчера": 2}
@@ -257,24 +257,27 @@ def _rest(text: str, spans: list[Span]) -> str:
 
 
 def _fast_path(text: str, now: datetime) -> tuple[datetime, list[Span]] | None:
-    if match := _ISO_LIKE.search(text):
+    # Each form is tried only where a character it needs is in the text. The order matters
+    # little: a text that two forms could read is refused by whichever reads it first.
+    if "назад" in text and (match := _AGO.search(text)):
+        return _ago(match[0], now), [match.span()]
+    if "-" in text and (match := _ISO_LIKE.search(text)):
         return _from_iso_match(match), [match.span()]
     # "01.06" alone is as likely a version or a score as a date; "1.5 часа назад" is no date at all
-    if (match := _NUMERIC.search(text)) and (match["year"] or match["hour"]):
+    if ("." in text or "/" in text) and (match := _NUMERIC.search(text)) and (match["year"] or match["hour"]):
         return _from_parts(match, int(match["month"]), now, text)
-    for form in (_WORD_MONTH, _MONTH_FIRST):
-        if match := form.search(text):
-            return _from_parts(match, _MONTHS[match["month"][:3]], now, text)
-    if match := _DAY_WORD.search(text):
+    if ("вчера" in text or "сегодня" in text or "day" in text) and (match := _DAY_WORD.search(text)):
         days_back = _DAY_OFFSETS[match["word"]]
         if match["hour"] is None:  # as dateparser does: the same clock time, days back
             return (now.astimezone(UTC) - timedelta(days=days_back)).astimezone(MOSCOW), [match.span()]
         return _moscow(now.date() - timedelta(days=days_back), _clock(match)), [match.span()]
-    if match := _AGO.search(text):
-        return _ago(match[0], now), [match.span()]
+    if not text.isdigit():
+        for form in (_WORD_MONTH, _MONTH_FIRST):
+            if match := form.search(text):
+                return _from_parts(match, _MONTHS[match["month"][:3]], now, text)
     if match := _JUST_NOW.search(text):
         return now, [match.span()]
-    if match := _TIME_ONLY.match(text):
+    if ":" in text and (match := _TIME_ONLY.match(text)):
         moment = _moscow(now.date(), _clock(match))
         if moment > now:
             moment = _moscow(now.date() - timedelta(days=1), _clock(match))
@@ -399,7 +402,7 @@ _VOUCH_DAY = re.compile(r"(?<![\d:])(\d{1,2})(?![\d:])")
 def _dateparser_fallback(text: str, now: datetime) -> datetime | None:
     months = {_MONTHS[m[:3]] for m in _VOUCH_MONTH.findall(text)}
     days = {int(d) for d in _VOUCH_DAY.findall(text)}
-    if len(months) != 1 or not days or _AGO.search(text):  # "в мае 2018" names no day
+    if len(months) != 1 or len(days) != 1 or _AGO.search(text):  # "в мае 2018" names no day
         return None
     import dateparser  # slow to import, and most pages never need it
 
@@ -418,7 +421,7 @@ def _dateparser_fallback(text: str, now: datetime) -> datetime | None:
     clocks = {(int(h), int(m)) for h, m in _VOUCH_CLOCK.findall(text)}
     written_clock = clocks or {(0, 0)}  # no time written: midnight, as the fast path reads it
     years = {int(y) for y in _VOUCH_YEAR.findall(text)}
-    if written_clock != {(result.hour, result.minute)} or result.day not in days:
+    if written_clock != {(result.hour, result.minute)} or {result.day} != days:
         return None
     if len(years) > 1 or (years and result.year not in years):
         return None

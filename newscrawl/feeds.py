@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
 
 from newscrawl.items import dataclass_fields
 
@@ -132,9 +135,10 @@ class DurableFileFeedStorage(FileFeedStorage):
 
 
 def cut_back(run_folder: Path, offsets: dict[str, int]) -> None:
-    """Truncate a killed run's exports to what the state recorded: the next run redoes the rest."""
+    """Truncate a killed run's exports to what the state recorded: the next run redoes the rest.
+    Its CSV files are then written again from them (``write_csvs``)."""
     for path in run_folder.iterdir():
-        if path.suffix in (".jsonl", ".csv") or path.name.endswith(".warc.gz"):
+        if path.suffix == ".jsonl" or path.name.endswith(".warc.gz"):
             keep = offsets.get(str(path.resolve()), 0)
             if path.stat().st_size > keep:
                 with path.open("r+b") as file:
@@ -199,12 +203,40 @@ def write_csv(records: Iterable[dict[str, Any]], path: Path, item_class: type, o
     partial = path.with_name(path.name + ".part")
     kwargs = options.get("item_export_kwargs", {})
     rows = 0
-    with partial.open("wb") as file:
-        exporter = CsvExporter(file, fields_to_export=options.get("fields"), encoding=options.get("encoding"), **kwargs)
-        exporter.start_exporting()
-        for record in records:
-            exporter.export_item(item_class(**record))
-            rows += 1
-        exporter.finish_exporting()
+    try:
+        with partial.open("wb") as file:
+            exporter = CsvExporter(file, fields_to_export=options.get("fields"), encoding=options.get("encoding"),
+                                   **kwargs)
+            exporter.start_exporting()
+            for record in records:
+                exporter.export_item(item_class(**record))
+                rows += 1
+            exporter.finish_exporting()
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, path)
+    return rows
+
+
+def jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
+    """A JSONL file's records, up to its last whole line (a dead run's last may be cut)."""
+    if not path.exists():
+        return
+    with path.open("rb") as file:
+        for line in file:
+            if line.endswith(b"\n"):
+                yield json.loads(line)
+
+
+def write_csvs(folder: Path, settings: BaseSettings) -> dict[str, int]:
+    """The run's CSV files, written from its JSONL files: one per jsonlines feed, with its fields
+    and ``CSV_EXPORT``'s options. Returns the rows of each."""
+    rows = {}
+    for uri, options in settings.getdict("FEEDS").items():
+        if options.get("format") == "jsonlines" and len(options.get("item_classes") or ()) == 1:
+            jsonl = folder / PurePosixPath(uri).name
+            item_class = load_object(options["item_classes"][0])
+            csv_options = {**settings.getdict("CSV_EXPORT"), "fields": options.get("fields")}
+            rows[jsonl.stem] = write_csv(jsonl_records(jsonl), jsonl.with_suffix(".csv"), item_class, csv_options)
     return rows

@@ -12,7 +12,7 @@ from typing import IO
 
 from scrapy.settings import BaseSettings
 
-from newscrawl.rebuild import feeds_of, rebuild
+from newscrawl.rebuild import rebuild
 from newscrawl.runfolder import hold
 from newscrawl.state import StateUnreadable, describe, is_remote, open_store, sqlite_path
 
@@ -62,7 +62,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
             return None
         if not empty:
             raise RunRefused(f"rebuild_state=1, but the state at {describe(uri)} is not empty; move it aside first")
-        done = rebuild(store, runs, feeds_of(settings))
+        done = rebuild(store, runs, settings)
         return (f"state rebuilt from {done.runs} runs in {runs}: {done.articles} articles, "
                 f"{done.comments} comments ({done.dead_runs_cut} dead runs cut to whole lines)")
     finally:

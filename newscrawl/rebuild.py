@@ -8,9 +8,7 @@ and its CSV files are written again from its JSONL, so that both say the same.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from newscrawl import manifest
-from newscrawl.feeds import write_csv
+from newscrawl.feeds import jsonl_records, write_csvs
 from newscrawl.items import Article, Comment
 from newscrawl.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state import ArticleState, Batch, CommentState, StateStore
@@ -36,18 +34,18 @@ class Rebuilt:
     dead_runs_cut: int
 
 
-def rebuild(store: StateStore, runs: Path, feeds: dict[str, dict[str, Any]]) -> Rebuilt:
+def rebuild(store: StateStore, runs: Path, settings: BaseSettings) -> Rebuilt:
     dead = dead_runs(runs)
     for folder in dead:
-        _cut_to_whole_lines(folder, feeds)
+        _cut_to_whole_lines(folder, settings)
         write_killed_manifest(folder, {})
     folders = sorted((f for f in runs.iterdir() if f.is_dir()), key=_run_order) if runs.is_dir() else []
     articles: dict[str, dict[str, Any]] = {}
     comments: dict[str, dict[str, Any]] = {}
     for folder in folders:
-        for record in _records(folder / "articles.jsonl"):
+        for record in jsonl_records(folder / "articles.jsonl"):
             _keep_latest(articles, record["article_id"], record)
-        for record in _records(folder / "comments.jsonl"):
+        for record in jsonl_records(folder / "comments.jsonl"):
             _keep_latest(comments, record["comment_id"], record)
     max_number: dict[str, int] = {}
     for record in comments.values():
@@ -67,13 +65,6 @@ def rebuild(store: StateStore, runs: Path, feeds: dict[str, dict[str, Any]]) -> 
 def _run_order(folder: Path) -> tuple[str, str]:
     found = manifest.read(folder)
     return (found or {}).get("started_at") or "", folder.name
-
-
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    if path.exists():
-        with path.open(encoding="utf-8") as file:
-            for line in file:
-                yield json.loads(line)
 
 
 def _keep_latest(records: dict[str, dict[str, Any]], key: str, record: dict[str, Any]) -> None:
@@ -105,20 +96,11 @@ def _flush(store: StateStore, pending: list[ArticleState | CommentState], force:
     return pending
 
 
-def _cut_to_whole_lines(folder: Path, feeds: dict[str, dict[str, Any]]) -> None:
+def _cut_to_whole_lines(folder: Path, settings: BaseSettings) -> None:
     """A dead run's JSONL ends at its last whole line; its CSV is written again from it."""
-    for name, item_class in (("articles", Article), ("comments", Comment)):
-        jsonl = folder / f"{name}.jsonl"
-        if not jsonl.exists():
-            continue
+    for jsonl in folder.glob("*.jsonl"):
         data = jsonl.read_bytes()
         whole = data[: data.rfind(b"\n") + 1]
         if len(whole) != len(data):
             jsonl.write_bytes(whole)
-        options = next((o for uri, o in feeds.items() if uri.endswith(f"/{name}.csv")), None)
-        if options is not None:
-            write_csv(_records(jsonl), folder / f"{name}.csv", item_class, options)
-
-
-def feeds_of(settings: BaseSettings) -> dict[str, dict[str, Any]]:
-    return {uri: dict(options) for uri, options in settings.getdict("FEEDS").items()}
+    write_csvs(folder, settings)

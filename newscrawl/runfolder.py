@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -18,15 +20,19 @@ from typing import IO, Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 
 from newscrawl import manifest, statkeys
-from newscrawl.feeds import ExportFiles, cut_back, run_dir
+from newscrawl.feeds import ExportFiles, ExportsUnwritable, cut_back, run_dir, write_csvs
 from newscrawl.history import History
 from newscrawl.state import StateStore
 
 logger = logging.getLogger(__name__)
 LOCK_NAME = ".lock"
-EXPORTS = ("articles.jsonl", "comments.jsonl", "articles.csv", "comments.csv")
+# Room kept on the disk for the manifest from the run's start: a run that filled the disk must
+# still be able to say so. Given back just before the manifest is written.
+ROOM_NAME = ".manifest-room"
+ROOM_BYTES = 64 * 1024
 
 
 def hold(path: Path) -> IO[str] | None:
@@ -62,20 +68,29 @@ def dead_runs(runs: Path, *, besides: Path | None = None) -> list[Path]:
             and not is_alive(folder)]
 
 
-def recover_killed_runs(runs: Path, store: StateStore, besides: Path | None = None) -> int:
-    """Cut runs that died back to what the state recorded of them, and give each its manifest."""
+def recover_killed_runs(runs: Path, store: StateStore, settings: BaseSettings, besides: Path | None = None) -> int:
+    """Cut runs that died back to what the state recorded of them, write their CSV files from
+    what is left, and give each its manifest."""
     checkpoints = store.checkpoints()
     for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
         if str(folder.resolve()) in checkpoints and (folder / manifest.MANIFEST).exists():
             store.forget(str(folder.resolve()))  # closed normally: its checkpoint is of no more use
+    for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
+        if folder != besides and (folder / manifest.MANIFEST).exists() and _lacks_csv(folder):
+            write_csvs(folder, settings)  # its disk was full when it closed
     dead = dead_runs(runs, besides=besides)
     for folder in dead:
         kept = checkpoints.get(str(folder.resolve()), {})
         cut_back(folder, kept)
+        write_csvs(folder, settings)
         write_killed_manifest(folder, kept)
         store.forget(str(folder.resolve()))
         logger.warning("Run %s had died; its exports were cut back to what the state recorded", folder.name)
     return len(dead)
+
+
+def _lacks_csv(folder: Path) -> bool:
+    return any(not jsonl.with_suffix(".csv").exists() for jsonl in folder.glob("*.jsonl"))
 
 
 def write_killed_manifest(folder: Path, kept: dict[str, int]) -> None:
@@ -89,6 +104,7 @@ def write_killed_manifest(folder: Path, kept: dict[str, int]) -> None:
             key = statkeys.versioned(kind, outcome)
             stats[key] = stats.get(key, 0) + 1
     started = datetime.fromtimestamp(folder.stat().st_ctime, UTC)
+    (folder / ROOM_NAME).unlink(missing_ok=True)
     manifest.write(folder, manifest.build(
         run_id=folder.name, spider=folder.parent.name, arguments={}, started_at=started, reason="killed",
         stats=stats, settings={}, max_error_rate=1.0, recovered_at=datetime.now(UTC).isoformat(),
@@ -117,20 +133,28 @@ class RunFolder:
         folder = run_dir(spider).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         self.lock = hold(folder / LOCK_NAME)
+        (folder / ROOM_NAME).write_bytes(os.urandom(ROOM_BYTES))  # not zeros, which a filesystem may not store
         history = self.crawler.get_extension(History)
         if history is not None:
-            recovered = recover_killed_runs(folder.parent, history.store, besides=folder)
+            recovered = recover_killed_runs(folder.parent, history.store, self.crawler.settings, besides=folder)
             if recovered:
                 self.crawler.stats.set_value(statkeys.RECOVERED_RUNS, recovered)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         folder = run_dir(spider).resolve()
         files = self.crawler.get_extension(ExportFiles)
+        history = self.crawler.get_extension(History)
+        if files is not None and files.error is None and history is None:
+            with suppress(ExportsUnwritable):  # History's last commit flushed them where there is a state
+                files.flush()
         if files is not None and files.error is not None:
-            history = self.crawler.get_extension(History)
+            # The disk is full: the manifest needs the room more. The next run writes the CSV files.
             cut_back(folder, history.last_offsets if history else {})
             self.crawler.stats.set_value(statkeys.EXPORT_ERROR, files.error.strerror or str(files.error))
+        else:
+            self._write_csvs(folder)
         settings = self.crawler.settings
+        (folder / ROOM_NAME).unlink(missing_ok=True)
         path = manifest.write(folder, manifest.build(
             run_id=spider.run_id, spider=spider.name,
             arguments={k: getattr(spider, k) for k in ("start_url", "full", "force") if hasattr(spider, k)},
@@ -138,3 +162,13 @@ class RunFolder:
             settings={name: settings.get(name) for name in manifest.RECORDED_SETTINGS},
             max_error_rate=settings.getfloat("HEALTH_MAX_ERROR_RATE")))
         logger.info("Manifest written to %s", path)
+
+    def _write_csvs(self, folder: Path) -> None:
+        """The CSV files from the JSONL, which are flushed by now (History's last commit, or the
+        flush above) and whole; the FeedExporter closes them meanwhile, adding nothing."""
+        try:
+            write_csvs(folder, self.crawler.settings)
+        except OSError as error:
+            logger.error("Cannot write the CSV files (%s); the next run writes them from the JSONL",
+                         error.strerror or error)
+            self.crawler.stats.set_value(statkeys.EXPORT_ERROR, error.strerror or str(error))

@@ -110,26 +110,27 @@ FULL_WALK_EVERY = "7d"
 SIDEBAR_COVERS = "36h"
 
 # --- Exports -----------------------------------------------------------------------------------
-# Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.{jsonl,csv}.
+# Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.jsonl as it goes: the log
+# the state commits against (newscrawl.history).
 EXPORTS_DIR = "exports"
 FEED_URI_PARAMS = "newscrawl.feeds.uri_params"
-_JSONL = {"format": "jsonlines", "encoding": "utf-8", "overwrite": True,
-          "item_export_kwargs": {"export_empty_fields": True}}
-# UTF-8 with a BOM so that Excel shows Cyrillic; lists joined with "; ".
-_CSV = {"format": "csv", "encoding": "utf-8-sig", "overwrite": True,
-        "item_export_kwargs": {"join_multivalued": "; ", "export_empty_fields": True}}
 FEEDS = {
-    f"%(run_dir)s/{name}.{ext}": {**options, "item_classes": [item_class], "fields": field_names(item_class)}
+    f"%(run_dir)s/{name}.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": True,
+                                  "item_export_kwargs": {"export_empty_fields": True},
+                                  "item_classes": [item_class], "fields": field_names(item_class)}
     for name, item_class in (("articles", Article), ("comments", Comment))
-    for ext, options in (("jsonl", _JSONL), ("csv", _CSV))
 }
+# … and {articles,comments}.csv from them when it closes, as one more exporter per item would
+# cost (newscrawl.feeds.write_csvs), and again wherever a JSONL is cut back: UTF-8 with a BOM so
+# that Excel shows Cyrillic, lists joined with "; ", every text cell spreadsheet-safe.
+CSV_EXPORT = {"encoding": "utf-8-sig", "item_export_kwargs": {"join_multivalued": "; ", "export_empty_fields": True}}
 FEED_STORE_EMPTY = True
 # python -m newscrawl dataset: where the dataset of all runs is published (a symlink to its
 # latest build), and the most memory DuckDB may use for it before spilling to disk.
 DATASET_DIR = "dataset"
 DATASET_MEMORY_LIMIT = "1GB"
-# Scrapy's JSON lines and CSV exporters, reading dataclass fields directly (same output, half the cost).
-FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter", "csv": "newscrawl.feeds.CsvExporter"}
+# Scrapy's JSON lines exporter, reading dataclass fields directly (same output, half the cost).
+FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter"}
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.
 FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
 

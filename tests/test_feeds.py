@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from scrapy.exporters import CsvItemExporter, JsonLinesItemExporter
+from scrapy.utils.project import get_project_settings as project_settings
 
-from newscrawl.feeds import CsvExporter, JsonLinesExporter
+from newscrawl.feeds import CsvExporter, JsonLinesExporter, write_csvs
 from newscrawl.items import Article, Comment
-from newscrawl.settings import FEEDS
+from newscrawl.settings import CSV_EXPORT, FEEDS
 
 PAGES = Path(__file__).parent / "pages" / "vpk"
 
@@ -38,15 +39,44 @@ def export(exporter_class: type, items: list[Any], **options: Any) -> bytes:
     return file.getvalue()
 
 
-@pytest.mark.parametrize(("ours", "scrapys", "fmt"), [(JsonLinesExporter, JsonLinesItemExporter, "jsonl"),
-                                                      (CsvExporter, CsvItemExporter, "csv")])
 @pytest.mark.parametrize("item_class", [Article, Comment])
-def test_same_bytes_as_scrapys_exporter(ours: type, scrapys: type, fmt: str, item_class: type) -> None:
+def test_same_bytes_as_scrapys_exporter(item_class: type) -> None:
     items = [item for item in stored_items() if type(item) is item_class]
     assert len(items) >= 5
-    (options,) = (o for uri, o in FEEDS.items() if uri.endswith(fmt) and o["item_classes"] == [item_class])
+    (options,) = (o for o in FEEDS.values() if o["item_classes"] == [item_class])
     kwargs = {"encoding": options["encoding"], "fields_to_export": options["fields"], **options["item_export_kwargs"]}
-    assert export(ours, items, **kwargs) == export(scrapys, items, **kwargs)
+    assert export(JsonLinesExporter, items, **kwargs) == export(JsonLinesItemExporter, items, **kwargs)
+
+
+def test_csv_written_from_the_jsonl_is_what_scrapys_exporter_writes_from_the_items(tmp_path: Path) -> None:
+    settings = project_settings()
+    for name, item_class in (("articles", Article), ("comments", Comment)):
+        items = [item for item in stored_items() if type(item) is item_class]
+        (options,) = (o for o in FEEDS.values() if o["item_classes"] == [item_class])
+        (tmp_path / f"{name}.jsonl").write_bytes(export(JsonLinesExporter, items, fields_to_export=options["fields"],
+                                                        **options["item_export_kwargs"]))
+    rows = write_csvs(tmp_path, settings)
+    assert set(rows) == {"articles", "comments"} and not list(tmp_path.glob("*.part"))
+    for name, item_class in (("articles", Article), ("comments", Comment)):
+        items = [item for item in stored_items() if type(item) is item_class]
+        (options,) = (o for o in FEEDS.values() if o["item_classes"] == [item_class])
+        expected = export(CsvItemExporter, items, fields_to_export=options["fields"], encoding=CSV_EXPORT["encoding"],
+                          **CSV_EXPORT["item_export_kwargs"])
+        assert rows[name] == len(items) and (tmp_path / f"{name}.csv").read_bytes() == expected
+
+
+def test_a_csv_that_cannot_be_written_leaves_no_part_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "articles.jsonl").write_text(json.dumps({"article_id": "1", "title": "=1+2"}) + "\n")
+    broken = CsvExporter.export_item
+
+    def full_disk(self: CsvExporter, item: Any) -> None:
+        broken(self, item)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(CsvExporter, "export_item", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        write_csvs(tmp_path, project_settings())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["articles.jsonl"]
 
 
 @dataclasses.dataclass

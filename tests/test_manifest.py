@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from scrapy.utils.project import get_project_settings as project_settings
 
 from newscrawl import manifest, statkeys
 from newscrawl.runfolder import LOCK_NAME, hold, recover_killed_runs
@@ -50,8 +51,9 @@ def test_a_dead_run_is_cut_back_to_its_checkpoint_and_given_a_manifest_with_ever
     store = open_store(str(tmp_path / "state.sqlite"))
     store.save(Batch([], [], checkpoint=(str(dead.resolve()), {str((dead / "articles.jsonl").resolve()): len(kept)})))
     lock = hold(live / LOCK_NAME)  # a run still going
-    assert recover_killed_runs(runs, store) == 1
+    assert recover_killed_runs(runs, store, project_settings()) == 1
     assert (dead / "articles.jsonl").read_text() == kept
+    assert (dead / "articles.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("1,")
     found = json.loads((dead / "manifest.json").read_text())
     assert found["finish_reason"] == "killed" and found["counts"]["articles"]["new"] == 1
     assert found.keys() == built().keys()

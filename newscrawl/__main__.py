@@ -4,6 +4,7 @@
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
     python -m newscrawl dataset [-s NAME=VALUE]...
     python -m newscrawl reextract [--runs ID,ID|all] [-s NAME=VALUE]...
+    python -m newscrawl distributed seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…
 
 The same as ``scrapy crawl vpk`` (newscrawl's crawl command: the state's run lock, the checks
 before a run, the verdict), plus one JSON line on stdout with the verdict for the scheduler's
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.cmdline import execute
+from scrapy.settings import BaseSettings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +40,15 @@ def main(argv: list[str] | None = None) -> None:
     again.add_argument("--runs", default="all", help="run ids with commas, or all (default)")
     again.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="setting override")
+    shared = commands.add_parser("distributed", help="seed a shared crawl in Redis, or show how far it is")
+    shared.add_argument("action", choices=["seed", "status"])
+    shared.add_argument("--start-url", default=None, help="seed: the listing the crawl starts from (default: the site's)")
+    shared.add_argument("--wait", action="store_true", help="status: print it every few seconds until the crawl is finished")
+    shared.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="setting override (REDIS_URL)")
     args = parser.parse_args(argv)
+    if args.command == "distributed":
+        return distributed(args)
     if args.command == "reextract":
         execute(["scrapy", "crawl", "vpk", "--summary", "-a", f"run_id=reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
                  *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}", *_settings(args.settings)])
@@ -64,10 +75,8 @@ def _settings(values: list[str]) -> list[str]:
     return [token for value in values for token in ("-s", value)]
 
 
-def build_dataset(overrides: list[str]) -> None:
+def project_settings(overrides: list[str]) -> BaseSettings:
     from scrapy.utils.project import get_project_settings
-
-    from newscrawl.dataset import Builder
 
     settings = get_project_settings()
     for value in overrides:
@@ -75,6 +84,39 @@ def build_dataset(overrides: list[str]) -> None:
         if not sep:
             raise SystemExit(f"newscrawl: expected NAME=VALUE, got {value!r}")
         settings.set(name, setting, priority="cmdline")
+    return settings
+
+
+def distributed(args: argparse.Namespace) -> int:
+    """``seed``: a new shared crawl (the last one's queue, fingerprints and leases gone); ``status``:
+    its queue, requests in flight, workers and items; exit status 0 once it is finished, else 3."""
+    from newscrawl.distributed.keys import CrawlKeys
+    from newscrawl.distributed.worker import connect, progress, seed
+    from newscrawl.pages.vpk import START_URL
+    from newscrawl.urls import canonical_url, mask_credentials
+
+    settings = project_settings(args.settings)
+    if not settings.get("REDIS_URL"):
+        raise SystemExit("newscrawl: a shared crawl needs -s REDIS_URL=redis://host:port/db")
+    server, keys = connect(settings), CrawlKeys("vpk")
+    where = mask_credentials(settings.get("REDIS_URL"))
+    if args.action == "seed":
+        seed(server, keys, canonical_url(args.start_url or START_URL))
+        print(f"newscrawl: a new crawl of {args.start_url or START_URL} is seeded in {where}; start the workers "
+              f"with `scrapy crawl vpk -s REDIS_URL=…`", file=sys.stderr)
+        return 0
+    while True:
+        found = progress(server, keys)
+        print(f"newscrawl: {found.line()}", file=sys.stderr, flush=True)
+        if found.finished_at or not args.wait:
+            return 0 if found.finished_at else 3
+        time.sleep(5)
+
+
+def build_dataset(overrides: list[str]) -> None:
+    from newscrawl.dataset import Builder
+
+    settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))
     summary = Builder(Path(settings.get("EXPORTS_DIR")), out, settings.get("DATASET_MEMORY_LIMIT")).build()
     left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"

@@ -6,6 +6,9 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from newscrawl.reporting import mask_credentials_in_logs
+from newscrawl.state import is_remote
+
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after
 # their first fetch, two at a time, and the log says which source gave each article field.
 DEVELOPMENT_SETTINGS: dict[str, Any] = {
@@ -26,5 +29,47 @@ class Development:
         if not settings.getbool("DEVELOPMENT"):
             return
         for name, value in DEVELOPMENT_SETTINGS.items():
-            if (settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
-                settings.set(name, value, priority="cmdline")
+            set_unless_given(settings, name, value)
+
+
+def set_unless_given(settings: BaseSettings, name: str, value: Any) -> None:
+    """A profile's value, over the project's defaults but not over the command line's."""
+    if (settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
+        settings.set(name, value, priority="cmdline")
+
+
+class Secrets:
+    """No credential of a URL setting (``STATE_URI``, ``REDIS_URL``) reaches a log line. An add-on,
+    because add-ons run before Scrapy logs the overridden settings."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        mask_credentials_in_logs()
+
+
+# -s REDIS_URL=redis://…: the crawl is a worker of a shared crawl (newscrawl.distributed).
+DISTRIBUTED_SETTINGS: dict[str, Any] = {
+    "SCHEDULER": "newscrawl.distributed.scheduler.Scheduler",
+    "DUPEFILTER_CLASS": "newscrawl.distributed.dupefilter.CrawlDupeFilter",
+    "SCHEDULER_PERSIST": True,  # the crawl outlives each worker; `distributed seed` starts a new one
+}
+
+
+class Distributed:
+    """With ``REDIS_URL``: the scheduler and dupefilter in Redis, and the state store in the same
+    Redis unless ``STATE_URI`` names another one."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("REDIS_URL"):
+            return
+        for name, value in DISTRIBUTED_SETTINGS.items():
+            set_unless_given(settings, name, value)
+        settings.set("STATE_URI", state_uri(settings), priority="cmdline")
+
+
+def state_uri(settings: BaseSettings) -> str:
+    """The state a run uses: a shared crawl's workers share theirs, in the crawl's Redis unless
+    ``STATE_URI`` names another Redis. The crawl command's checks read it before add-ons run."""
+    uri = settings.get("STATE_URI") or ""
+    if settings.get("REDIS_URL") and not is_remote(uri):
+        return settings.get("REDIS_URL")
+    return uri

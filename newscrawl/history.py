@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
 from newscrawl.feeds import ExportFiles, ExportsUnwritable, run_dir
 from newscrawl.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration
@@ -146,10 +147,13 @@ class History:
         if len(self.staged_articles) + len(self.staged_comments) >= self.commit_every:
             self.commit()
 
-    def commit(self, meta: dict[str, str | None] | None = None) -> None:
-        """Make the exports durable, then save what they now hold (see the module's contract)."""
-        if not (self.staged_articles or self.staged_comments or self.done or self.rechecks or meta):
+    def commit(self, meta: dict[str, str | None] | None = None, force: bool = False) -> None:
+        """Make the exports durable, then save what they now hold (see the module's contract).
+        ``force``: even with nothing staged (a shared crawl's worker, idle, releasing its leases)."""
+        if not (self.staged_articles or self.staged_comments or self.done or self.rechecks or meta or force):
             return
+        signals = self.crawler.signals
+        signals.send_catch_log(newscrawl_signals.state_committing)
         files = self.crawler.get_extension(ExportFiles)
         try:
             offsets = files.flush() if files else {}
@@ -158,6 +162,7 @@ class History:
         run = str(run_dir(self.crawler.spider).resolve())
         self.store.save(Batch(list(self.staged_articles.values()), list(self.staged_comments.values()),
                               checkpoint=(run, offsets), done=self.done, rechecks=self.rechecks, meta=meta))
+        signals.send_catch_log(newscrawl_signals.state_committed)
         self.last_offsets = offsets
         self.crawler.stats.inc_value(statkeys.STATE_COMMITS)
         self.staged_articles.clear()

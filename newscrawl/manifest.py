@@ -25,7 +25,7 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the state; cron and systemd m
 EXIT_INTERRUPTED = 130  # stopped by a signal (Ctrl-C, SIGTERM): the next run does the rest
 
 # The settings that decide what a run fetches and keeps, recorded with its outcome.
-RECORDED_SETTINGS = ("STATE_URI", "EXPORTS_DIR", "REVISIT_AFTER", "LISTING_STOP_AFTER_KNOWN", "FULL_WALK_EVERY",
+RECORDED_SETTINGS = ("STATE_URI", "REDIS_URL", "EXPORTS_DIR", "REVISIT_AFTER", "LISTING_STOP_AFTER_KNOWN", "FULL_WALK_EVERY",
                      "SIDEBAR_COVERS", "CONCURRENT_REQUESTS", "BROWSER_EXECUTABLE", "HEALTH_MAX_ERROR_RATE")
 
 
@@ -109,7 +109,8 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
     if stats.get(statkeys.EXPORT_ERROR):
         problems.append(f"the exports could not be written ({stats[statkeys.EXPORT_ERROR]}); "
                         "they were cut back to the last state commit")
-    if not stats.get(statkeys.LISTED_ARTICLES):
+    walked_elsewhere = stats.get(statkeys.DISTRIBUTED_WORKER) and not stats.get(statkeys.LISTING_PAGES)
+    if not stats.get(statkeys.LISTED_ARTICLES) and not walked_elsewhere:  # a shared crawl's other worker walked it
         problems.append("no articles on the listing: the site is down, blocks us, or changed its layout")
     oversize = stats.get(statkeys.failed("DownloadCancelledError"), 0) + stats.get(statkeys.failed("CancelledError"), 0)
     if oversize:

@@ -7,14 +7,18 @@ is refused with one line that says what to do.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import nullcontext
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from newscrawl.addons import state_uri
 from newscrawl.rebuild import rebuild
 from newscrawl.runfolder import hold
 from newscrawl.state import StateUnreadable, describe, is_remote, open_store, sqlite_path
+from newscrawl.urls import mask_credentials
 
 
 class RunRefused(Exception):
@@ -25,13 +29,17 @@ def run_lock_path(settings: BaseSettings) -> Path:
     """One run at a time per state: the lock sits beside a SQLite state, else in the exports."""
     if settings.get("RUN_LOCK"):
         return Path(settings.get("RUN_LOCK"))
-    uri = settings.get("STATE_URI") or ""
+    uri = state_uri(settings)
     if uri and not is_remote(uri):
         return Path(sqlite_path(uri) + ".lock")
     return Path(settings.get("EXPORTS_DIR")) / ".newscrawl.lock"
 
 
-def take_run_lock(settings: BaseSettings) -> IO[str] | None:
+def take_run_lock(settings: BaseSettings) -> ContextManager[Any] | None:
+    """The run lock, or None when another run holds it. The workers of a shared crawl run on
+    one state by design, coordinated by Redis (``newscrawl.distributed``): they take none."""
+    if settings.get("REDIS_URL"):
+        return nullcontext()
     return hold(run_lock_path(settings))
 
 
@@ -41,7 +49,9 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
     _check_writable(runs)
     if (runs / run_id).exists() and any((runs / run_id).iterdir()):
         raise RunRefused(f"the run folder {runs / run_id} exists already; choose another run_id")
-    uri = settings.get("STATE_URI")
+    if settings.get("REDIS_URL"):
+        _check_seeded(settings, spider)
+    uri = state_uri(settings)
     if not uri:
         return None
     earlier = [f for f in runs.iterdir() if f.is_dir() and _holds_items(f)]
@@ -67,6 +77,21 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
                 f"{done.comments} comments ({done.dead_runs_cut} dead runs cut to whole lines)")
     finally:
         store.close()
+
+
+def _check_seeded(settings: BaseSettings, spider: str) -> None:
+    import redis
+
+    from newscrawl.distributed.worker import seeded_start_url
+
+    try:
+        seeded = seeded_start_url(settings, spider)
+    except redis.RedisError as error:
+        raise RunRefused(f"cannot reach the shared crawl's Redis at {describe(settings.get('REDIS_URL'))}: "
+                         f"{mask_credentials(str(error))}") from None
+    if seeded is None:
+        raise RunRefused(f"no crawl is seeded at {describe(settings.get('REDIS_URL'))}; start one with "
+                         "`python -m newscrawl distributed seed --start-url URL -s REDIS_URL=…`")
 
 
 def _refuse_lost(uri: str, runs: Path, earlier: list[Path], settings: BaseSettings) -> None:

@@ -9,6 +9,8 @@ from scrapy import exceptions
 from scrapy.crawler import Crawler
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
+from newscrawl.urls import mask_credentials
+
 
 class UnparsedValues:
     """Called by the loaders for a date or counter they cannot read: the field stays null.
@@ -87,3 +89,22 @@ class QuietNetworkErrors:
             if not any(isinstance(f, NetworkErrorsInOneLine) for f in logger.filters):
                 logger.addFilter(NetworkErrorsInOneLine())
         return cls()
+
+
+class MaskCredentials(logging.Filter):
+    """Writes every ``user:password@`` of a URL in a log line as ``***@``: Scrapy logs the
+    overridden settings (``STATE_URI``, ``REDIS_URL``) as they were given."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_credentials(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def mask_credentials_in_logs() -> None:
+    """On every handler of the root logger (Scrapy's among them), once."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskCredentials) for f in handler.filters):
+            handler.addFilter(MaskCredentials())

@@ -163,11 +163,22 @@ PLAYWRIGHT_ABORT_REQUEST = "newscrawl.browser.block_heavy_resources"
 # 1: HTTP cache on, two requests at a time, and a log line of the source of each article field.
 DEVELOPMENT = False
 LOG_FIELD_SOURCES = False
-ADDONS = {"newscrawl.addons.Development": 0}
+ADDONS = {"newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0, "newscrawl.addons.Distributed": 0}
+
+# --- A shared crawl (newscrawl.distributed; scrapy-redis) -----------------------------------------
+# redis://[user:password@]host:port/db or rediss://… (TLS): this crawl becomes a worker of the
+# shared crawl there (`python -m newscrawl distributed seed` starts one). Empty: a crawl on its own.
+REDIS_URL = ""
+# A worker that has not beaten for this many seconds is dead: its requests go back to the others.
+DISTRIBUTED_LEASE_TTL = 30
+# The pages whose requests stay in the worker that holds their walk (meta["page"]).
+DISTRIBUTED_WALK_PAGES = ["listing", "comments"]
+SPIDER_MIDDLEWARES = {"newscrawl.distributed.walks.LocalWalks": 950}
 
 # --- Engine ------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# The canonical URL, and whether a browser renders the page (newscrawl.fingerprints).
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprints.CanonicalFingerprinter"
 LOG_LEVEL = "INFO"
 # Per-page and per-item log lines are built only at a level that shows them.
 LOG_FORMATTER = "newscrawl.reporting.ShownLogFormatter"

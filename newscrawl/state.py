@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
+from newscrawl.urls import mask_credentials
+
 
 @dataclass
 class ArticleState:
@@ -112,10 +114,7 @@ def sqlite_path(uri: str) -> str:
 
 def describe(uri: str) -> str:
     """The state's location for a message, without a password."""
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return uri
+    return mask_credentials(uri)
 
 
 def _columns(cls: type) -> list[str]:

@@ -92,3 +92,7 @@ RECOVERED_RUNS = "state/recovered_runs"
 FRONTIER_LEFT = "state/frontier_left"  # articles left for the next run when this one closed
 FRONTIER_GIVEN_UP = "state/frontier_given_up"  # articles that FRONTIER_MAX_RUNS runs could not finish
 EXPORT_ERROR = "newscrawl/export_error"
+
+# A shared crawl (newscrawl.distributed)
+DISTRIBUTED_WORKER = "newscrawl/distributed/worker"  # this run's id as a worker of a shared crawl
+DISTRIBUTED_PUT_BACK = "newscrawl/distributed/put_back"  # requests of dead workers put back by this one

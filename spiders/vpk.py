@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from newscrawl import statkeys
 from newscrawl.archive import index, reextract_folders
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
+from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.history import History, WalkOutcome
 from newscrawl.items import Article, Comment
 from newscrawl.middlewares import BrokenPage, Offsite
@@ -158,8 +159,10 @@ class VpkSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VpkSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        if settings.get("REDIS_URL") and "start_url" not in kwargs:  # a worker: the seeded crawl's
+            kwargs["start_url"] = seeded_start_url(settings, cls.name) or START_URL
+        spider = super().from_crawler(crawler, *args, **kwargs)
         spider.unparsed = UnparsedValues(crawler, spider.logger)
         spider.browser_ok = browser_available(settings)
         spider.browser_warned = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, Replica, Site, free_port, run_crawl
+from tests.conftest import ROOT, CrawlResult, RedisServer, Replica, Site, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -28,17 +27,9 @@ def state_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "state" / "newscrawl.sqlite")
         return
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
+    server = RedisServer()
+    yield server.url
+    server.stop()
 
 
 def key(record: dict[str, Any]) -> tuple[str, str]:

@@ -1,0 +1,101 @@
+"""A shared crawl: worker processes against the replica through a real redis-server.
+
+Each worker is a ``scrapy crawl vpk -s REDIS_URL=…`` of its own, with its own run folder; the
+union of their exports must be the replica's truth, every item exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, RedisServer, Replica, archive, assert_archive_is_truth
+
+pytestmark = pytest.mark.e2e
+DEPRECATED = ("ScrapyDeprecationWarning", "Spider.log() is deprecated", "is deprecated")
+
+
+def newscrawl(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "newscrawl", *args, "-s", f"REDIS_URL={redis_url}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def worker(redis_url: str, exports: Path, run_id: str, *extra: str) -> subprocess.Popen[str]:
+    log = (exports.parent / f"{run_id}.log").open("w")
+    return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"run_id={run_id}",
+                             "-s", f"REDIS_URL={redis_url}", "-s", f"EXPORTS_DIR={exports}", "-s", "LOG_LEVEL=INFO",
+                             "-s", "DISTRIBUTED_LEASE_TTL=3", "-s", "STATE_COMMIT_EVERY=100", *extra],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+
+
+def finish(*workers: subprocess.Popen[str], timeout: float = 240) -> list[int]:
+    return [w.wait(timeout=timeout) for w in workers]
+
+
+def seed(redis_url: str, replica: Replica) -> None:
+    seeded = newscrawl(redis_url, "distributed", "seed", "--start-url", replica.url + "news/")
+    assert seeded.returncode == 0, seeded.stderr
+
+
+def manifest(exports: Path, run_id: str) -> dict:
+    return json.loads((exports / "vpk" / run_id / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_two_workers_share_one_crawl_and_their_exports_are_the_truth(replica: Replica, tmp_path: Path,
+                                                                     redis_server: RedisServer) -> None:
+    exports = tmp_path / "exports"
+    seed(redis_server.url, replica)
+    assert newscrawl(redis_server.url, "distributed", "status").returncode == 3  # seeded, not finished
+    assert finish(worker(redis_server.url, exports, "one"), worker(redis_server.url, exports, "two")) == [0, 0]
+    assert_archive_is_truth(exports, replica)
+    for run_id in ("one", "two"):
+        found = manifest(exports, run_id)
+        assert found["healthy"] and found["stats"].get("response_received_count", 0) > 10, run_id
+        log = (tmp_path / f"{run_id}.log").read_text()
+        assert not [line for line in log.splitlines() if any(d in line for d in DEPRECATED)], run_id
+    status = newscrawl(redis_server.url, "distributed", "status")
+    assert status.returncode == 0 and "finished at" in status.stderr and "in flight 0" in status.stderr, status.stderr
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica: Replica, tmp_path: Path,
+                                                                         redis_server: RedisServer) -> None:
+    exports = tmp_path / "exports"
+    seed(redis_server.url, replica)
+    doomed, survivor = worker(redis_server.url, exports, "doomed"), worker(redis_server.url, exports, "survivor")
+    comments = exports / "vpk" / "doomed" / "comments.jsonl"
+    deadline = time.monotonic() + 120
+    while not (comments.exists() and comments.stat().st_size > 200_000) and time.monotonic() < deadline:
+        time.sleep(0.05)  # mid-crawl: past its first commits, with requests in flight
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    assert finish(survivor) == [0]
+    # The doomed worker's requests were put back by the survivor; its run folder still holds
+    # items it never committed: the next worker on its machine cuts them back.
+    assert manifest(exports, "survivor")["stats"].get("newscrawl/distributed/put_back", 0) > 0
+    assert finish(worker(redis_server.url, exports, "restarted")) == [0]
+    assert manifest(exports, "doomed")["finish_reason"] == "killed"
+    assert_archive_is_truth(exports, replica)
+    assert archive(exports) and (exports / "vpk" / "doomed" / "comments.csv").exists()
+
+
+def test_a_password_reaches_no_log_manifest_or_export(replica_factory, tmp_path: Path) -> None:
+    replica = replica_factory("--articles", "5", "--js-share", "0")
+    server = RedisServer(password="s3cret-pass")
+    try:
+        exports = tmp_path / "exports"
+        seed(server.url, replica)
+        assert finish(worker(server.url, exports, "one", "-s", "LOG_LEVEL=DEBUG")) == [0]
+        assert_archive_is_truth(exports, replica)
+        status = newscrawl(server.url, "distributed", "status")
+        texts = [(tmp_path / "one.log").read_text(), status.stderr,
+                 *(path.read_text(errors="replace") for path in (exports / "vpk" / "one").iterdir() if path.is_file())]
+        assert all("s3cret-pass" not in text for text in texts)
+        assert "redis://***@127.0.0.1" in manifest(exports, "one")["settings"]["REDIS_URL"]
+    finally:
+        server.stop()

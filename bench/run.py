@@ -1,11 +1,13 @@
 """``make bench``: newscrawl against bare Scrapy (ceiling) and a plain spider (peer), in one run.
 
     python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--browser]
+                        [--no-distributed]
     python -m bench.run --profile [--articles 1000]
 
 Starts the replica (no JavaScript-only comments, so all three fetch exactly the same URLs:
 listing pages, articles, comment pages), crawls it with each spider in alternating rounds and
-quotes medians. Then the micro-benchmarks: dates and counters against plain dateparser, the
+quotes medians; then a shared crawl of the same replica by one worker and by two
+(``bench.distributed``). Then the micro-benchmarks: dates and counters against plain dateparser, the
 extraction cost of one page, and (``--browser``) what a page through Chromium costs against a
 plain one.
 Writes bench/results.json and prints a table. ``--profile`` instead runs newscrawl's crawl once
@@ -29,6 +31,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from bench.distributed import distributed_benchmark, print_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -254,6 +258,8 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also measure what a page through Chromium costs")
     parser.add_argument("--profile", action="store_true",
                         help="only profile newscrawl's crawl (cProfile) and print where its time goes")
+    parser.add_argument("--no-distributed", dest="distributed", action="store_false",
+                        help="leave out the shared crawl's rows (one worker, two workers, through Redis)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     spiders = args.spiders.split(",")
@@ -265,6 +271,7 @@ def main() -> None:
             return
         print(f"Crawl: replica with {args.articles} articles, {args.rounds} rounds of {', '.join(spiders)}")
         crawl = crawl_benchmark(args.articles, args.rounds, spiders, work)
+        shared = distributed_benchmark(args.articles, work) if args.distributed else None
         dates, extraction = date_benchmark(), extraction_benchmark()
         browser = browser_benchmark(work) if args.browser else None
 
@@ -281,6 +288,7 @@ def main() -> None:
         "ratio_vs_ceiling": ratio("newscrawl", "ceiling"),
         "ratio_vs_peer": ratio("newscrawl", "peer"),
         "peak_rss_mb": median.get("newscrawl", {}).get("peak_rss_mb"),
+        "distributed": shared,
         "dates": dates,
         "date_speedup_vs_dateparser": dates["common"]["speedup"],
         "date_speedup_vs_dateparser_broad": dates["broad"]["speedup"],
@@ -302,6 +310,8 @@ def print_table(results: dict[str, Any]) -> None:
     for key in ("ratio_vs_ceiling", "ratio_vs_peer"):
         if results[key] is not None:
             print(f"newscrawl {key.replace('_', ' ')}: {results[key]:.2f}")
+    if results["distributed"]:
+        print_rows(results["distributed"])
     d = results["dates"]
     for mix, label in (("common", "common forms"), ("broad", "forms, the whole table")):
         m = d[mix]

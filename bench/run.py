@@ -113,7 +113,8 @@ def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: i
         measured = run_measured(command, folder, env, replica_pid)
         stats = json.loads(stats_file.read_text())
     pages = stats.get("response_received_count", 0)
-    elapsed = stats["elapsed_time_seconds"]
+    # newscrawl writes its CSV files from the JSONL after the spider closed: that is crawl time too
+    elapsed = stats["elapsed_time_seconds"] + stats.get("newscrawl/csv_seconds", 0)
     return {**measured, "pages": pages, "items": stats.get("item_scraped_count", 0), "elapsed_s": elapsed,
             "pages_per_s": pages / elapsed, "items_per_s": stats.get("item_scraped_count", 0) / elapsed,
             "cpu_ms_per_page": 1000 * measured["cpu_s"] / max(pages, 1),

@@ -8,16 +8,13 @@ text and the page URL when a date or counter cannot be read, so the crawl can co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
-from itemloaders.common import wrap_loader_context
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
-from itemloaders.utils import arg_to_iter, get_func_args
-from scrapy.loader import ItemLoader
 
-from newscrawl.items import Article, Comment, dataclass_fields
+from newscrawl.itemloading import CompiledItemLoader
+from newscrawl.items import Article, Comment
 from newscrawl.normalize import clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
 
 logger = logging.getLogger(__name__)
@@ -55,95 +52,9 @@ def drop_empty(value: str) -> str | None:
     return value or None
 
 
-class _Loader(ItemLoader):
+class _Loader(CompiledItemLoader):
     default_input_processor = MapCompose(collapse_spaces, drop_empty)
     default_output_processor = TakeFirst()
-
-    def add_value(self, field_name: str | None, value: Any, *processors: Any, re: Any = None, **kw: Any) -> None:
-        # The common call, a field and its raw value, runs the field's compiled input steps;
-        # itemloaders' general path costs more than the normalization itself. Same result.
-        if field_name is None or processors or re is not None or kw:
-            super().add_value(field_name, value, *processors, re=re, **kw)
-        elif value is not None:
-            processed = _input_steps(type(self), field_name)(value, self.context)
-            if processed:
-                self._values.setdefault(field_name, []).extend(processed)
-
-    def load_item(self) -> Any:
-        # itemloaders wraps the item in an ItemAdapter, which lists a dataclass's fields anew for
-        # every item; the fields of our item classes are listed once.
-        fields = dataclass_fields(type(self.item))
-        if fields is None:
-            return super().load_item()
-        for field_name in tuple(self._values):
-            value = self.get_output_value(field_name)
-            if value is not None:
-                if field_name not in fields:
-                    raise KeyError(f"{type(self.item).__name__} does not support field: {field_name}")
-                setattr(self.item, field_name, value)
-        return self.item
-
-    def get_output_value(self, field_name: str) -> Any:
-        # TakeFirst, most fields' output processor, read in place (no wrapping per call).
-        if type(_declared(type(self), field_name, "out")) is TakeFirst:
-            return next((v for v in self._values.get(field_name, ()) if v is not None and v != ""), None)
-        return super().get_output_value(field_name)
-
-    def _get_item_field_attr(self, field_name: str, key: Any, default: Any = None) -> Any:
-        # Processors are declared here, never in item field metadata; itemloaders' lookup of that
-        # metadata builds an ItemAdapter per field and value, a third of the cost of a comment.
-        return default
-
-    # itemloaders looks a field's processors up again for every value; they never change.
-    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
-        return _declared(type(self), field_name, "in")
-
-    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
-        return _declared(type(self), field_name, "out")
-
-
-@cache
-def _declared(loader_class: type[ItemLoader], field_name: str, kind: str) -> Callable[..., Any]:
-    lookup = ItemLoader.get_input_processor if kind == "in" else ItemLoader.get_output_processor
-    return lookup(loader_class(), field_name)
-
-
-def _as_list(value: Any) -> Any:
-    """``arg_to_iter`` with its common cases first: a page value is mostly one string or None."""
-    if value is None:
-        return []
-    return [value] if type(value) is str else arg_to_iter(value)
-
-
-InputSteps = Callable[[Any, Mapping[str, Any]], list[Any]]
-
-
-@cache
-def _input_steps(loader_class: type[ItemLoader], field_name: str) -> InputSteps:
-    """A field's input processor as one function of (value, loader context) -> values.
-
-    A MapCompose becomes its functions in a row, each told once whether it takes the loader
-    context (MapCompose asks for every value); any other processor runs as itemloaders runs it.
-    """
-    processor = _declared(loader_class, field_name, "in")
-    if not isinstance(processor, MapCompose) or processor.default_loader_context:
-        return lambda value, context: arg_to_iter(wrap_loader_context(processor, context)(arg_to_iter(value)))
-    steps = [(function, "loader_context" in get_func_args(function)) for function in processor.functions]
-
-    def run(value: Any, context: Mapping[str, Any]) -> list[Any]:
-        values = _as_list(value)
-        for function, takes_context in steps:
-            results: list[Any] = []
-            for each in values:
-                try:
-                    results += _as_list(function(each, loader_context=context) if takes_context else function(each))
-                except Exception as e:
-                    raise ValueError(f"Error in MapCompose with {function!s} value={value!r} "
-                                     f"error='{type(e).__name__}: {e!s}'") from e
-            values = results
-        return list(values)
-
-    return run
 
 
 class ArticleLoader(_Loader):

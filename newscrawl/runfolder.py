@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,8 +167,10 @@ class RunFolder:
     def _write_csvs(self, folder: Path) -> None:
         """The CSV files from the JSONL, which are flushed by now (History's last commit, or the
         flush above) and whole; the FeedExporter closes them meanwhile, adding nothing."""
+        started = time.monotonic()
         try:
             write_csvs(folder, self.crawler.settings)
+            self.crawler.stats.set_value(statkeys.CSV_SECONDS, round(time.monotonic() - started, 3))
         except OSError as error:
             logger.error("Cannot write the CSV files (%s); the next run writes them from the JSONL",
                          error.strerror or error)

@@ -93,6 +93,8 @@ FRONTIER_LEFT = "state/frontier_left"  # articles left for the next run when thi
 FRONTIER_GIVEN_UP = "state/frontier_given_up"  # articles that FRONTIER_MAX_RUNS runs could not finish
 EXPORT_ERROR = "newscrawl/export_error"
 
+CSV_SECONDS = "newscrawl/csv_seconds"  # writing the CSV files from the JSONL when the run closed
+
 # A shared crawl (newscrawl.distributed)
 DISTRIBUTED_WORKER = "newscrawl/distributed/worker"  # this run's id as a worker of a shared crawl
 DISTRIBUTED_PUT_BACK = "newscrawl/distributed/put_back"  # requests of dead workers put back by this one

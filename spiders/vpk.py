@@ -31,6 +31,7 @@ from newscrawl.pages.vpk import (
     CommentsPage,
     SitePage,
     article_id_from_url,
+    read_page,
 )
 from newscrawl.policy import (
     FULL_WALK_AT,
@@ -208,7 +209,7 @@ class VpkSpider(scrapy.Spider):
         @returns requests 1
         @returns items 0 0
         """
-        page = SitePage(response)
+        page = read_page(SitePage, response)
         now = fetched_at(response)
         requests = list(self._unfinished(now)) if self.walk is None else []
         walk = self.walk = self.walk or self._plan_walk(now)
@@ -338,7 +339,7 @@ class VpkSpider(scrapy.Spider):
         @fields article article_id url title published_at section body views comments_count
         @fields comment article_id comment_id number author posted_at text page_url
         """
-        page = ArticlePage(response, self.unparsed)
+        page = read_page(ArticlePage, response, self.unparsed)
         article = page.article()
         self._count_sources(article, page.sources)
         comment_pass = response.meta.get("comment_pass") or CommentPass(
@@ -367,7 +368,7 @@ class VpkSpider(scrapy.Spider):
         @returns items 1
         @fields comment article_id comment_id number author posted_at text page_url
         """
-        page = CommentsPage(response, self.unparsed)
+        page = read_page(CommentsPage, response, self.unparsed)
         comment_pass = response.meta.get("comment_pass")
         if comment_pass is None:  # one page on its own (scrapy parse): no walk, no deletions
             comment_pass = CommentPass(page.article_id() or "", response.url, Visit.NEW, remaining=[], complete=False)

@@ -12,7 +12,8 @@ import pytest
 from scrapy.exporters import CsvItemExporter, JsonLinesItemExporter
 from scrapy.utils.project import get_project_settings as project_settings
 
-from newscrawl.feeds import CsvExporter, JsonLinesExporter, write_csvs
+from newscrawl import feeds
+from newscrawl.feeds import JsonLinesExporter, write_csvs
 from newscrawl.items import Article, Comment
 from newscrawl.settings import CSV_EXPORT, FEEDS
 
@@ -63,17 +64,23 @@ def test_csv_written_from_the_jsonl_is_what_scrapys_exporter_writes_from_the_ite
         expected = export(CsvItemExporter, items, fields_to_export=options["fields"], encoding=CSV_EXPORT["encoding"],
                           **CSV_EXPORT["item_export_kwargs"])
         assert rows[name] == len(items) and (tmp_path / f"{name}.csv").read_bytes() == expected
+    (tmp_path / "articles.jsonl").write_bytes(b"")
+    assert write_csvs(tmp_path, settings)["articles"] == 0
+    assert (tmp_path / "articles.csv").read_bytes() == export(CsvItemExporter, [], fields_to_export=["title"]) == b""
 
 
 def test_a_csv_that_cannot_be_written_leaves_no_part_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "articles.jsonl").write_text(json.dumps({"article_id": "1", "title": "=1+2"}) + "\n")
-    broken = CsvExporter.export_item
+    (tmp_path / "articles.jsonl").write_text("".join(json.dumps({"article_id": str(n), "title": "=1+2"}) + "\n"
+                                                     for n in range(3)))
+    written = []
 
-    def full_disk(self: CsvExporter, item: Any) -> None:
-        broken(self, item)
-        raise OSError(28, "No space left on device")
+    def full_disk(value: Any) -> Any:
+        written.append(value)
+        if len(written) > 20:
+            raise OSError(28, "No space left on device")
+        return value
 
-    monkeypatch.setattr(CsvExporter, "export_item", full_disk)
+    monkeypatch.setattr(feeds, "spreadsheet_safe", full_disk)
     with pytest.raises(OSError, match="No space"):
         write_csvs(tmp_path, project_settings())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["articles.jsonl"]
@@ -93,7 +100,6 @@ class Priced:
 ])
 def test_what_the_fast_path_leaves_to_scrapy(options: dict[str, Any]) -> None:
     items = [Priced("a", 1.5), {"name": "a dict"}, Comment(comment_id="1", text="x")]
-    for ours, scrapys in ((JsonLinesExporter, JsonLinesItemExporter), (CsvExporter, CsvItemExporter)):
-        assert export(ours, items[:1], **options) == export(scrapys, items[:1], **options)
-        assert export(ours, items[1:], **options) == export(scrapys, items[1:], **options)
+    assert export(JsonLinesExporter, items[:1], **options) == export(JsonLinesItemExporter, items[:1], **options)
+    assert export(JsonLinesExporter, items[1:], **options) == export(JsonLinesItemExporter, items[1:], **options)
     assert json.loads(export(JsonLinesExporter, items[:1], fields_to_export=["name", "price"]))["price"] == "1.50"

@@ -1,13 +1,15 @@
-"""The loaders' compiled input steps give what itemloaders' own path gives, field by field."""
+"""newscrawl.loaders through newscrawl.itemloading: what itemloaders' own path gives, field by field."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.metadata import version
 from typing import Any
 
 import pytest
 from itemloaders import ItemLoader
 
+from newscrawl.itemloading import ITEMLOADERS_VERSION
 from newscrawl.items import field_names
 from newscrawl.loaders import ArticleLoader, CommentLoader
 
@@ -51,3 +53,22 @@ def test_an_unknown_field_is_an_error_as_in_itemloaders() -> None:
         loader.add_value("no_such_field", "x")
         with pytest.raises(KeyError, match="no_such_field"):
             load(loader)
+
+
+@pytest.mark.parametrize("loader_class", [ArticleLoader, CommentLoader])
+def test_load_values_gives_the_item_itemloaders_gives(loader_class: type[ItemLoader]) -> None:
+    fields = field_names(loader_class.default_item_class)
+    for raw in RAW_VALUES:
+        reported: dict[str, list[tuple[str, ...]]] = {"fast": [], "general": []}
+        general = loader_class(now=NOW, report=lambda *a, seen=reported["general"]: seen.append(a), url="u")
+        for field in fields:
+            ItemLoader.add_value(general, field, raw)
+        fast = loader_class.load_values(dict.fromkeys(fields, raw), now=NOW, url="u",
+                                        report=lambda *a, seen=reported["fast"]: seen.append(a))
+        assert fast == ItemLoader.load_item(general), raw
+        assert reported["fast"] == reported["general"]
+
+
+def test_the_compiled_path_mirrors_the_installed_itemloaders() -> None:
+    assert version("itemloaders") == ITEMLOADERS_VERSION, (
+        "itemloaders was upgraded: compare newscrawl/itemloading.py with its ItemLoader and MapCompose")

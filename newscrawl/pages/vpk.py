@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 from scrapy.http import Response
@@ -206,25 +207,24 @@ class CommentsPage(SitePage):
 
     def _comment(self, node: HtmlElement, article_id: str | None) -> Comment:
         parts = ByClass(node)
-        loader = CommentLoader(**self.context)
-        loader.add_value("article_id", article_id)
-        loader.add_value("number", parts.text(COMMENT_NUMBER))
-        loader.add_value("comment_id", node.get(COMMENT_SITE_ID) or f"{article_id}-{loader.get_output_value('number')}")
-        loader.add_value("author", parts.text(COMMENT_AUTHOR))
-        loader.add_value("posted_at", parts.text(COMMENT_DATE))
+        number = parts.text(COMMENT_NUMBER)
         body = parts.element(COMMENT_BODY)
-        loader.add_value("text", block_text(body) if body is not None else None)
+        values = {
+            "article_id": article_id, "number": number, "comment_id": node.get(COMMENT_SITE_ID),
+            "author": parts.text(COMMENT_AUTHOR), "posted_at": parts.text(COMMENT_DATE),
+            "text": block_text(body) if body is not None else None,
+            "rating": parts.text(COMMENT_RATING), "page_url": self.page_url, "crawled_at": self.crawled_at,
+        }
         if parts.element(COMMENT_QUOTE) is not None:
             attribution = QUOTE_ATTRIBUTION.match(" ".join((string_value(parts.element(QUOTE_HEAD)) or "").split()))
             if attribution:
-                loader.add_value("quote_author", attribution["author"])
-                loader.add_value("quote_number", attribution["number"])
+                values["quote_author"], values["quote_number"] = attribution["author"], attribution["number"]
             quoted = parts.element(QUOTE_TEXT)
-            loader.add_value("quote_text", block_text(quoted) if quoted is not None else None)
-        loader.add_value("rating", parts.text(COMMENT_RATING))
-        loader.add_value("page_url", self.page_url)
-        loader.add_value("crawled_at", self.crawled_at)
-        return loader.load_item()
+            values["quote_text"] = block_text(quoted) if quoted is not None else None
+        comment = CommentLoader.load_values(values, **self.context)
+        if comment.comment_id is None:  # a comment without the site's id: its article and number
+            comment.comment_id = f"{article_id}-{comment.number}"
+        return comment
 
 
 class ArticlePage(CommentsPage):
@@ -309,7 +309,24 @@ class ArticlePage(CommentsPage):
 PAGES: dict[str, type[SitePage]] = {"listing": SitePage, "article": ArticlePage, "comments": CommentsPage}
 
 
+P = TypeVar("P", bound=SitePage)
+# The page object each response was checked with (``page_problem``), kept for as long as the
+# response lives: the spider reads the same object instead of querying the page again.
+_CHECKED: WeakKeyDictionary[Response, SitePage] = WeakKeyDictionary()
+
+
 def page_problem(kind: str, response: Response) -> str | None:
     """Why a response is not a whole page of the expected kind ("listing", "article",
     "comments"), or None."""
-    return PAGES[kind](response).problem()
+    page = _CHECKED[response] = PAGES[kind](response)
+    return page.problem()
+
+
+def read_page(cls: type[P], response: Response, report: Report = log_unparsed) -> P:
+    """The response as a page of ``cls``: the one it was checked as, if it was, else a new one."""
+    page = _CHECKED.pop(response, None)
+    if type(page) is not cls:
+        return cls(response, report) if issubclass(cls, CommentsPage) else cls(response)
+    if isinstance(page, CommentsPage):
+        page.context["report"] = report
+    return page

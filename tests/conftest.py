@@ -226,14 +226,28 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
 
 
 class RedisServer:
-    """A real ``redis-server`` on a free port of 127.0.0.1, nothing saved to disk."""
+    """A real ``redis-server`` on a free port of 127.0.0.1, nothing saved to disk; with ``user`` and
+    ``password`` an ACL user, with ``tls`` a self-signed certificate (openssl) and TLS only."""
 
-    def __init__(self, password: str | None = None) -> None:
+    def __init__(self, user: str | None = None, password: str | None = None, tls: Path | None = None) -> None:
         self.port = free_port()
-        auth = ["--requirepass", password] if password else []
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", *auth], stdout=subprocess.DEVNULL)
-        self.url = f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}/0"
+        args = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        if user and password:
+            args += ["--user", user, "on", f">{password}", "~*", "&*", "+@all", "--user", "default", "off"]
+        query = ""
+        if tls:
+            cert, key = tls / "redis.crt", tls / "redis.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                            "-out", str(cert)], check=True, capture_output=True)
+            args += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(cert), "--tls-key-file",
+                     str(key), "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no"]
+            query = f"?ssl_ca_certs={cert}"
+        else:
+            args += ["--port", str(self.port)]
+        self.proc = subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL)
+        credentials = f"{user}:{password}@" if user and password else ""
+        self.url = f"{'rediss' if tls else 'redis'}://{credentials}127.0.0.1:{self.port}/0{query}"
         for _ in range(100):
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:

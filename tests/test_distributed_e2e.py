@@ -84,18 +84,21 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
     assert archive(exports) and (exports / "vpk" / "doomed" / "comments.csv").exists()
 
 
-def test_a_password_reaches_no_log_manifest_or_export(replica_factory, tmp_path: Path) -> None:
+def test_a_worker_over_tls_with_a_password_writes_it_nowhere(replica_factory, tmp_path: Path) -> None:
     replica = replica_factory("--articles", "5", "--js-share", "0")
-    server = RedisServer(password="s3cret-pass")
+    (tmp_path / "tls").mkdir()
+    server = RedisServer(user="worker", password="s3cret-pass", tls=tmp_path / "tls")
     try:
+        assert server.url.startswith("rediss://worker:s3cret-pass@")
         exports = tmp_path / "exports"
         seed(server.url, replica)
         assert finish(worker(server.url, exports, "one", "-s", "LOG_LEVEL=DEBUG")) == [0]
         assert_archive_is_truth(exports, replica)
         status = newscrawl(server.url, "distributed", "status")
+        assert status.returncode == 0, status.stderr
         texts = [(tmp_path / "one.log").read_text(), status.stderr,
                  *(path.read_text(errors="replace") for path in (exports / "vpk" / "one").iterdir() if path.is_file())]
         assert all("s3cret-pass" not in text for text in texts)
-        assert "redis://***@127.0.0.1" in manifest(exports, "one")["settings"]["REDIS_URL"]
+        assert manifest(exports, "one")["settings"]["REDIS_URL"].startswith("rediss://***@127.0.0.1")
     finally:
         server.stop()

@@ -24,6 +24,7 @@ from twisted.internet import task
 
 from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
+from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.queue import LEASE, LeasedQueue
 from newscrawl.distributed.walks import WALK_ROOT
 from newscrawl.distributed.worker import Worker
@@ -58,7 +59,7 @@ class Scheduler(RedisScheduler):
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
-        self.queue = LeasedQueue(self.server, spider, self.queue_key % {"spider": spider.name}, self.serializer)
+        self.queue = LeasedQueue(self.server, spider, CrawlKeys(spider.name).queue, self.serializer)
         self.df = load_object(self.dupefilter_cls).from_spider(spider)
         self.worker = Worker(self.queue, self.ttl)
         self.worker.join()

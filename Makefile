@@ -31,7 +31,7 @@ system-deps:
 	fi
 
 test: setup
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 3
 
 demo: setup
 	$(PY) -m tests.replica.demo --articles $(N)

@@ -52,7 +52,9 @@ def test_two_workers_share_one_crawl_and_their_exports_are_the_truth(replica: Re
     exports = tmp_path / "exports"
     seed(redis_server.url, replica)
     assert newscrawl(redis_server.url, "distributed", "status").returncode == 3  # seeded, not finished
-    assert finish(worker(redis_server.url, exports, "one"), worker(redis_server.url, exports, "two")) == [0, 0]
+    slower = ("-s", "CONCURRENT_REQUESTS=4")  # a crawl long enough for both to join, however loaded the machine
+    assert finish(worker(redis_server.url, exports, "one", *slower), worker(redis_server.url, exports, "two", *slower)) \
+        == [0, 0]
     assert_archive_is_truth(exports, replica)
     for run_id in ("one", "two"):
         found = manifest(exports, run_id)

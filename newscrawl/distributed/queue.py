@@ -21,6 +21,7 @@ from scrapy_redis.queue import PriorityQueue
 from newscrawl.distributed.keys import CrawlKeys
 
 LEASE = "newscrawl_lease"  # request.meta: the token of a request taken from Redis
+WALK_ROOT = "newscrawl_walk_root"  # request.meta: the lease of the request that began its walk (walks.py)
 
 # KEYS: queue, leases; ARGV: a token suffix unique to the worker. The token is "<score>:<suffix>".
 _POP = """
@@ -60,7 +61,8 @@ class LeasedQueue(PriorityQueue):
 
     def push(self, request: Request, fingerprint: str = "") -> bool:
         """Queue the request unless its fingerprint was seen; False when it was."""
-        request.meta.pop(LEASE, None)  # a retry or redirect of a leased request: a request of its own
+        for key in (LEASE, WALK_ROOT):  # a retry or redirect of a leased request: a request of its own
+            request.meta.pop(key, None)
         data = self._encode_request(request)
         return bool(self._push(keys=[self.key, self.keys.dupefilter], args=[-request.priority, data, fingerprint]))
 

@@ -25,8 +25,7 @@ from twisted.internet import task
 from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
 from newscrawl.distributed.keys import CrawlKeys
-from newscrawl.distributed.queue import LEASE, LeasedQueue
-from newscrawl.distributed.walks import WALK_ROOT
+from newscrawl.distributed.queue import LEASE, WALK_ROOT, LeasedQueue
 from newscrawl.distributed.worker import Worker
 from newscrawl.history import History
 

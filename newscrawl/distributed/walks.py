@@ -17,9 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from newscrawl.distributed.queue import LEASE
-
-WALK_ROOT = "newscrawl_walk_root"  # request.meta: the lease token of the walk's first request
+from newscrawl.distributed.queue import LEASE, WALK_ROOT
 
 
 class LocalWalks:

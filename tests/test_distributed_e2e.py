@@ -104,3 +104,19 @@ def test_a_worker_over_tls_with_a_password_writes_it_nowhere(replica_factory, tm
         assert manifest(exports, "one")["settings"]["REDIS_URL"].startswith("rediss://***@127.0.0.1")
     finally:
         server.stop()
+
+
+def test_a_worker_that_loses_redis_closes_with_one_line_and_exit_status_1(replica: Replica, tmp_path: Path) -> None:
+    server = RedisServer()
+    exports = tmp_path / "exports"
+    seed(server.url, replica)
+    lone = worker(server.url, exports, "lone", "-s", "CONCURRENT_REQUESTS=2")
+    comments = exports / "vpk" / "lone" / "comments.jsonl"
+    deadline = time.monotonic() + 120
+    while not (comments.exists() and comments.stat().st_size > 100_000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.stop()  # mid-crawl
+    assert finish(lone, timeout=120) == [1]
+    log = (tmp_path / "lone.log").read_text()
+    assert log.count("Lost the shared crawl's Redis") == 1
+    assert manifest(exports, "lone")["finish_reason"] == "redis_unavailable"

@@ -14,10 +14,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
+import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
@@ -28,8 +32,11 @@ from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.queue import LEASE, WALK_ROOT, LeasedQueue
 from newscrawl.distributed.worker import Worker
 from newscrawl.history import History
+from newscrawl.urls import mask_credentials
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+REDIS_UNAVAILABLE = "redis_unavailable"  # the finish reason of a worker that lost the crawl's Redis
 
 
 class Scheduler(RedisScheduler):
@@ -50,6 +57,7 @@ class Scheduler(RedisScheduler):
         scheduler.leased: dict[str, Request] = {}  # token -> the request taken from Redis
         scheduler.walks: dict[str, set[Request]] = {}  # token -> its walk's requests not yet finished
         scheduler.releasing: list[str] = []  # finished at state_committing, released at state_committed
+        scheduler.lost: Exception | None = None  # Redis went away
         crawler.signals.connect(scheduler.committing, signal=newscrawl_signals.state_committing)
         crawler.signals.connect(scheduler.committed, signal=newscrawl_signals.state_committed)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
@@ -81,7 +89,7 @@ class Scheduler(RedisScheduler):
             self.crawler.stats.inc_value("scheduler/enqueued/memory")
             return True
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
-        if not self.queue.push(request, fingerprint):
+        if not self._redis(lambda: self.queue.push(request, fingerprint), False):
             self.df.log(request, self.spider)
             self.crawler.stats.inc_value("dupefilter/filtered")
             return False
@@ -91,7 +99,7 @@ class Scheduler(RedisScheduler):
     def next_request(self) -> Request | None:
         if self.local:  # open walks first, as the spider's priorities say
             return heapq.heappop(self.local)[2]
-        request = self.queue.pop()
+        request = self._redis(self.queue.pop, None)
         if request is not None:
             token = request.meta[LEASE]
             self.leased[token] = request
@@ -100,7 +108,20 @@ class Scheduler(RedisScheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return bool(self.local) or len(self.queue) > 0
+        return bool(self.local) or self._redis(lambda: len(self.queue) > 0, False)
+
+    def _redis(self, call: Callable[[], T], otherwise: T) -> T:
+        """A call to the shared crawl's Redis. If Redis is gone, the worker says so once and closes
+        (``redis_unavailable``, exit status 1); what it held waits in Redis for the crawl to go on."""
+        if self.lost is None:
+            try:
+                return call()
+            except redis.RedisError as error:
+                self.lost = error
+                logger.error("Lost the shared crawl's Redis (%s): closing this worker; its requests stay leased "
+                             "in Redis and go back to the queue when it is up again", mask_credentials(str(error)))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_UNAVAILABLE))
+        return otherwise
 
     # --- leases ----------------------------------------------------------------------------------
 
@@ -125,7 +146,7 @@ class Scheduler(RedisScheduler):
         self.releasing = self._finished()
 
     def committed(self) -> None:
-        self.queue.release(self.releasing)
+        self._redis(lambda: self.queue.release(self.releasing), None)
         for token in self.releasing:
             del self.leased[token], self.walks[token]
         self.releasing = []
@@ -134,8 +155,8 @@ class Scheduler(RedisScheduler):
 
     def _beat(self) -> None:
         stats = self.crawler.stats
-        put_back = self.worker.beat(pages=stats.get_value("response_received_count", 0),
-                                    items=stats.get_value("item_scraped_count", 0))
+        put_back = self._redis(lambda: self.worker.beat(pages=stats.get_value("response_received_count", 0),
+                                                        items=stats.get_value("item_scraped_count", 0)), 0)
         if put_back:
             stats.inc_value(statkeys.DISTRIBUTED_PUT_BACK, put_back)
             logger.warning("Put back %d requests of a worker that stopped beating", put_back)
@@ -144,10 +165,12 @@ class Scheduler(RedisScheduler):
         """Nothing to do here: commit (which releases what is finished), then close only when the
         whole crawl has nothing left, waiting while another live worker may yield more."""
         self._beat()
+        if self.lost is not None:
+            return
         self._commit()
-        if self.has_pending_requests() or self.worker.others_busy():
+        if self.has_pending_requests() or self._redis(self.worker.others_busy, False):
             raise DontCloseSpider
-        self.worker.finish()
+        self._redis(self.worker.finish, None)
 
     def _commit(self) -> None:
         history = self.crawler.get_extension(History)
@@ -158,4 +181,4 @@ class Scheduler(RedisScheduler):
     def spider_closed(self, reason: str) -> None:
         """After History's last commit (extensions connect first, so their handlers run first):
         what is still leased was not finished, or not committed. It goes back for the others."""
-        self.worker.leave()
+        self._redis(self.worker.leave, None)

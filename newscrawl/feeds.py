@@ -217,6 +217,8 @@ def write_csv(records: Iterable[dict[str, Any]], path: Path, fields: list[str], 
                 writer.writerow([_cell(record.get(name), joiner) for name in fields])
                 rows += 1
             text.detach()
+            file.flush()
+            os.fsync(file.fileno())  # whole on disk before it takes the name, power cut or not
     except OSError:
         partial.unlink(missing_ok=True)
         raise

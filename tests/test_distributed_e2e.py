@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
+from newscrawl.distributed.keys import CrawlKeys
 from tests.conftest import ROOT, RedisServer, Replica, archive, assert_archive_is_truth
 
 pytestmark = pytest.mark.e2e
@@ -69,11 +71,14 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
                                                                          redis_server: RedisServer) -> None:
     exports = tmp_path / "exports"
     seed(redis_server.url, replica)
-    doomed, survivor = worker(redis_server.url, exports, "doomed"), worker(redis_server.url, exports, "survivor")
-    comments = exports / "vpk" / "doomed" / "comments.jsonl"
-    deadline = time.monotonic() + 120
-    while not (comments.exists() and comments.stat().st_size > 200_000) and time.monotonic() < deadline:
-        time.sleep(0.05)  # mid-crawl: past its first commits, with requests in flight
+    slower = ("-s", "CONCURRENT_REQUESTS=4")
+    doomed = worker(redis_server.url, exports, "doomed", *slower)
+    survivor = worker(redis_server.url, exports, "survivor", *slower)
+    comments, leases = exports / "vpk" / "doomed" / "comments.jsonl", CrawlKeys("vpk").leases("doomed")
+    server, deadline = redis.Redis.from_url(redis_server.url), time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+            comments.exists() and comments.stat().st_size > 200_000 and server.hlen(leases)):
+        time.sleep(0.02)  # mid-crawl: past its first commits, holding requests
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     assert finish(survivor) == [0]

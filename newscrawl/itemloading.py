@@ -48,11 +48,7 @@ class CompiledItemLoader(ItemLoader):
         if fields is None:
             return super().load_item()
         for field_name in tuple(self._values):
-            value = self.get_output_value(field_name)
-            if value is not None:
-                if field_name not in fields:
-                    raise KeyError(f"{type(self.item).__name__} does not support field: {field_name}")
-                setattr(self.item, field_name, value)
+            _fill(self.item, fields, field_name, self.get_output_value(field_name))
         return self.item
 
     def get_output_value(self, field_name: str) -> Any:
@@ -71,7 +67,6 @@ class CompiledItemLoader(ItemLoader):
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
         return _declared(type(self), field_name, "out")
 
-
     @classmethod
     def load_values(cls, values: Mapping[str, Any], **context: Any) -> Any:
         """The item of a loader given each field's raw value once: the same item as ``add_value``
@@ -86,12 +81,19 @@ class CompiledItemLoader(ItemLoader):
             collected = _input_steps(cls, field_name)(raw, context)
             if not collected:
                 continue
-            value = _output(cls, field_name, collected, context)
-            if value is not None:
-                if fields is not None and field_name not in fields:
-                    raise KeyError(f"{type(item).__name__} does not support field: {field_name}")
-                setattr(item, field_name, value)
+            _fill(item, fields, field_name, _output(cls, field_name, collected, context))
         return item
+
+
+def _fill(item: Any, fields: frozenset[str] | None, field_name: str, value: Any) -> None:
+    """A field's output value on the item, as itemloaders sets it: None leaves the field alone,
+    a field the item lacks is a KeyError."""
+    if value is None:
+        return
+    if fields is not None and field_name not in fields:
+        raise KeyError(f"{type(item).__name__} does not support field: {field_name}")
+    setattr(item, field_name, value)
+
 
 @cache
 def _declared(loader_class: type[ItemLoader], field_name: str, kind: str) -> Callable[..., Any]:

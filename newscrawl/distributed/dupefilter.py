@@ -13,6 +13,7 @@ from scrapy import Request, Spider
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from newscrawl.distributed.keys import CrawlKeys
+from newscrawl.distributed.worker import connect
 
 
 class CrawlDupeFilter(RFPDupeFilter):
@@ -22,9 +23,7 @@ class CrawlDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_spider(cls, spider: Spider) -> CrawlDupeFilter:
-        from scrapy_redis.connection import get_redis_from_settings
-
-        return cls(get_redis_from_settings(spider.settings), CrawlKeys(spider.name).dupefilter,
+        return cls(connect(spider.settings), CrawlKeys(spider.name).dupefilter,
                    spider.crawler.request_fingerprinter, spider.settings.getbool("DUPEFILTER_DEBUG"))
 
     def request_fingerprint(self, request: Request) -> str:

@@ -37,14 +37,20 @@ class Progress:
                 f"gone {len(self.workers_gone)}; {self.pages} pages, {self.items} items")
 
 
+def workers(server: Any, keys: CrawlKeys) -> tuple[list[str], list[str]]:
+    """The workers that joined the crawl: those alive (beating), and those gone."""
+    joined = sorted(w.decode() for w in server.smembers(keys.workers))
+    alive = [w for w in joined if server.exists(keys.alive(w))]
+    return alive, [w for w in joined if w not in alive]
+
+
 def progress(server: Any, keys: CrawlKeys) -> Progress:
-    workers = sorted(w.decode() for w in server.smembers(keys.workers))
-    alive = [w for w in workers if server.exists(keys.alive(w))]
-    counts = [server.hgetall(keys.counts(w)) for w in workers]
+    alive, gone = workers(server, keys)
+    counts = [server.hgetall(keys.counts(w)) for w in alive + gone]
     info = {k.decode(): v.decode() for k, v in server.hgetall(keys.info).items()}
     return Progress(
         queued=server.zcard(keys.queue), in_flight=sum(server.hlen(keys.leases(w)) for w in alive),
-        workers_alive=alive, workers_gone=[w for w in workers if w not in alive],
+        workers_alive=alive, workers_gone=gone,
         pages=sum(int(c.get(b"pages", 0)) for c in counts), items=sum(int(c.get(b"items", 0)) for c in counts),
         start_url=info.get("start_url"), seeded_at=info.get("seeded_at"), finished_at=info.get("finished_at"))
 
@@ -87,19 +93,15 @@ class Worker:
         return self.reap()
 
     def reap(self) -> int:
-        put_back = 0
-        for worker in self.server.smembers(self.keys.workers):
-            worker = worker.decode()
-            if worker != self.id and not self.server.exists(self.keys.alive(worker)):
-                put_back += self.queue.give_back(worker)
-        return put_back
+        _, gone = workers(self.server, self.keys)
+        return sum(self.queue.give_back(worker) for worker in gone if worker != self.id)
 
     def others_busy(self) -> bool:
         """Whether the queue holds requests or a live worker holds a lease (more may come of it)."""
         if self.server.zcard(self.keys.queue):
             return True
-        return any(self.server.hlen(self.keys.leases(w.decode())) and self.server.exists(self.keys.alive(w.decode()))
-                   for w in self.server.smembers(self.keys.workers))
+        alive, _ = workers(self.server, self.keys)
+        return any(self.server.hlen(self.keys.leases(worker)) for worker in alive)
 
     def finish(self) -> None:
         self.server.hsetnx(self.keys.info, "finished_at", datetime.now(UTC).isoformat())

@@ -35,6 +35,7 @@ from warcio.warcwriter import WARCWriter
 
 from newscrawl import manifest, statkeys
 from newscrawl.feeds import ExportFiles, GuardedWriter, run_dir
+from newscrawl.pages import RECORD_ID_META
 
 logger = logging.getLogger(__name__)
 ARCHIVE_NAME = "pages.warc.gz"
@@ -92,6 +93,7 @@ class WarcArchive:
             request.url, "request", payload=io.BytesIO(request.body or b""),
             http_headers=StatusAndHeaders(f"{request.method} /{path} HTTP/1.1", sent, is_http_request=True))
         self.writer.write_request_response_pair(asked, record)
+        request.meta[RECORD_ID_META] = record.rec_headers.get_header("WARC-Record-ID")
         stats = self.crawler.stats
         stats.inc_value(statkeys.ARCHIVE_RECORDS, 2)
         stats.inc_value(statkeys.ARCHIVE_BYTES, self.file.tell() - before)
@@ -116,6 +118,7 @@ def archive_path(folder: Path) -> Path:
 class Archived:
     path: Path
     offset: int
+    record_id: str
 
 
 @cache
@@ -135,7 +138,8 @@ def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
                 if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     rendered = record.rec_headers.get_header(RENDERED_BY) is not None
-                    found[(url, rendered)] = Archived(path, records.get_record_offset())
+                    found[(url, rendered)] = Archived(path, records.get_record_offset(),
+                                                      record.rec_headers.get_header("WARC-Record-ID"))
     return found
 
 
@@ -162,6 +166,7 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
             headers = [(k, v) for k, v in record.http_headers.headers
                        if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
         self.crawler.stats.inc_value(statkeys.REEXTRACTED_PAGES)
+        request.meta[RECORD_ID_META] = archived.record_id  # the items point to what the site served then
         cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
         return cls(url=request.url, status=200, headers=headers, body=body, request=request)
 

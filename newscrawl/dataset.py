@@ -50,14 +50,19 @@ DESCRIPTIONS = {
     "image_url": "lead image", "image_alt": "its alt text", "image_caption": "its caption",
     "image_credit": "the caption's credit (\"Источник: …\")", "rights_holder": "\"Права на данный материал принадлежат …\"",
     "rights_note": "the note under it", "mentions": "\"В новости упоминаются\" (joined by \"; \" in CSV)",
-    "views": "views counter", "comments_count": "comments counter", "rating": "rating ('+2' is 2)",
+    "views": "views counter",
+    "comments_count": "comments counter; null where a complete walk of the comments counted another number", "rating": "rating ('+2' is 2)",
     "crawled_at": "fetch time in UTC", "version": "1 when first emitted, 2, 3, … for each change",
     "first_seen_at": "first fetch that saw it (UTC)", "last_seen_at": "latest fetch that emitted this version (UTC)",
     "comment_id": "the site's comment id, else <article_id>-<number>", "number": "its №N on the page",
     "posted_at": "ISO 8601 with Moscow's offset", "text": "its own words, line breaks as \\n, without the quote",
     "quote_author": "who it quotes (\"q\": the article)", "quote_number": "the №N of the quoted comment",
     "quote_text": "the quoted words", "page_url": "the page the comment was read on",
-    "deleted": "true once the comment disappeared from the site",
+    "deleted": "true: two complete walks of its article's comment pages, each page proved to be the page asked "
+               "for and each walk adding up to the total the pages declared, did not show it (deletion_evidence)",
+    "warc_record_id": "the archived response it was read from (WARC-Record-ID in the run's pages.warc.gz; "
+                      "python -m newscrawl evidence ID shows it); null for a deletion",
+    "deletion_evidence": "a deletion's proof: the WARC-Record-IDs of the pages of the two walks that did not show it",
     "deleted_at": "when a run first found it gone (the run's start, UTC)",
     **RUN_COLUMNS,
 }

@@ -35,8 +35,9 @@ class WalkOutcome:
 
     url: str
     failed: bool  # a page could not be read: the article stays in the frontier
-    complete: bool  # every comment page was read
+    complete: bool  # every comment page was read, proved, and the walk added up
     at: str  # site time of the walk
+    live: int | None = None  # the comments it counted (a partial walk: the total its pages agreed on)
 
 
 class History:
@@ -78,10 +79,17 @@ class History:
                 self.thread_cache.popitem(last=False)
         return self.thread_cache[article_id]
 
-    def vanished(self, article_id: str, seen: set[str]) -> list[CommentState]:
-        """Comments recorded under an article that a complete walk of its pages did not see."""
-        return [state for state in self.comment_states(article_id).values()
-                if not state.deleted and state.comment_id not in seen]
+    def owners(self, comment_ids: list[str]) -> dict[str, str]:
+        """The article each comment is recorded under, staged records first."""
+        found = self.store.owners([i for i in comment_ids if i not in self.staged_comments])
+        found.update({i: self.staged_comments[i].article_id for i in comment_ids if i in self.staged_comments})
+        return found
+
+    def recorded_elsewhere(self, article_id: str, comment_ids: list[str]) -> dict[str, str]:
+        """Of these comments, those recorded under another article than ``article_id``."""
+        thread = self.comment_states(article_id)
+        unknown = [i for i in comment_ids if i not in thread]
+        return {i: owner for i, owner in self.owners(unknown).items() if owner != article_id} if unknown else {}
 
     def meta(self) -> dict[str, str]:
         return self.store.meta()
@@ -125,11 +133,13 @@ class History:
     def stage_article(self, state: ArticleState) -> None:
         """Its comments are exported (or unchanged) by now: see VersioningPipeline."""
         walk = self.walks.pop(state.article_id, None)
+        previous = self.article_state(state.article_id)
         if walk is not None and walk.complete:
             state = replace(state, walked_at=walk.at)
         elif state.walked_at is None:
-            previous = self.article_state(state.article_id)
             state = replace(state, walked_at=previous.walked_at if previous else None)
+        live = walk.live if walk is not None and walk.live is not None else previous.live_comments if previous else None
+        state = replace(state, live_comments=live)
         if walk is not None and not walk.failed:
             self.done.append(state.article_id)
             if not walk.complete:  # pages were skipped on purpose: walk them all in time

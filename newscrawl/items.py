@@ -33,6 +33,7 @@ class Article:
     version: int | None = None
     first_seen_at: str | None = None
     last_seen_at: str | None = None
+    warc_record_id: str | None = None
 
 
 @dataclass
@@ -53,10 +54,18 @@ class Comment:
     first_seen_at: str | None = None
     last_seen_at: str | None = None
     deleted: bool = False
+    warc_record_id: str | None = None
+    deletion_evidence: list[str] = field(default_factory=list)
 
 
-# What a run adds from the state; the rest is what the page says.
-RUN_FIELDS = frozenset({"crawled_at", "version", "first_seen_at", "last_seen_at"})
+
+
+# What a run adds from the state and the archive; the rest is what the page says.
+# ``warc_record_id``: the archived response (WARC-Record-ID) the record was read from, null for a
+# deletion; ``deletion_evidence``: a deletion's proof, the pages of the two complete walks that did
+# not show the comment.
+RUN_FIELDS = frozenset({"crawled_at", "version", "first_seen_at", "last_seen_at", "warc_record_id",
+                        "deletion_evidence"})
 
 
 def field_names(item_class: type) -> list[str]:

@@ -73,6 +73,15 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "broken_pages": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
                          if k.startswith(statkeys.broken_page(""))},
         "unparsed_values": sum(v for k, v in stats.items() if k.startswith(statkeys.UNPARSED_PREFIX)),
+        "refused_pages": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
+                          if k.startswith(statkeys.refused_page(""))},
+        "walks": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith(statkeys.walk(""))},
+        "deletions": {"suspected": get(statkeys.DELETIONS_SUSPECTED), "confirmed": get(statkeys.DELETIONS_CONFIRMED),
+                      "unconfirmed": get(statkeys.DELETIONS_UNCONFIRMED)},
+        "deletions_retracted": get(statkeys.DELETIONS_RETRACTED),
+        "contradicted": {"posted_at_kept": get(statkeys.POSTED_AT_KEPT), "stale_records": get(statkeys.STALE_RECORDS),
+                         "other_article": get(statkeys.OTHER_ARTICLE),
+                         "counter": get(statkeys.walk("counter_contradicted"))},
         "left_for_next_run": get(statkeys.FRONTIER_LEFT),
         "given_up": get(statkeys.FRONTIER_GIVEN_UP),
     }
@@ -119,11 +128,35 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
     if unread:
         problems.append(f"the comments of {unread} page(s) that only a browser shows could not be read; "
                         "the next run tries them again")
+    problems += evidence_problems(stats)
     if stats.get(statkeys.LISTING_FAILED):
         problems.append(f"{stats[statkeys.LISTING_FAILED]} listing page(s) failed: the next run walks on from there")
     requests = stats.get("downloader/request_count", 0)
     if requests and errors(stats) / requests > max_error_rate:
         problems.append(f"{errors(stats)} of {requests} requests failed (over {max_error_rate:.0%})")
+    return problems
+
+
+def evidence_problems(stats: dict[str, Any]) -> list[str]:
+    """What the site served that contradicts itself or what the archive holds: the run says less
+    (no deletion, no moved date, no counter) and says so, rather than pass as healthy."""
+    problems = []
+    refused = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith(statkeys.refused_page(""))}
+    if refused:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(refused.items()))
+        problems.append(f"pages that are not the page asked for ({kinds}): retried, and no deletion claimed "
+                        "from a walk that met them for good")
+    unproved = sum(stats.get(statkeys.walk(outcome), 0) for outcome in ("uneven", "unconfirmed"))
+    if unproved:
+        problems.append(f"{unproved} comment walk(s) did not add up: no deletion claimed, walked again next run")
+    contradicted = {name: stats.get(key, 0) for name, key in (
+        ("dates kept", statkeys.POSTED_AT_KEPT), ("older versions", statkeys.STALE_RECORDS),
+        ("comments of another article", statkeys.OTHER_ARTICLE),
+        ("counters contradicted by their walk", statkeys.walk("counter_contradicted")),
+        ("deletions retracted", statkeys.DELETIONS_RETRACTED))}
+    if any(contradicted.values()):
+        problems.append("pages contradicted what the archive holds (" + ", ".join(
+            f"{name} {n}" for name, n in contradicted.items() if n) + "): the archive kept its records")
     return problems
 
 

@@ -29,14 +29,20 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newscrawl import statkeys
+from newscrawl.commentwalk import WALK_META, CommentWalk, Refusal
+from newscrawl.history import History
 from newscrawl.pages import misdeclared_encoding
-from newscrawl.pages.vpk import page_problem
+from newscrawl.pages.vpk import ArticlePage, CommentsPage, page_problem
 
 logger = logging.getLogger(__name__)
 
 
 class BrokenPage(IgnoreRequest):
-    """A page that stayed broken through its retries."""
+    """A page that stayed broken through its retries; ``kind``: why, when a walk refused it."""
+
+    def __init__(self, message: str, kind: str = "broken") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Offsite(IgnoreRequest):
@@ -49,6 +55,7 @@ class WholePages:
         settings = crawler.settings
         self.retries = settings.getint("BROKEN_PAGE_RETRY_TIMES")
         self.backoff = settings.getfloat("BROKEN_PAGE_BACKOFF")
+        self.history: History | None = None  # the extension exists once the crawl has started
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WholePages:
@@ -65,18 +72,45 @@ class WholePages:
         kind = request.meta.get("page")
         if kind is None or response.status != 200 or not isinstance(response, TextResponse):
             return response
-        problem = page_problem(kind, response)
-        if problem is None:
-            return response
+        page, problem = page_problem(kind, response)
         stats = self.crawler.stats
-        stats.inc_value(statkeys.broken_page(kind))
+        walk = request.meta.get(WALK_META)
+        # A page that needs the browser is checked once rendered: until then it shows no comments.
+        if problem is None and walk is not None and isinstance(page, CommentsPage) and not page.needs_browser():
+            refusal = self._refusal(walk, page)
+            if refusal is None:
+                return response
+            stats.inc_value(statkeys.refused_page(refusal.kind))
+            problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
+        elif problem is None:
+            return response
+        else:
+            stats.inc_value(statkeys.broken_page(kind))
+            why = "broken"
         attempt = request.meta.get("retry_times", 0)
         retry = get_retry_request(request, spider=self.crawler.spider, reason=f"broken {kind} page: {problem}",
                                   max_retry_times=self.retries)
         if retry is None:
-            raise BrokenPage(f"broken {kind} page ({problem}) after {attempt} retries")
+            raise BrokenPage(f"broken {kind} page ({problem}) after {attempt} retries", why)
         await asyncio.sleep(self.backoff * 2**attempt)
         return retry
+
+
+    def _refusal(self, walk: CommentWalk, page: CommentsPage) -> Refusal | None:
+        """Whether the page is the page of the walk it was asked for (``CommentWalk.check``), and,
+        for an article page, not older than what the state holds (views never go down)."""
+        if self.history is None:
+            self.history = self.crawler.get_extension(History)
+        evidence = page.evidence()
+        elsewhere = self.history.recorded_elsewhere(walk.article_id, [i for i, _ in evidence.comments]) \
+            if self.history else {}
+        refusal = walk.check(evidence, elsewhere)
+        if refusal is None and self.history and isinstance(page, ArticlePage):
+            recorded = self.history.article_state(walk.article_id)
+            views = page.article().views
+            if recorded and recorded.views is not None and views is not None and views < recorded.views:
+                refusal = Refusal("older", f"{views} views where {recorded.views} are recorded: an older page")
+        return refusal
 
 
 class Politeness:

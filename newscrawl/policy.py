@@ -73,9 +73,15 @@ def visit(state: ArticleState | None, listed_comments: int | None, now: datetime
         last = datetime.fromisoformat(state.last_fetch)
         if any(last < published + step <= now for step in schedule):
             return Visit.DUE
-    if listed_comments is not None and listed_comments != state.comments_count:
+    if listed_comments is not None and listed_comments not in _counts_known(state):
         return Visit.MOVED
     return Visit.SKIP
+
+
+def _counts_known(state: ArticleState) -> set[int | None]:
+    """A listed count has not moved only if it equals both what the article's counter said and the
+    comments its last walk counted: a counter that once lied (+5) must not hide new comments."""
+    return {state.comments_count} if state.live_comments is None else {state.comments_count} & {state.live_comments}
 
 
 def is_settled(state: ArticleState | None, now: datetime, window: timedelta) -> bool:

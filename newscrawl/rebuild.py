@@ -20,7 +20,7 @@ from newscrawl.feeds import jsonl_records, write_csvs
 from newscrawl.items import Article, Comment
 from newscrawl.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state import ArticleState, Batch, CommentState, StateStore
-from newscrawl.versioning import content_hash
+from newscrawl.versioning import article_state, comment_state, content_hash
 
 logger = logging.getLogger(__name__)
 BATCH = 5000
@@ -73,19 +73,13 @@ def _keep_latest(records: dict[str, dict[str, Any]], key: str, record: dict[str,
 
 
 def _article_state(record: dict[str, Any], max_comment_number: int) -> ArticleState:
-    return ArticleState(
-        article_id=record["article_id"], url=record["url"], published_at=record["published_at"],
-        first_fetch=record["first_seen_at"], last_fetch=record["last_seen_at"], hash=content_hash(Article(**record)),
-        version=record["version"], views=record["views"], comments_count=record["comments_count"],
-        max_comment_number=max_comment_number, walked_at=record["last_seen_at"])
+    item = Article(**record)
+    return article_state(item, content_hash(item), max_comment_number, walked_at=record["last_seen_at"])
 
 
 def _comment_state(record: dict[str, Any]) -> CommentState:
-    deleted = bool(record.get("deleted"))
-    return CommentState(
-        comment_id=record["comment_id"], article_id=record["article_id"], number=record["number"],
-        hash="" if deleted else content_hash(Comment(**record)), version=record["version"],
-        first_seen=record["first_seen_at"], last_seen=record["last_seen_at"], deleted=deleted)
+    item = Comment(**record)
+    return comment_state(item, "" if item.deleted else content_hash(item))
 
 
 def _flush(store: StateStore, pending: list[ArticleState | CommentState], force: bool = False) -> list:

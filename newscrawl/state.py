@@ -35,6 +35,7 @@ class ArticleState:
     comments_count: int | None
     max_comment_number: int
     walked_at: str | None = None  # site time of the last walk over every comment page
+    live_comments: int | None = None  # comments the last walk counted: what a listed count is compared with
 
 
 @dataclass
@@ -47,6 +48,8 @@ class CommentState:
     first_seen: str
     last_seen: str
     deleted: bool = False
+    posted_at: str | None = None  # as first read: a later page never moves it
+    past_hashes: str = ""  # of earlier versions, space-separated: a page showing one of them is older
 
 
 Checkpoint = tuple[str, dict[str, int]]  # a run's folder, and each export file's size in bytes
@@ -72,6 +75,9 @@ class StateStore(Protocol):
     def article(self, article_id: str) -> ArticleState | None: ...
 
     def comments(self, article_id: str) -> dict[str, CommentState]: ...
+
+    def owners(self, comment_ids: list[str]) -> dict[str, str]:
+        """The article each of these comments is recorded under (those recorded at all)."""
 
     def save(self, batch: Batch) -> None: ...
 
@@ -117,6 +123,13 @@ def describe(uri: str) -> str:
     return mask_credentials(uri)
 
 
+def _comment(row: tuple[object, ...]) -> CommentState:
+    state = CommentState(*row)  # type: ignore[arg-type]
+    state.deleted = bool(state.deleted)
+    state.past_hashes = state.past_hashes or ""
+    return state
+
+
 def _columns(cls: type) -> list[str]:
     return [f.name for f in fields(cls)]
 
@@ -129,10 +142,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, url TEXT, published_at TEXT, first_fetch TEXT,
     last_fetch TEXT, hash TEXT, version INTEGER, views INTEGER, comments_count INTEGER,
-    max_comment_number INTEGER, walked_at TEXT);
+    max_comment_number INTEGER, walked_at TEXT, live_comments INTEGER);
 CREATE TABLE IF NOT EXISTS comments (
     comment_id TEXT PRIMARY KEY, article_id TEXT, number INTEGER, hash TEXT,
-    version INTEGER, first_seen TEXT, last_seen TEXT, deleted INTEGER);
+    version INTEGER, first_seen TEXT, last_seen TEXT, deleted INTEGER, posted_at TEXT,
+    past_hashes TEXT DEFAULT '');
 CREATE INDEX IF NOT EXISTS comments_by_article ON comments (article_id);
 CREATE TABLE IF NOT EXISTS checkpoints (run TEXT PRIMARY KEY, offsets TEXT);
 CREATE TABLE IF NOT EXISTS frontier (article_id TEXT PRIMARY KEY, url TEXT, due TEXT);
@@ -140,7 +154,8 @@ CREATE TABLE IF NOT EXISTS attempts (article_id TEXT PRIMARY KEY, runs INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 # Columns added after the first release, for state files written before them.
-_ADDED_COLUMNS = {"articles": {"walked_at": "TEXT"}}
+_ADDED_COLUMNS = {"articles": {"walked_at": "TEXT", "live_comments": "INTEGER"},
+                  "comments": {"posted_at": "TEXT", "past_hashes": "TEXT DEFAULT ''"}}
 
 
 class SQLiteStateStore:
@@ -158,8 +173,8 @@ class SQLiteStateStore:
                 for column, kind in added.items():
                     if column not in present:
                         self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                        # Runs before walked_at walked every page of what they fetched, but partly.
-                        self.db.execute("UPDATE articles SET walked_at = last_fetch WHERE walked_at IS NULL")
+                        if column == "walked_at":  # runs before it walked every page of what they fetched, but partly
+                            self.db.execute("UPDATE articles SET walked_at = last_fetch WHERE walked_at IS NULL")
         except sqlite3.DatabaseError as error:
             raise StateUnreadable(f"{path}: {error}") from None
 
@@ -171,7 +186,14 @@ class SQLiteStateStore:
     def comments(self, article_id: str) -> dict[str, CommentState]:
         rows = self.db.execute(f"SELECT {', '.join(_columns(CommentState))} FROM comments WHERE article_id = ?",
                                (article_id,))
-        return {row[0]: CommentState(*row[:-1], deleted=bool(row[-1])) for row in rows}
+        return {row[0]: _comment(row) for row in rows}
+
+    def owners(self, comment_ids: list[str]) -> dict[str, str]:
+        if not comment_ids:
+            return {}
+        rows = self.db.execute(f"SELECT comment_id, article_id FROM comments WHERE comment_id IN "
+                               f"({', '.join('?' * len(comment_ids))})", comment_ids)
+        return dict(rows)
 
     def save(self, batch: Batch) -> None:
         article_cols, comment_cols = _columns(ArticleState), _columns(CommentState)
@@ -236,7 +258,8 @@ class SQLiteStateStore:
 class RedisStateStore:
     """The same records in Redis: a hash per article (``newscrawl:article:<id>``) and, per
     article, a hash of its comments (``newscrawl:comments:<article id>``, field = comment id);
-    hashes for the frontier, the checkpoints and the meta facts."""
+    a hash of each comment's article (``newscrawl:owners``); hashes for the frontier, the
+    checkpoints and the meta facts."""
 
     def __init__(self, uri: str, prefix: str = "newscrawl") -> None:
         import redis  # only a Redis deployment needs the client
@@ -256,12 +279,19 @@ class RedisStateStore:
         raw = self.redis.hgetall(f"{self.prefix}:comments:{article_id}")
         return {key.decode(): CommentState(**json.loads(value)) for key, value in raw.items()}
 
+    def owners(self, comment_ids: list[str]) -> dict[str, str]:
+        if not comment_ids:
+            return {}
+        found = self.redis.hmget(f"{self.prefix}:owners", comment_ids)
+        return {i: owner.decode() for i, owner in zip(comment_ids, found, strict=True) if owner}
+
     def save(self, batch: Batch) -> None:
         pipe = self.redis.pipeline(transaction=True)
         for article in batch.articles:
             pipe.set(f"{self.prefix}:article:{article.article_id}", json.dumps(asdict(article)))
         for comment in batch.comments:
             pipe.hset(f"{self.prefix}:comments:{comment.article_id}", comment.comment_id, json.dumps(asdict(comment)))
+            pipe.hset(f"{self.prefix}:owners", comment.comment_id, comment.article_id)
         if batch.done:
             pipe.hdel(f"{self.prefix}:frontier", *batch.done)
             pipe.hdel(f"{self.prefix}:attempts", *batch.done)

@@ -23,6 +23,19 @@ COMMENT_PAGES_FAILED = "newscrawl/comment_pages_failed"
 COMMENT_PAGES_SKIPPED = "newscrawl/comment_pages_skipped"
 COMMENT_PAGES_STEPPED_BACK = "newscrawl/comment_pages_stepped_back"
 BROWSER_PAGES = "newscrawl/browser_pages"
+DELETIONS_SUSPECTED = "newscrawl/deletions/suspected"  # missing from a complete walk
+DELETIONS_CONFIRMED = "newscrawl/deletions/confirmed"  # missing from the confirming walk too: emitted
+DELETIONS_UNCONFIRMED = "newscrawl/deletions/unconfirmed"  # seen again, or not walked again completely
+
+
+def walk(outcome: str) -> str:
+    """How comment walks ended (``commentwalk.Outcome``), and how many passes were walked again."""
+    return f"newscrawl/walks/{outcome}"
+
+
+def refused_page(kind: str) -> str:
+    """A page that is not the page of the walk it was asked for (``commentwalk.Refusal``), each attempt."""
+    return f"newscrawl/refused_page/{kind}"
 
 
 def browser_miss(kind: str) -> str:
@@ -81,6 +94,12 @@ HEALTH_PROBLEMS = "newscrawl/health/problems"
 def versioned(kind: str, outcome: str) -> str:
     """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted."""
     return f"state/{kind}/{outcome}"
+
+
+DELETIONS_RETRACTED = "state/comment/deletions_retracted"  # seen again after its deletion was emitted
+POSTED_AT_KEPT = "state/comment/posted_at_kept"  # a later page read another date: the recorded one stays
+STALE_RECORDS = "state/stale_records"  # content of an earlier version: the newer one stays
+OTHER_ARTICLE = "state/comment/other_article"  # a comment recorded under another article: never a new item
 
 
 def dropped_duplicate(kind: str) -> str:

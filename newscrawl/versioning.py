@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -26,6 +27,7 @@ from newscrawl.history import History
 from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state import ArticleState, CommentState
 
+logger = logging.getLogger(__name__)
 _IGNORED = RUN_FIELDS | {"page_url", "deleted"}
 _CONTENT_FIELDS = {cls: [f for f in field_names(cls) if f not in _IGNORED] for cls in (Article, Comment)}
 
@@ -36,21 +38,25 @@ def content_hash(item: Article | Comment) -> str:
     return hashlib.sha1(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
-def article_state(item: Article, digest: str, max_comment_number: int) -> ArticleState:
-    """The state recorded for an emitted article."""
+def article_state(item: Article, digest: str, max_comment_number: int, walked_at: str | None = None) -> ArticleState:
+    """The state recorded for an emitted article (by a run, and by a rebuild from the exports)."""
     return ArticleState(
         article_id=item.article_id or "", url=item.url or "", published_at=item.published_at,
         first_fetch=item.first_seen_at or "", last_fetch=item.last_seen_at or "", hash=digest,
         version=item.version or 1, views=item.views, comments_count=item.comments_count,
-        max_comment_number=max_comment_number)
+        max_comment_number=max_comment_number, walked_at=walked_at)
 
 
-def comment_state(item: Comment, digest: str) -> CommentState:
-    """The state recorded for an emitted comment (a deletion has no content to hash)."""
+def comment_state(item: Comment, digest: str, previous: CommentState | None = None) -> CommentState:
+    """The state recorded for an emitted comment (a deletion has no content to hash): the hash of
+    the version it replaces joins the earlier ones."""
+    past = previous.past_hashes if previous else ""
+    if previous and previous.hash and previous.hash != digest and previous.hash not in past.split():
+        past = f"{past} {previous.hash}".strip()
     return CommentState(
         comment_id=item.comment_id or "", article_id=item.article_id or "", number=item.number, hash=digest,
         version=item.version or 1, first_seen=item.first_seen_at or "", last_seen=item.last_seen_at or "",
-        deleted=item.deleted)
+        deleted=item.deleted, posted_at=item.posted_at or (previous.posted_at if previous else None), past_hashes=past)
 
 
 class VersioningPipeline:
@@ -59,7 +65,9 @@ class VersioningPipeline:
         self.history = history
         self.comments_in_flight: Counter[str] = Counter()  # per article: emitted, not yet exported
         self.held_articles: dict[str, ArticleState] = {}  # waiting for those comments
-        self.digests: dict[tuple[type, str], str] = {}  # from process_item to item_scraped: hashed once
+        # from process_item to item_scraped: hashed once, with the comment state it replaces
+        self.digests: dict[tuple[type, str], str] = {}
+        self.replaced: dict[str, CommentState] = {}
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
@@ -84,22 +92,51 @@ class VersioningPipeline:
         return self._emit(item, item.article_id or "", digest, previous.version if previous else 0, first_seen)
 
     def _comment(self, item: Comment) -> Comment:
-        previous = self.history.comment_states(item.article_id or "").get(item.comment_id or "")
+        previous = self._comment_state(item)
         if item.deleted:
             if previous is None or previous.deleted:
                 raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
             item.version = previous.version + 1
             item.first_seen_at, item.last_seen_at = previous.first_seen, previous.last_seen
+            item.posted_at = previous.posted_at
             self.stats.inc_value(statkeys.versioned("comment", "deleted"))
-            self.comments_in_flight[item.article_id or ""] += 1
-            return item
+            return self._in_flight(item, previous)
+        if previous and previous.posted_at and item.posted_at != previous.posted_at:
+            # A date is read once: "вчера в 10:15" on a page older than its Date header, or read
+            # a day later, would move it (the README's data dictionary).
+            self.stats.inc_value(statkeys.POSTED_AT_KEPT)
+            item.posted_at = previous.posted_at
         digest = content_hash(item)
         if previous and not previous.deleted and previous.hash == digest:
             self.history.stage_comment(replace(previous, last_seen=item.crawled_at or previous.last_seen))
             self._unchanged("comment")
-        self.comments_in_flight[item.article_id or ""] += 1
+        if previous and digest in previous.past_hashes.split():
+            self.stats.inc_value(statkeys.STALE_RECORDS)
+            raise DropItem(f"Comment {item.comment_id}: a page older than its recorded version", log_level="INFO")
+        if previous and previous.deleted:
+            self.stats.inc_value(statkeys.DELETIONS_RETRACTED)
+            logger.warning("Comment %s is shown again after its deletion was emitted: a new version, alive",
+                           item.comment_id)
         first_seen = previous.first_seen if previous else None
-        return self._emit(item, item.comment_id or "", digest, previous.version if previous else 0, first_seen)
+        self._emit(item, item.comment_id or "", digest, previous.version if previous else 0, first_seen)
+        return self._in_flight(item, previous)
+
+    def _comment_state(self, item: Comment) -> CommentState | None:
+        """The comment's state, looked up by its id alone: one recorded under another article is
+        never a new item (the page checks refuse such pages; this is the last guard)."""
+        previous = self.history.comment_states(item.article_id or "").get(item.comment_id or "")
+        if previous is None and not item.deleted:
+            owner = self.history.owners([item.comment_id or ""]).get(item.comment_id or "")
+            if owner is not None and owner != item.article_id:
+                self.stats.inc_value(statkeys.OTHER_ARTICLE)
+                raise DropItem(f"Comment {item.comment_id} is recorded under article {owner}, not {item.article_id}")
+        return previous
+
+    def _in_flight(self, item: Comment, previous: CommentState | None) -> Comment:
+        self.comments_in_flight[item.article_id or ""] += 1
+        if previous is not None:
+            self.replaced[item.comment_id or ""] = previous
+        return item
 
     def _emit(self, item: Any, key: str, digest: str, version: int, first_seen: str | None) -> Any:
         """A new (no earlier version) or changed item goes on, with its version and sightings."""
@@ -121,7 +158,8 @@ class VersioningPipeline:
             self._record_article(article_state(item, self.digests.pop((Article, article_id)),
                                                self._max_comment_number(article_id)))
         else:
-            self.history.stage_comment(comment_state(item, self.digests.pop((Comment, item.comment_id), "")))
+            self.history.stage_comment(comment_state(item, self.digests.pop((Comment, item.comment_id), ""),
+                                                     self.replaced.pop(item.comment_id or "", None)))
             self._comment_exported(item.article_id or "")
 
     def _record_article(self, state: ArticleState) -> None:

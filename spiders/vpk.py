@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,9 +17,10 @@ from twisted.python.failure import Failure
 from newscrawl import statkeys
 from newscrawl.archive import index, reextract_folders
 from newscrawl.browser import browser_available, browser_request, missing_browser_message
+from newscrawl.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.history import History, WalkOutcome
-from newscrawl.items import Article, Comment
+from newscrawl.items import Comment
 from newscrawl.middlewares import BrokenPage, Offsite
 from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import (
@@ -99,28 +99,6 @@ def _flag(name: str, value: str) -> bool:
 def new_run_id() -> str:
     """The UTC start time, and a random part: two runs started in the same second still differ."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-@dataclass
-class CommentPass:
-    """One walk through an article's comment pages, page after page.
-
-    Only a complete walk can tell that a comment is gone; a walk that skipped or lost a page
-    reports new and changed comments but no deletions.
-    """
-
-    article_id: str
-    url: str
-    visit: Visit
-    skip_until: int | None = None  # a settled article with a moved count: its known comments end here
-    article: Article | None = None  # emitted when the walk ends, after its comments (see VersioningPipeline)
-    remaining: list[str] | None = None  # planned on the first page that shows the page links
-    skipped: list[str] = field(default_factory=list)  # pages not read, in order
-    check_next: bool = False  # the next page read must start with a known comment, or the walk steps back
-    seen: set[str] = field(default_factory=set)
-    started_at: str = ""  # the site's clock when its first page was fetched
-    complete: bool = True
-    failed: bool = False
 
 
 class VpkSpider(scrapy.Spider):
@@ -319,14 +297,15 @@ class VpkSpider(scrapy.Spider):
         skip_until = None
         if (decision is Visit.MOVED and state and is_settled(state, now, self.window)
                 and may_skip_comment_pages(state, now, self.full_every)):
-            skip_until = state.comments_count
+            skip_until = state.live_comments if state.live_comments is not None else state.comments_count
         return self._article_request(link.url, link.article_id or "", decision, ARTICLE_PRIORITY, skip_until)
 
     def _article_request(self, url: str, article_id: str, decision: Visit, priority: int,
                          skip_until: int | None = None, canonical: bool = True) -> scrapy.Request:
         url = canonical_url(url) if canonical else url
+        walk = CommentWalk(article_id or article_id_from_url(url) or "", url, skip_until)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=priority,
-                              meta={"comment_pass": CommentPass(article_id, url, decision, skip_until), "page": "article"})
+                              meta={WALK_META: walk, "page": "article"})
 
     # --- articles and their comment pages ---------------------------------------------------------
 
@@ -341,19 +320,22 @@ class VpkSpider(scrapy.Spider):
         """
         page = read_page(ArticlePage, response, self.unparsed)
         article = page.article()
-        self._count_sources(article, page.sources)
-        comment_pass = response.meta.get("comment_pass") or CommentPass(
-            article.article_id or "", response.url, Visit.NEW)
-        comment_pass.article_id = article.article_id or comment_pass.article_id
-        comment_pass.article = article
-        comment_pass.started_at = fetched_at(response).isoformat()
-        yield from self._comment_page(page, comment_pass)
-        sidebar = list(self._visit_all(page.discussed_articles(), fetched_at(response)))
-        if self.history:
-            self.history.set_out(_destinations(sidebar))
-        yield from sidebar
+        walk: CommentWalk | None = response.meta.get(WALK_META)
+        first_read = walk is None or walk.held is None
+        if walk is None:  # one page on its own (scrapy parse)
+            walk = CommentWalk(article.article_id or "", response.url)
+        if first_read:
+            self._count_sources(article, page.sources)
+            walk.started_at = fetched_at(response).isoformat()
+        walk.held = article  # the latest reading of the article page: a walk again reads it again
+        yield from self._comment_page(page, walk)
+        if first_read:
+            sidebar = list(self._visit_all(page.discussed_articles(), fetched_at(response)))
+            if self.history:
+                self.history.set_out(_destinations(sidebar))
+            yield from sidebar
 
-    def _count_sources(self, article: Article, sources: dict[str, str]) -> None:
+    def _count_sources(self, article: Any, sources: dict[str, str]) -> None:
         stats = self.crawler.stats
         for field_name, source in sources.items():
             stats.inc_value(statkeys.field_source(field_name, source))
@@ -369,12 +351,15 @@ class VpkSpider(scrapy.Spider):
         @fields comment article_id comment_id number author posted_at text page_url
         """
         page = read_page(CommentsPage, response, self.unparsed)
-        comment_pass = response.meta.get("comment_pass")
-        if comment_pass is None:  # one page on its own (scrapy parse): no walk, no deletions
-            comment_pass = CommentPass(page.article_id() or "", response.url, Visit.NEW, remaining=[], complete=False)
-        yield from self._comment_page(page, comment_pass)
+        walk: CommentWalk | None = response.meta.get(WALK_META)
+        if walk is None:  # one page on its own (scrapy parse): no walk, no deletions
+            yield from page.comments()
+            return
+        yield from self._comment_page(page, walk)
 
-    def _comment_page(self, page: CommentsPage, comment_pass: CommentPass) -> Iterator[Any]:
+    def _comment_page(self, page: CommentsPage, walk: CommentWalk) -> Iterator[Any]:
+        """Hand the walk what the page says (the middleware has checked it is the page asked
+        for), emit its comments, and go on where the walk says."""
         rendered = page.response.meta.get("playwright", False)
         if rendered:
             self.crawler.stats.inc_value(statkeys.BROWSER_PAGES)
@@ -384,82 +369,87 @@ class VpkSpider(scrapy.Spider):
             elif self.browser_ok:
                 yield browser_request(page.response.url, COMMENTS_RENDERED, self.settings,
                                       callback=self.parse_comments, errback=self.comment_page_failed,
-                                      priority=COMMENTS_PRIORITY, meta={"comment_pass": comment_pass, "page": "comments"})
+                                      priority=COMMENTS_PRIORITY, meta={WALK_META: walk, "page": "comments"})
                 return
             else:
                 self._browser_unavailable(page.response.url)
-            comment_pass.complete = False
-            comment_pass.failed = True
+            walk.page_failed()
         else:
-            comments = list(page.comments())
-            moved_up = comment_pass.check_next and not self._starts_known(comment_pass, comments)
-            comment_pass.check_next = False
-            for comment in comments:
-                comment_pass.seen.add(comment.comment_id or "")
-                yield comment
-            if comment_pass.remaining is None:
-                comment_pass.remaining = self._plan(page, comment_pass)
-            elif moved_up:
-                self._step_back(comment_pass)
-        yield from self._next_comment_page(comment_pass)
+            known = self.history.comment_states(walk.article_id) if self.history and walk.skip_until else {}
+            walk.read(page.evidence(), known)
+            yield from page.comments()
+        yield from self._walk_on(walk)
 
-    def _plan(self, page: CommentsPage, comment_pass: CommentPass) -> list[str]:
-        """The comment pages to walk after the first. A settled article that a listing showed with
-        more comments may be walked from the page where its known comments end: new ones come last."""
-        urls = [canonical_url(url) for url in page.comment_page_urls()]
-        per_page = len(comment_pass.seen)
-        if comment_pass.skip_until and per_page and urls:
-            first = max(2, math.ceil(comment_pass.skip_until / per_page))
-            comment_pass.skipped, urls = urls[: first - 2], urls[first - 2 :]
-            comment_pass.check_next = bool(comment_pass.skipped)
-        return urls
-
-    def _starts_known(self, comment_pass: CommentPass, comments: list[Comment]) -> bool:
-        """A walk that skipped pages may go on only if the first page it reads begins with a
-        comment it knows: otherwise comments moved to a page it skipped (deleted ones above)."""
-        known = self.history.comment_states(comment_pass.article_id) if self.history else {}
-        return bool(comments) and comments[0].comment_id in known
-
-    def _step_back(self, comment_pass: CommentPass) -> None:
-        """Read the page before too; once no page is left skipped, the walk is a complete one."""
-        self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_STEPPED_BACK)
-        assert comment_pass.remaining is not None
-        comment_pass.remaining.insert(0, comment_pass.skipped.pop())
-        comment_pass.check_next = bool(comment_pass.skipped)
-
-    def _next_comment_page(self, comment_pass: CommentPass) -> Iterator[Any]:
-        if comment_pass.remaining:
-            yield scrapy.Request(comment_pass.remaining.pop(0), callback=self.parse_comments,
+    def _walk_on(self, walk: CommentWalk) -> Iterator[Any]:
+        """The walk's next page (page 1 again for a new pass), or its end: the deletions it
+        proved, then the article it held."""
+        url = walk.next_url(lambda: self._alive(walk.article_id))
+        if url is not None:
+            again = url == walk.url
+            if again:
+                self.crawler.stats.inc_value(statkeys.walk("passes_again"))
+            yield scrapy.Request(url, callback=self.parse_article if again else self.parse_comments,
                                  errback=self.comment_page_failed, priority=COMMENTS_PRIORITY,
-                                 meta={"comment_pass": comment_pass, "page": "comments"},
+                                 meta={WALK_META: walk, "page": "article" if again else "comments"},
                                  dont_filter=True)  # the walk is this article's own (Politeness keeps it on the host)
             return
-        complete = comment_pass.complete and not comment_pass.skipped
-        if comment_pass.skipped:
-            self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_SKIPPED, len(comment_pass.skipped))
-        if complete and self.history:
-            for state in self.history.vanished(comment_pass.article_id, comment_pass.seen):
-                yield Comment(article_id=state.article_id, comment_id=state.comment_id, number=state.number,
-                              deleted=True)
-        if comment_pass.article:
-            if self.history and not self.reextracting:  # a walk of the archive says nothing of the site now
-                self.history.walk_ended(comment_pass.article_id, WalkOutcome(
-                    comment_pass.url, comment_pass.failed, complete, comment_pass.started_at))
-            yield comment_pass.article
+        result = walk.result
+        assert result is not None
+        self._count_walk(walk, result)
+        if result.complete and self.history and not self.reextracting:
+            states = self.history.comment_states(walk.article_id)
+            for comment_id in result.deleted:
+                state = states[comment_id]
+                yield Comment(article_id=state.article_id, comment_id=comment_id, number=state.number,
+                              deleted=True, deletion_evidence=list(result.evidence))
+        article = walk.held
+        if article is None:
+            return
+        if result.complete and article.comments_count != result.live:  # the counter is contradicted by the walk
+            self.crawler.stats.inc_value(statkeys.walk("counter_contradicted"))
+            article.comments_count = None
+        if self.history and not self.reextracting:  # a walk of the archive says nothing of the site now
+            live = result.live if result.live is not None else (
+                walk.declared_total() if result.outcome is Outcome.PARTIAL else None)
+            self.history.walk_ended(walk.article_id, WalkOutcome(
+                walk.url, result.outcome in (Outcome.FAILED, Outcome.UNEVEN, Outcome.UNCONFIRMED),
+                result.complete, walk.started_at, live))
+        yield article
+
+    def _alive(self, article_id: str) -> list[str]:
+        if not self.history or self.reextracting:  # a walk of the archive proves no deletion
+            return []
+        return [i for i, state in self.history.comment_states(article_id).items() if not state.deleted]
+
+    def _count_walk(self, walk: CommentWalk, result: WalkResult) -> None:
+        stats = self.crawler.stats
+        stats.inc_value(statkeys.walk(result.outcome.value))
+        skipped = sum(len(p.skipped) for p in walk.passes)
+        if skipped:
+            stats.inc_value(statkeys.COMMENT_PAGES_SKIPPED, skipped)
+        if walk.suspects:
+            stats.inc_value(statkeys.DELETIONS_SUSPECTED, len(walk.suspects))
+        if result.deleted:
+            stats.inc_value(statkeys.DELETIONS_CONFIRMED, len(result.deleted))
+        if result.unconfirmed:
+            stats.inc_value(statkeys.DELETIONS_UNCONFIRMED, result.unconfirmed)
+            self.logger.info("Article %s: %d comment(s) missing from one walk but not from the next: no deletion",
+                             walk.article_id, result.unconfirmed)
+        if result.outcome in (Outcome.UNEVEN, Outcome.UNCONFIRMED):
+            self.logger.warning("Article %s: its comment walks did not add up (%s); no deletion claimed, "
+                                "walked again by the next run", walk.article_id, result.outcome.value)
 
     def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
-        """A comment page that could not be read: note it, and walk on without deletion checks;
-        the article stays unfinished, so the next run walks it again."""
+        """A comment page that could not be read or proved: note it, and walk on for new comments
+        without deletion checks; the article stays unfinished, so the next run walks it again."""
         request = failure.request
         if request.meta.get("playwright"):
             self._browser_miss("failed", request.url, failure.getErrorMessage())
         self._failed(failure)
         self.crawler.stats.inc_value(statkeys.COMMENT_PAGES_FAILED)
-        comment_pass: CommentPass = request.meta["comment_pass"]
-        comment_pass.complete = False
-        comment_pass.failed = True
-        comment_pass.check_next = False
-        yield from self._next_comment_page(comment_pass)
+        walk: CommentWalk = request.meta[WALK_META]
+        walk.page_failed(getattr(failure.value, "kind", "unread"))
+        yield from self._walk_on(walk)
 
     # --- the browser, when there is none -----------------------------------------------------------
 
@@ -481,5 +471,5 @@ class VpkSpider(scrapy.Spider):
 
 def _destinations(requests: list[scrapy.Request]) -> dict[str, str]:
     """Article requests by id: what a run sets out to fetch."""
-    return {r.meta["comment_pass"].article_id: r.url for r in requests
-            if r.meta.get("comment_pass") and r.meta["comment_pass"].article_id}
+    return {r.meta[WALK_META].article_id: r.url for r in requests
+            if r.meta.get(WALK_META) and r.meta[WALK_META].article_id}

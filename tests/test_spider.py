@@ -10,10 +10,10 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl import settings as project_settings
+from newscrawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.items import Comment
-from newscrawl.policy import Visit
 from newscrawl.state import CommentState
-from spiders.vpk import CommentPass, VpkSpider
+from spiders.vpk import VpkSpider
 from tests.replica import render
 from tests.replica.world import COMMENTS_PER_PAGE, build_world
 
@@ -30,9 +30,6 @@ class KnownComments:
 
     def comment_states(self, article_id: str) -> dict[str, CommentState]:
         return self.known
-
-    def vanished(self, article_id: str, seen: set[str]) -> list[CommentState]:
-        return []
 
     def walk_ended(self, *args: Any) -> None:
         pass
@@ -54,23 +51,23 @@ def walk(known_pages: int, skip_until: int) -> list[str]:
     pages = view.comment_pages(article)
     spider = VpkSpider.from_crawler(get_crawler(VpkSpider, SPIDER_SETTINGS), start_url=BASE + "/news/")
     spider.history = KnownComments({c.comment_id for page in pages[:known_pages] for c in page})
-    comment_pass = CommentPass(article.id, BASE + article.path, Visit.MOVED, skip_until=skip_until)
+    comment_walk = CommentWalk(article.id, BASE + article.path, skip_until=skip_until)
     html = render.article_page(view, article)
-    output = list(spider.parse_article(_response(BASE + article.path, html, comment_pass)))
+    output = list(spider.parse_article(_response(BASE + article.path, html, comment_walk)))
     requested: list[str] = []
     while requests := [r for r in output if isinstance(r, Request) and r.callback == spider.parse_comments]:
         (request,) = requests
         requested.append(request.url)
         number = int(request.url.rstrip("/").rsplit("/", 1)[1])
         html = render.comment_page(view, article, number)
-        output = list(spider.parse_comments(_response(request.url, html, request.meta["comment_pass"])))
+        output = list(spider.parse_comments(_response(request.url, html, request.meta[WALK_META])))
     assert any(isinstance(item, Comment) for item in output) or requested
     return [url.rstrip("/").rsplit("/", 1)[1] for url in requested]
 
 
-def _response(url: str, html: str, comment_pass: CommentPass) -> HtmlResponse:
+def _response(url: str, html: str, comment_walk: CommentWalk) -> HtmlResponse:
     return HtmlResponse(url, body=html.encode(), encoding="utf-8",
-                        request=Request(url, meta={"comment_pass": comment_pass}))
+                        request=Request(url, meta={WALK_META: comment_walk}))
 
 
 def test_a_woken_thread_is_read_from_where_its_known_comments_end() -> None:

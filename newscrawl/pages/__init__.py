@@ -19,6 +19,15 @@ from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding
 
 _TRANSLATOR = HTMLTranslator()
+# Request meta: the WARC-Record-ID of the archived response a page was read from (set by
+# newscrawl.archive when it archives the response, or answers a re-extraction from the archive).
+RECORD_ID_META = "warc_record_id"
+
+
+def record_id(response: Response) -> str | None:
+    """The WARC-Record-ID of the archived response, if it was archived (a response built by hand,
+    in a test or ``scrapy shell``, has none)."""
+    return response.request.meta.get(RECORD_ID_META) if response.request is not None else None
 
 
 class Query:

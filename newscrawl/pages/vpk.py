@@ -19,10 +19,20 @@ from weakref import WeakKeyDictionary
 from lxml.html import HtmlElement
 from scrapy.http import Response
 
+from newscrawl.commentwalk import PageEvidence
 from newscrawl.items import Article, Comment
 from newscrawl.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
 from newscrawl.normalize import parse_ru_count
-from newscrawl.pages import ByClass, Query, block_text, document_closes, fetched_at, string_value
+from newscrawl.pages import (
+    ByClass,
+    Query,
+    block_text,
+    document_closes,
+    fetched_at,
+    record_id,
+    string_value,
+)
+from newscrawl.urls import canonical_url
 
 START_URL = "https://vpk.name/news/"
 ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
@@ -88,6 +98,8 @@ QUOTE_ATTRIBUTION = re.compile(r"^Цитата,\s*(?P<author>.+?)(?:\s+сооб�
 COMMENT_RATING = "comment-rating"
 COMMENT_PAGE_LINKS = Query("nav.comments-pages a::attr(href)")
 COMMENT_PAGE_CURRENT = Query("nav.comments-pages span.current::text")
+COMMENT_NUMBER_TEXT = Query(xpath="descendant::span[@class='comment-num']/text()")
+THREAD_LINK = Query("h1.news-title a::attr(href)")  # a comment page's link to its article
 COMMENTS_PER_PAGE = 20  # every comment page but the last holds this many
 
 
@@ -158,7 +170,9 @@ class CommentsPage(SitePage):
         holds the comments its block declares (a full page, or the rest on the last one)."""
         if not document_closes(self.response):
             return "cut short"
-        if self.comments_block is None or (not self.comment_nodes and self.needs_browser()):
+        if self.comments_block is None:
+            return "no comments block"
+        if not self.comment_nodes and self.needs_browser():
             return None
         declared = parse_ru_count(self._block_attribute(COMMENTS_DECLARED))
         if declared is None:
@@ -171,6 +185,12 @@ class CommentsPage(SitePage):
             return f"{len(self.comment_nodes)} comments where the page declares {expected}"
         return None
 
+    @property
+    def record_id(self) -> str | None:
+        """Read when used: a downloader middleware checks the page before the engine ties the
+        response to its request (and so to the meta the archive wrote)."""
+        return record_id(self.response)
+
     @cached_property
     def comments_block(self) -> HtmlElement | None:
         return COMMENTS_BLOCK.first(self.root)
@@ -180,6 +200,32 @@ class CommentsPage(SitePage):
 
     def article_id(self) -> str | None:
         return self._block_attribute(COMMENTS_ARTICLE_ID) or article_id_from_url(self.response.url)
+
+    def evidence(self) -> PageEvidence:
+        """What the page says about itself, for the comment walk's checks (``CommentWalk.check``).
+        Read from the elements alone, before any comment is loaded."""
+        block = self.comments_block
+        current = None if block is None else COMMENT_PAGE_CURRENT.first(block)
+        return PageEvidence(
+            url=self.response.url, has_block=block is not None, article_ids=frozenset(self.identity_claims()),
+            current=parse_ru_count(current), declared=parse_ru_count(self._block_attribute(COMMENTS_DECLARED)),
+            comments=tuple(self._reference(node) for node in self.comment_nodes),
+            page_urls=tuple(canonical_url(url) for url in self.comment_page_urls()),
+            record_id=self.record_id)
+
+    def identity_claims(self) -> list[str]:
+        """Every article id the page names as the one whose thread it shows: the comments block's,
+        the canonical link's, and the heading's link back to the article."""
+        canonical = CANONICAL.first(self.head)
+        claims = [self._block_attribute(COMMENTS_ARTICLE_ID), article_id_from_url(canonical) if canonical else None]
+        link = THREAD_LINK.first(self.root)
+        if link:
+            claims.append(article_id_from_url(self.response.urljoin(link)))
+        return [claim for claim in claims if claim]
+
+    def _reference(self, node: HtmlElement) -> tuple[str, int | None]:
+        number = parse_ru_count((COMMENT_NUMBER_TEXT.first(node) or "").lstrip("№"))
+        return node.get(COMMENT_SITE_ID) or f"{self.article_id()}-{number}", number
 
     def comment_page_urls(self) -> list[str]:
         block = self.comments_block
@@ -197,7 +243,7 @@ class CommentsPage(SitePage):
         return self._block_attribute(marker) == value
 
     def comments(self) -> Iterator[Comment]:
-        article_id = self.article_id()
+        article_id, self._record_id = self.article_id(), self.record_id
         for node in self.comment_nodes:
             yield self._comment(node, article_id)
 
@@ -214,6 +260,7 @@ class CommentsPage(SitePage):
             "author": parts.text(COMMENT_AUTHOR), "posted_at": parts.text(COMMENT_DATE),
             "text": block_text(body) if body is not None else None,
             "rating": parts.text(COMMENT_RATING), "page_url": self.page_url, "crawled_at": self.crawled_at,
+            "warc_record_id": self._record_id,
         }
         if parts.element(COMMENT_QUOTE) is not None:
             attribution = QUOTE_ATTRIBUTION.match(" ".join((string_value(parts.element(QUOTE_HEAD)) or "").split()))
@@ -236,7 +283,22 @@ class ArticlePage(CommentsPage):
             return "no article on the page" if document_closes(self.response) else "cut short"
         return super().problem()
 
+    def identity_claims(self) -> list[str]:
+        """The comments block's claims, and the article's own id (its element's, its canonical URL's)."""
+        found = ARTICLE.first(self.root)
+        own = None if found is None else found.get(ARTICLE_ID)
+        return [*super().identity_claims(), *([own] if own else [])]
+
     def article(self) -> Article:
+        """The article, read once per page (the middleware's checks and the spider share it)."""
+        if self._article is None:
+            self._article = self._read_article()
+        self._article.warc_record_id = self.record_id  # known once the response is tied to its request
+        return self._article
+
+    _article: Article | None = None
+
+    def _read_article(self) -> Article:
         """The article. Each field comes from the first source that gives it, those that outlive a
         redesign (JSON-LD, ``og:``/``article:`` meta) before the page's classes; ``sources`` then
         says which gave what (counted by the spider, logged in the development profile)."""
@@ -315,11 +377,11 @@ P = TypeVar("P", bound=SitePage)
 _CHECKED: WeakKeyDictionary[Response, SitePage] = WeakKeyDictionary()
 
 
-def page_problem(kind: str, response: Response) -> str | None:
-    """Why a response is not a whole page of the expected kind ("listing", "article",
-    "comments"), or None."""
+def page_problem(kind: str, response: Response) -> tuple[SitePage, str | None]:
+    """The response as a page of the expected kind ("listing", "article", "comments"), and why it
+    is not a whole one (None: it is)."""
     page = _CHECKED[response] = PAGES[kind](response)
-    return page.problem()
+    return page, page.problem()
 
 
 def read_page(cls: type[P], response: Response, report: Report = log_unparsed) -> P:

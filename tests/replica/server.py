@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
+from tests.replica import lies as walk_lies
 from tests.replica import render
 from tests.replica.world import LISTING_PAGE_SIZE, SECTIONS, Article, View
 
@@ -39,6 +40,7 @@ LIES = {
     "offhost": "comment pages redirecting to another host",
     "throttle": "article pages answering 429 with Retry-After: 1, twice",
     "slow": "article pages that dribble one byte a second after their first half",
+    **walk_lies.KINDS,
 }
 LIE_PAGES = {"cut": {"article", "comments"}, "charset": {"article", "comments"}, "empty": {"article"},
              "login": {"article"}, "throttle": {"article"}, "slow": {"article"}, "huge": {"comments"},
@@ -83,6 +85,10 @@ class Site:
         if fault in ("500", "503"):
             return Response(int(fault), b"<h1>Server error</h1>", headers={"Retry-After": "0"}), None
         response = self.render(target, host)
+        for kind in sorted(self.lies & walk_lies.KINDS.keys()) if response.status == 200 else ():
+            told = self._told(kind, target, response)
+            if told is not None:
+                return told, None
         lie = self._lie(target) if self.lies and response.status == 200 else None
         if lie:
             return self._lying(lie, target, response)
@@ -93,7 +99,7 @@ class Site:
         kind = "comments" if COMMENT_PAGE.fullmatch(path) else "article" if ARTICLE.fullmatch(path) else None
         if kind is None or zlib.crc32(b"lie" + path.encode()) % 100 >= LIE_SHARE:
             return None
-        return next((lie for lie in sorted(self.lies) if kind in LIE_PAGES[lie]), None)
+        return next((lie for lie in sorted(self.lies) if kind in LIE_PAGES.get(lie, ())), None)
 
     def _lying(self, lie: str, target: str, response: Response) -> tuple[Response, str | None]:
         body = response.body
@@ -118,6 +124,29 @@ class Site:
                 return Response(429, b"<h1>Too many requests</h1>", headers={"Retry-After": "1"}), None
             return response, None
         return response, "dribble"
+
+    def _told(self, kind: str, target: str, response: Response) -> Response | None:
+        """A page that lies about what it is (``tests.replica.lies``), or None for the truth."""
+        path, view = urlsplit(target).path, self.view
+        if kind == "counter" and (path == "/news/" or RUBRIC.fullmatch(path)):
+            return Response(200, walk_lies.inflated_listing(response.body.decode(), view).encode())
+        match = ARTICLE.fullmatch(path) or COMMENT_PAGE.fullmatch(path)
+        article = self._article(match["id"]) if match else None
+        if article is None or match is None:
+            return None
+        number = int(match.groupdict().get("page") or 1)
+        if kind == "counter" and number == 1 and walk_lies.article_lied_about(article):
+            return self._encoded(article, walk_lies.inflated_counter(render.article_page(view, article)))
+        if kind == "stale" and walk_lies.article_lied_about(article):
+            old = walk_lies.old_view(view, article)
+            if old is None or number > len(old.comment_pages(article)):
+                return None
+            html = render.article_page(old, article) if number == 1 else render.comment_page(old, article, number)
+            return self._encoded(article, html)
+        if number > 1:
+            html = walk_lies.comment_page(kind, view, article, number, path)
+            return None if html is None else self._encoded(article, html)
+        return None
 
     def _fault(self, target: str) -> str | None:
         """Each fault hits a path once: the crawler's retry gets the real page."""

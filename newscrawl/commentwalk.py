@@ -1,0 +1,252 @@
+"""One article's comment walk, as evidence: told what each page said, it answers which page to
+fetch next, whether a page is the one asked for, and what the walk proves when it ends.
+
+Pure, like ``policy``: no Scrapy, no state store. The spider is its adapter (it fetches what the
+walk asks for and hands it what the pages say); the ``WholePages`` middleware asks ``check``
+before a page reaches the spider, so that a page that is not what it claims is retried like any
+broken page and, still broken, fails.
+
+What a walk may claim, and on what evidence:
+- A page proves what it is: every claim on it of whose thread it is names this article, its own
+  page marker is the page asked for, its comment numbers increase and fall between those of the
+  pages around it (the site keeps a comment's №N after deletions, so gaps are normal; going
+  back or repeating is not), and none of its comments was met on another page of this pass or
+  is recorded under another article (``check``).
+- A pass (page 1 to the last) is complete when every page was read and proved, none was
+  skipped, every page declared the same total, and the distinct comments seen equal it. A pass
+  that does not add up (the site changed under it) is walked once more.
+- A comment recorded alive that a complete pass did not see is a suspect. A second complete
+  pass, begun after the first ended, confirms it: only comments missing from both are deleted.
+  Anything less (a page that failed, a pass that did not add up) claims nothing, and the
+  article stays in the frontier for the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+MAX_PASSES = 3  # a pass, one more when it did not add up, one to confirm suspects
+WALK_META = "comment_walk"
+TOTAL_CHANGED = "total_changed"  # a refusal that makes the walk go once more, rather than fail  # the request meta key that carries an article's walk from page to page
+
+
+@dataclass(frozen=True)
+class PageEvidence:
+    """What one comment page (page 1 is the article page) says about itself and its comments."""
+
+    url: str
+    has_block: bool  # the page holds a comments block at all (a challenge page does not)
+    article_ids: frozenset[str]  # every claim on the page of whose thread this is
+    current: int | None  # the page's own marker of which page it is; None: no marker (one page)
+    declared: int | None  # the thread's total as the page declares it
+    comments: tuple[tuple[str, int | None], ...]  # (comment id, №) in page order
+    page_urls: tuple[str, ...]  # the links to the thread's other pages, in order (on page 1)
+    record_id: str | None = None  # the archived response (WARC-Record-ID) the page was read from
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a page is not the page asked for: ``kind`` is counted, ``detail`` logged."""
+
+    kind: str
+    detail: str
+
+
+class Outcome(Enum):
+    COMPLETE = "complete"  # proved, added up; deletions (if any) confirmed
+    PARTIAL = "partial"  # pages skipped on purpose: new comments only, no deletions
+    FAILED = "failed"  # a page could not be read or proved
+    UNEVEN = "uneven"  # the passes did not add up: the thread changed under them
+    UNCONFIRMED = "unconfirmed"  # suspects whose confirming pass did not complete
+
+
+@dataclass
+class _Pass:
+    """One walk from page 1 to the last."""
+
+    planned: list[tuple[int, str]] | None = None  # (page number, URL) still to read
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # not read, in order
+    check_next: bool = False  # the next page read must start with a known comment, or step back
+    seen: dict[str, int] = field(default_factory=dict)  # comment id → the page it was on
+    numbers: dict[int, tuple[int, int]] = field(default_factory=dict)  # page → (first №, last №)
+    declared: set[int | None] = field(default_factory=set)
+    records: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # why pages failed (refusal kinds, or "unread")
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    outcome: Outcome
+    deleted: tuple[str, ...] = ()  # confirmed by two complete passes
+    live: int | None = None  # comments the complete passes saw, for the next run's counts
+    evidence: tuple[str, ...] = ()  # the pages (WARC record ids) of the passes that proved the deletions
+    unconfirmed: int = 0  # suspects left for the next run
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome is Outcome.COMPLETE
+
+
+@dataclass
+class CommentWalk:
+    """The walk of one article's comment pages, pass after pass, until it proves or gives up.
+
+    ``skip_until``: a settled article whose count moved may be read from the page where its
+    ``skip_until`` known comments end (new comments come last); such a walk is partial.
+    """
+
+    article_id: str
+    url: str  # page 1: the article page
+    skip_until: int | None = None
+    started_at: str = ""  # the site's clock when page 1 was first fetched
+    held: object = None  # the article item, emitted when the walk ends (after its comments)
+    passes: list[_Pass] = field(default_factory=lambda: [_Pass()])
+    suspects: frozenset[str] | None = None  # missing from the first complete pass
+    result: WalkResult | None = None
+
+    @property
+    def current(self) -> _Pass:
+        return self.passes[-1]
+
+    def expected_page(self) -> int:
+        """The page number the next page read must carry."""
+        walk = self.current
+        if walk.planned is None:
+            return 1
+        return walk.planned[0][0] if walk.planned else 0
+
+    # --- one page ---------------------------------------------------------------------------------
+
+    def check(self, page: PageEvidence, recorded_elsewhere: Mapping[str, str] | None = None) -> Refusal | None:
+        """Why ``page`` is not the next page of this walk, or None. Reads nothing into the walk.
+        ``recorded_elsewhere``: the page's comment ids that the state holds under another article."""
+        if not page.has_block:
+            return Refusal("no_comments", "no comments block on a page asked for as a comments page")
+        others = page.article_ids - {self.article_id}
+        if not page.article_ids or others:
+            return Refusal("other_article", f"the page is the thread of {', '.join(sorted(others)) or 'no article'}, "
+                                            f"not {self.article_id}")
+        expected, shown = self.expected_page(), page.current or 1
+        if shown != expected:
+            return Refusal("wrong_page", f"page {shown} answered where page {expected} was asked for")
+        declared = self.current.declared
+        if declared and page.declared not in declared:
+            return Refusal(TOTAL_CHANGED, f"the page declares {page.declared} comments where page 1 declared "
+                                          f"{', '.join(map(str, declared))}: the thread changed under the walk")
+        if elsewhere := next(iter(recorded_elsewhere or {}), None):
+            return Refusal("other_article", f"comment {elsewhere} is recorded under article "
+                                            f"{(recorded_elsewhere or {})[elsewhere]}")
+        return self._numbering(page, expected)
+
+    def _numbering(self, page: PageEvidence, number: int) -> Refusal | None:
+        walk, ids = self.current, [comment_id for comment_id, _ in page.comments]
+        repeated = next((i for i in ids if i in walk.seen and walk.seen[i] != number), None)
+        if repeated or len(set(ids)) != len(ids):
+            return Refusal("repeated", f"comment {repeated or 'on this page'} shown twice in one walk")
+        numbers = [n for _, n in page.comments if n is not None]
+        if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):
+            return Refusal("numbering", "comment numbers do not increase down the page")
+        if numbers:
+            before = [last for p, (_, last) in walk.numbers.items() if p < number]
+            after = [first for p, (first, _) in walk.numbers.items() if p > number]
+            if (before and numbers[0] <= max(before)) or (after and numbers[-1] >= min(after)):
+                return Refusal("numbering", f"№{numbers[0]}–{numbers[-1]} do not go on from the pages around it")
+        return None
+
+    def read(self, page: PageEvidence, known: Collection[str] = ()) -> None:
+        """Take in a page that passed ``check``. ``known``: the comment ids recorded under the
+        article (a walk that skipped pages steps back when the first page it reads starts with
+        one it does not know: comments moved up because others were deleted)."""
+        walk, number = self.current, self.expected_page()
+        for comment_id, _ in page.comments:
+            walk.seen[comment_id] = number
+        numbers = [n for _, n in page.comments if n is not None]
+        if numbers:
+            walk.numbers[number] = (numbers[0], numbers[-1])
+        walk.declared.add(page.declared)
+        if page.record_id:
+            walk.records.append(page.record_id)
+        if walk.planned is None:
+            self._plan(page)
+            return
+        walk.planned.pop(0)
+        if walk.check_next:
+            walk.check_next = False
+            if not page.comments or page.comments[0][0] not in known:
+                walk.planned.insert(0, walk.skipped.pop())
+                walk.check_next = bool(walk.skipped)
+
+    def _plan(self, page: PageEvidence) -> None:
+        walk = self.current
+        pages = [(n, url) for n, url in enumerate(page.page_urls, start=2)]
+        per_page = len(page.comments)
+        if self.skip_until and per_page and pages and len(self.passes) == 1:
+            first = max(2, -(-self.skip_until // per_page))
+            walk.skipped, pages = pages[: first - 2], pages[first - 2 :]
+            walk.check_next = bool(walk.skipped)
+        walk.planned = pages
+
+    def page_failed(self, why: str = "unread") -> None:
+        """A page that could not be read, or not proved (``why``: the refusal's kind), after its
+        retries: the walk goes on for the new comments it may still find, but proves nothing."""
+        walk = self.current
+        walk.failed.add(why)
+        walk.check_next = False
+        if walk.planned:
+            walk.planned.pop(0)
+        elif walk.planned is None:
+            walk.planned = []
+
+    # --- the walk as a whole ----------------------------------------------------------------------
+
+    def next_url(self, known_alive: Callable[[], Collection[str]] = tuple) -> str | None:
+        """The next page to fetch, page 1 again when a new pass is due; None when the walk is
+        over (``result`` is then set). ``known_alive``: the article's comments recorded alive,
+        asked for only when a pass ends."""
+        walk = self.current
+        if walk.planned:
+            return walk.planned[0][1]
+        if self.result is not None:
+            return None
+        if walk.skipped and not walk.failed:
+            return self._end(Outcome.PARTIAL)
+        if walk.planned is None or walk.failed - {TOTAL_CHANGED}:
+            return self._end(Outcome.UNCONFIRMED if self.suspects else Outcome.FAILED)
+        if not self._adds_up(walk):
+            uneven = sum(not self._adds_up(p) for p in self.passes)
+            if uneven == 1 and len(self.passes) < MAX_PASSES:
+                return self._again()
+            return self._end(Outcome.UNCONFIRMED if self.suspects else Outcome.UNEVEN)
+        missing = frozenset(known_alive()) - walk.seen.keys()
+        if self.suspects is None and missing:
+            self.suspects = missing
+            return self._again() if len(self.passes) < MAX_PASSES else self._end(Outcome.UNCONFIRMED)
+        deleted = tuple(sorted(missing & self.suspects)) if self.suspects is not None else ()
+        unconfirmed = len(self.suspects - missing) if self.suspects is not None else 0
+        evidence = tuple(r for p in self.passes if self._adds_up(p) for r in p.records) if deleted else ()
+        self.result = WalkResult(Outcome.COMPLETE, deleted, len(walk.seen), evidence, unconfirmed)
+        return None
+
+    @staticmethod
+    def _adds_up(walk: _Pass) -> bool:
+        return (not walk.failed and not walk.skipped and len(walk.declared) == 1 and None not in walk.declared
+                and len(walk.seen) == next(iter(walk.declared)))
+
+    def _again(self) -> str:
+        self.passes.append(_Pass())
+        return self.url
+
+    def _end(self, outcome: Outcome) -> None:
+        self.result = WalkResult(outcome, unconfirmed=len(self.suspects or ()))
+        return None
+
+    def seen(self) -> set[str]:
+        """Every comment met on a page of this walk that proved what it is."""
+        return {comment_id for walk in self.passes for comment_id in walk.seen}
+
+    def declared_total(self) -> int | None:
+        """The one total every page of the last pass declared, if they agreed."""
+        declared = self.current.declared
+        return next(iter(declared)) if len(declared) == 1 else None

@@ -1,0 +1,96 @@
+"""A deletion is a claim: pages that are not what they claim to be (``tests/replica/lies.py``)
+make no false deletion, no moved date, no comment under the wrong article; the runs that met
+them say so; the next honest run makes the archive and the dataset the truth, without force=1.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, CrawlResult, Key, Replica, Site, archive, record_key, run_crawl
+
+pytestmark = pytest.mark.e2e
+QUICK = ["-s", "BROKEN_PAGE_BACKOFF=0.05", "-s", "DOWNLOAD_TIMEOUT=5"]
+
+# lie → (the days it is served, the honest day after them). "stale" serves day 0's pages, so
+# its faulty days follow an honest day 0.
+SCHEDULES = {
+    "page1": ([0, 1], 2), "challenge": ([0, 1], 2), "foreign": ([0, 1], 2), "relabelled": ([0, 1], 2),
+    "twice": ([0, 1], 2), "race": ([0, 1], 2), "counter": ([0, 1], 2), "stale": ([1, 2], 3),
+}
+
+
+def truth(replica: Replica) -> dict[Key, dict[str, Any]]:
+    return {record_key(r): {k: v for k, v in r.items() if k not in ("_type", "page_url")} for r in replica.truth()}
+
+
+def crawl(replica: Replica, tmp_path: Path, run_id: str) -> CrawlResult:
+    result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                       *QUICK, run_id=run_id)
+    assert result.returncode in (0, 1), result.log[-2000:]
+    return result
+
+
+def assert_no_false_deletion(result: CrawlResult, gone: set[Key]) -> None:
+    deleted = {record_key(r) for r in result.records("comments") if r["deleted"]}
+    assert deleted <= gone, f"false deletions: {sorted(deleted - gone)[:5]}"
+    for record in result.records("comments"):
+        if record["deleted"]:
+            assert record["deletion_evidence"] and record["warc_record_id"] is None
+        else:
+            assert record["warc_record_id"].startswith("<urn:uuid:")
+
+
+def current(exports: Path) -> dict[Key, dict[str, Any]]:
+    """The archive as it stands: each item's latest version, deletions left out."""
+    latest = {key: max(versions, key=lambda r: (r["version"], r["crawled_at"]))
+              for key, versions in archive(exports).items()}
+    return {k: r for k, r in latest.items() if not r.get("deleted")}
+
+
+@pytest.mark.parametrize("lie", SCHEDULES)
+def test_pages_that_lie_about_what_they_are_claim_nothing_and_the_next_run_repairs(tmp_path: Path, lie: str) -> None:
+    faulty, honest_day = SCHEDULES[lie]
+    site = Site("--articles", "40")
+    ever: dict[Key, dict[str, Any]] = {}
+    try:
+        for day in range(honest_day):
+            site.args = ("--articles", "40", "--lie", lie) if day in faulty else ("--articles", "40")
+            replica = site.day(day)
+            today = truth(replica)
+            result = crawl(replica, tmp_path, f"day{day}")
+            assert_no_false_deletion(result, set(ever) - set(today))
+            ever.update(today)
+            if day in faulty:
+                manifest = json.loads((result.run_dir / "manifest.json").read_text())
+                assert not manifest["healthy"] and result.returncode == 1, manifest["counts"]
+                assert manifest["counts"]["deletions_retracted"] == 0
+        site.args = ("--articles", "40")
+        replica = site.day(honest_day)
+        want = truth(replica)
+        result = crawl(replica, tmp_path, f"day{honest_day}")
+        assert result.returncode == 0, result.log[-2000:]
+        assert_no_false_deletion(result, set(ever) - set(want))
+    finally:
+        site.stop()
+    got = current(tmp_path / "exports")
+    assert got.keys() == want.keys(), f"missing {sorted(want.keys() - got.keys())[:4]}, extra {sorted(got.keys() - want.keys())[:4]}"
+    wrong = [k for k, record in want.items() if {f: got[k][f] for f in record} != record]
+    assert wrong == [], f"{len(wrong)} items differ from the truth, e.g. {wrong[:3]}"
+
+    subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={tmp_path / 'exports'}",
+                    "-s", f"DATASET_DIR={tmp_path / 'dataset'}"], cwd=ROOT, check=True, capture_output=True)
+    rows: dict[Key, dict[str, Any]] = {}
+    for name, kind in (("articles", "article"), ("comments", "comment")):
+        for line in (tmp_path / "dataset" / f"{name}.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            if not record.get("deleted"):
+                rows[(kind, record["article_id"] if kind == "article" else record["comment_id"])] = record
+    assert rows.keys() == want.keys()
+    assert all({f: rows[k][f] for f in record} == record for k, record in want.items())

@@ -4,6 +4,7 @@
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
     python -m newscrawl dataset [-s NAME=VALUE]...
     python -m newscrawl reextract [--runs ID,ID|all] [-s NAME=VALUE]...
+    python -m newscrawl evidence ID [-s EXPORTS_DIR=…]
     python -m newscrawl distributed seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…
 
 The same as ``scrapy crawl vpk`` (newscrawl's crawl command: the state's run lock, the checks
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     again.add_argument("--runs", default="all", help="run ids with commas, or all (default)")
     again.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="setting override")
+    proof = commands.add_parser("evidence", help="an article's or comment's versions and the archived pages they rest on")
+    proof.add_argument("item_id", metavar="ID", help="an article id or a comment id")
+    proof.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                       help="setting override (EXPORTS_DIR)")
     shared = commands.add_parser("distributed", help="seed a shared crawl in Redis, or show how far it is")
     shared.add_argument("action", choices=["seed", "status"])
     shared.add_argument("--start-url", default=None, help="seed: the listing the crawl starts from (default: the site's)")
@@ -54,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
                  *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}", *_settings(args.settings)])
     if args.command == "dataset":
         return build_dataset(args.settings)
+    if args.command == "evidence":
+        return evidence(args)
     command = ["scrapy", "crawl", "vpk", "--summary"]
     for value in args.arguments:
         command += ["-a", value]
@@ -111,6 +118,18 @@ def distributed(args: argparse.Namespace) -> int:
         if found.finished_at or not args.wait:
             return 0 if found.finished_at else 3
         time.sleep(5)
+
+
+def evidence(args: argparse.Namespace) -> int:
+    """Exit status 0 when the item is in the archive, 1 when it is not."""
+    from newscrawl.evidence import report
+
+    runs = Path(project_settings(args.settings).get("EXPORTS_DIR")) / "vpk"
+    if not runs.is_dir():
+        raise SystemExit(f"newscrawl: no runs in {runs} (EXPORTS_DIR)")
+    lines = list(report(runs, args.item_id))
+    print("\n".join(lines))
+    return 1 if lines[0].startswith("newscrawl: no record") else 0
 
 
 def build_dataset(overrides: list[str]) -> None:

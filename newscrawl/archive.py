@@ -34,7 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import manifest, statkeys
-from newscrawl.feeds import ExportFiles, GuardedWriter, run_dir
+from newscrawl.feeds import ExportFiles, GuardedWriter, jsonl_records, run_dir
 from newscrawl.pages import RECORD_ID_META
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,29 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
         request.meta[RECORD_ID_META] = archived.record_id  # the items point to what the site served then
         cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
         return cls(url=request.url, status=200, headers=headers, body=body, request=request)
+
+
+class ArchivedRuns:
+    """The runs a re-extraction reads, as they were: which run each archived response came from,
+    and the record that run emitted for an item. A re-extracted item corrects that record and
+    nothing later (``VersioningPipeline``)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        self.run_of = {archived.record_id: archived.path.parent for archived in index(reextract_folders(settings)).values()}
+        self.emitted_by: dict[Path, dict[tuple[str, str], dict]] = {}
+
+    def emitted(self, record_id: str | None, kind: str, key: str) -> dict | None:
+        """What the run that archived ``record_id`` emitted for the item (``kind`` article or
+        comment), or None: it emitted nothing for it (the item was unchanged then)."""
+        folder = self.run_of.get(record_id or "")
+        if folder is None:
+            return None
+        if folder not in self.emitted_by:
+            self.emitted_by[folder] = {
+                (kind_, r["article_id"] if kind_ == "article" else r["comment_id"]): r
+                for name, kind_ in (("articles", "article"), ("comments", "comment"))
+                for r in jsonl_records(folder / f"{name}.jsonl")}
+        return self.emitted_by[folder].get((kind, key))
 
 
 def reextract_folders(settings: BaseSettings) -> tuple[Path, ...]:

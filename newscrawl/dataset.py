@@ -277,7 +277,7 @@ def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
                 "description": f"{name.capitalize()} {what}. Also as .parquet and .jsonl beside it. Text cells that "
                                f"start with {' '.join(repr(s) for s in FORMULA_STARTS)} carry a leading apostrophe "
                                "in CSV only (spreadsheet safety).",
-                "schema": {"fields": schema_fields, "primaryKey": [KEYS[name]] if not folder else [KEYS[name], "version"]},
+                "schema": {"fields": schema_fields, "primaryKey": [KEYS[name]] if not folder else [KEYS[name], "version", "run_id"]},
             })
     return {"name": "newscrawl-vpk", "title": "vpk.name news articles and reader comments",
             "created": summary["built_at"], "resources": resources}

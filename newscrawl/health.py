@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 
 from newscrawl import statkeys
 from newscrawl.history import History
-from newscrawl.items import Article, Comment, field_names
+from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
 
 KINDS = {Article: "article", Comment: "comment"}
 COVERAGE_HISTORY = "coverage_history"  # the state's meta key: the last healthy runs' coverage
@@ -35,9 +35,8 @@ class FieldCoverage:
         self.runs_kept = settings.getint("HEALTH_COVERAGE_RUNS")
         self.items: Counter[str] = Counter()
         self.present: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS.values()}
-        self.fields = {kind: [f for f in field_names(cls) if f not in ("version", "first_seen_at", "last_seen_at",
-                                                                        "deleted", "crawled_at")]
-                       for cls, kind in KINDS.items()}
+        self.fields = {kind: [f for f in field_names(cls) if f not in RUN_FIELDS and f != "deleted"]
+                       for cls, kind in KINDS.items()}  # what the pages say, not what the run adds
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoverage:

@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
 from newscrawl.feeds import ExportFiles, ExportsUnwritable, run_dir
-from newscrawl.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration
+from newscrawl.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
 from newscrawl.state import ArticleState, Batch, CommentState, StateStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ class History:
         self.commit_every = crawler.settings.getint("STATE_COMMIT_EVERY")
         self.full_every = parse_duration(crawler.settings.get("FULL_WALK_EVERY"))
         self.max_runs = crawler.settings.getint("FRONTIER_MAX_RUNS")
+        self.young_for = parse_duration(crawler.settings.get("THREAD_YOUNG_FOR"))
+        self.old_every = parse_duration(crawler.settings.get("THREAD_WALK_EVERY_OLD"))
+        self.thread_budget = crawler.settings.getint("THREAD_WALK_BUDGET")
         self.staged_articles: dict[str, ArticleState] = {}
         self.staged_comments: dict[str, CommentState] = {}
         self.thread_cache: OrderedDict[str, dict[str, CommentState]] = OrderedDict()
@@ -104,6 +107,15 @@ class History:
         if given_up:
             self.store.save(Batch([], [], done=list(given_up)))
         return {a: url for a, url in due.items() if a not in given_up}, given_up
+
+    def threads_due(self, now: datetime, per_page: int) -> list[ArticleState]:
+        """Articles whose comment thread is due a complete walk (``policy.threads_due``)."""
+        if self.thread_budget <= 0:
+            return []
+        before = now - min(self.full_every, self.old_every)
+        candidates = self.store.least_recently_walked(before.isoformat(), self.thread_budget)
+        return threads_due(candidates, now, young_every=self.full_every, old_every=self.old_every,
+                           young_for=self.young_for, budget=self.thread_budget, per_page=per_page)
 
     # --- the frontier ----------------------------------------------------------------------------
 

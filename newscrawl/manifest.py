@@ -61,8 +61,9 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         return int(stats.get(key, 0))
 
     return {
-        "articles": {k: get(statkeys.versioned("article", k)) for k in ("new", "changed", "unchanged")},
-        "comments": {k: get(statkeys.versioned("comment", k)) for k in ("new", "changed", "unchanged", "deleted")},
+        "articles": {k: get(statkeys.versioned("article", k)) for k in ("new", "changed", "unchanged", "corrected")},
+        "comments": {k: get(statkeys.versioned("comment", k))
+                     for k in ("new", "changed", "unchanged", "deleted", "corrected")},
         "duplicates_dropped": get(statkeys.dropped_duplicate("article")) + get(statkeys.dropped_duplicate("comment")),
         "pages": get("response_received_count"),
         "browser_pages": get(statkeys.BROWSER_PAGES),

@@ -56,6 +56,7 @@ class WholePages:
         self.retries = settings.getint("BROKEN_PAGE_RETRY_TIMES")
         self.backoff = settings.getfloat("BROKEN_PAGE_BACKOFF")
         self.history: History | None = None  # the extension exists once the crawl has started
+        self.reextracting = bool(settings.get("REEXTRACT_RUNS"))  # archived pages are older by design
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WholePages:
@@ -105,7 +106,7 @@ class WholePages:
         elsewhere = self.history.recorded_elsewhere(walk.article_id, [i for i, _ in evidence.comments]) \
             if self.history else {}
         refusal = walk.check(evidence, elsewhere)
-        if refusal is None and self.history and isinstance(page, ArticlePage):
+        if refusal is None and self.history and isinstance(page, ArticlePage) and not self.reextracting:
             recorded = self.history.article_state(walk.article_id)
             views = page.article().views
             if recorded and recorded.views is not None and views is not None and views < recorded.views:

@@ -96,6 +96,38 @@ def may_skip_comment_pages(state: ArticleState, now: datetime, full_every: timed
     return bool(state.walked_at) and datetime.fromisoformat(state.walked_at) > now - full_every
 
 
+def threads_due(candidates: list[ArticleState], now: datetime, *, young_every: timedelta, old_every: timedelta,
+                young_for: timedelta, budget: int, per_page: int) -> list[ArticleState]:
+    """The articles whose comment thread is due a complete walk, least recently walked first, as
+    many as ``budget`` pages allow: no thread goes unchecked for longer than its period (an
+    article under ``young_for`` old every ``young_every``, older ones every ``old_every``), and
+    no single run carries them all. ``candidates``: articles least recently walked first.
+
+    >>> from datetime import timedelta as d
+    >>> now = datetime(2018, 9, 30, tzinfo=UTC)
+    >>> old = ArticleState("1", "u", "2018-01-01T00:00:00+03:00", "", "", "", 1, 0, 45, 45, "2018-09-01T00:00:00+00:00")
+    >>> [a.article_id for a in threads_due([old], now, young_every=d(7), old_every=d(30), young_for=d(30),
+    ...                                     budget=3, per_page=20)]  # walked 29 days ago: due by 30
+    []
+    >>> [a.article_id for a in threads_due([old], now + d(2), young_every=d(7), old_every=d(30),
+    ...                                     young_for=d(30), budget=3, per_page=20)]  # 3 pages fit in 3
+    ['1']
+    """
+    due, pages = [], 0
+    for state in candidates:
+        walked = datetime.fromisoformat(state.walked_at) if state.walked_at else None
+        published = datetime.fromisoformat(state.published_at) if state.published_at else None
+        every = young_every if published and published > now - young_for else old_every
+        if walked is not None and walked > now - every:
+            continue
+        cost = max(1, -(-(state.live_comments or state.comments_count or 0) // per_page))
+        if pages + cost > budget:
+            break
+        due.append(state)
+        pages += cost
+    return due
+
+
 @dataclass
 class ListingWalk:
     """One run's walk down the listing, and when it may stop."""

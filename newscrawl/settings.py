@@ -108,6 +108,13 @@ FULL_WALK_EVERY = "7d"
 # How far back the "Обсуждаемое" sidebar shows activity on old articles. A run more than this
 # after the last complete one walks the whole listing: the sidebar cannot vouch for the gap.
 SIDEBAR_COVERS = "36h"
+# No error lives for ever: every article's comment thread gets a complete walk at least every
+# FULL_WALK_EVERY while younger than THREAD_YOUNG_FOR, and every THREAD_WALK_EVERY_OLD after,
+# whether or not its count moved; least recently walked first, at most THREAD_WALK_BUDGET comment
+# pages a run (estimated from the comments counted; 0 turns it off), so no run carries them all.
+THREAD_YOUNG_FOR = "30d"
+THREAD_WALK_EVERY_OLD = "90d"
+THREAD_WALK_BUDGET = 500
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.jsonl as it goes: the log

@@ -81,6 +81,10 @@ class StateStore(Protocol):
 
     def save(self, batch: Batch) -> None: ...
 
+    def least_recently_walked(self, before: str, limit: int) -> list[ArticleState]:
+        """Up to ``limit`` articles whose last complete comment walk (site time, UTC) is older than
+        ``before`` or never was, least recently walked first."""
+
     def is_empty(self) -> bool:
         """No article recorded: a new state, or one that was lost."""
 
@@ -175,6 +179,7 @@ class SQLiteStateStore:
                         self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                         if column == "walked_at":  # runs before it walked every page of what they fetched, but partly
                             self.db.execute("UPDATE articles SET walked_at = last_fetch WHERE walked_at IS NULL")
+            self.db.execute("CREATE INDEX IF NOT EXISTS articles_by_walk ON articles (walked_at)")  # threads due
         except sqlite3.DatabaseError as error:
             raise StateUnreadable(f"{path}: {error}") from None
 
@@ -182,6 +187,11 @@ class SQLiteStateStore:
         row = self.db.execute(f"SELECT {', '.join(_columns(ArticleState))} FROM articles WHERE article_id = ?",
                               (article_id,)).fetchone()
         return ArticleState(*row) if row else None
+
+    def least_recently_walked(self, before: str, limit: int) -> list[ArticleState]:
+        rows = self.db.execute(f"SELECT {', '.join(_columns(ArticleState))} FROM articles WHERE walked_at IS NULL "
+                               "OR walked_at < ? ORDER BY walked_at LIMIT ?", (before, limit))
+        return [ArticleState(*row) for row in rows]
 
     def comments(self, article_id: str) -> dict[str, CommentState]:
         rows = self.db.execute(f"SELECT {', '.join(_columns(CommentState))} FROM comments WHERE article_id = ?",
@@ -274,6 +284,14 @@ class RedisStateStore:
     def article(self, article_id: str) -> ArticleState | None:
         raw = self.redis.get(f"{self.prefix}:article:{article_id}")
         return ArticleState(**json.loads(raw)) if raw else None
+
+    def least_recently_walked(self, before: str, limit: int) -> list[ArticleState]:
+        """A scan of every article: Redis keeps no order by walk (fine at the replica's size; at the
+        real archive's, the SQLite state is the one to use)."""
+        found = [ArticleState(**json.loads(raw)) for key in self.redis.scan_iter(f"{self.prefix}:article:*", count=1000)
+                 if (raw := self.redis.get(key))]
+        due = [a for a in found if a.walked_at is None or a.walked_at < before]
+        return sorted(due, key=lambda a: a.walked_at or "")[:limit]
 
     def comments(self, article_id: str) -> dict[str, CommentState]:
         raw = self.redis.hgetall(f"{self.prefix}:comments:{article_id}")

@@ -23,6 +23,7 @@ COMMENT_PAGES_FAILED = "newscrawl/comment_pages_failed"
 COMMENT_PAGES_SKIPPED = "newscrawl/comment_pages_skipped"
 COMMENT_PAGES_STEPPED_BACK = "newscrawl/comment_pages_stepped_back"
 BROWSER_PAGES = "newscrawl/browser_pages"
+THREADS_DUE = "newscrawl/walks/threads_due"  # walked whole because their last complete walk is too old
 DELETIONS_SUSPECTED = "newscrawl/deletions/suspected"  # missing from a complete walk
 DELETIONS_CONFIRMED = "newscrawl/deletions/confirmed"  # missing from the confirming walk too: emitted
 DELETIONS_UNCONFIRMED = "newscrawl/deletions/unconfirmed"  # seen again, or not walked again completely
@@ -92,7 +93,8 @@ HEALTH_PROBLEMS = "newscrawl/health/problems"
 
 # Versions and the state
 def versioned(kind: str, outcome: str) -> str:
-    """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted."""
+    """``kind`` article or comment; ``outcome`` new, changed, unchanged or deleted; in a
+    re-extraction, corrected (a run's record made again) or not_in_run."""
     return f"state/{kind}/{outcome}"
 
 

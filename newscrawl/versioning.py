@@ -3,6 +3,10 @@
 Each item is compared with what the history recorded of it. New and changed items go on with a
 ``version`` and their first and last sighting; unchanged ones are dropped (counted).
 
+A re-extraction (``python -m newscrawl reextract``) is bound to the time of the run it reads: an
+item corrects the record that run emitted, with that record's version and sightings, and
+changes the state only where that record is still the latest (``_correction``).
+
 Contract with ``History``: an item's state is staged only once the item is in the export
 files (``item_scraped`` fires after every feed has exported it), and an article's state only
 once all its comments emitted in this run are: recorded before them, it would tell the next
@@ -23,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl import statkeys
+from newscrawl.archive import ArchivedRuns
 from newscrawl.history import History
 from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state import ArticleState, CommentState
@@ -30,6 +35,7 @@ from newscrawl.state import ArticleState, CommentState
 logger = logging.getLogger(__name__)
 _IGNORED = RUN_FIELDS | {"page_url", "deleted"}
 _CONTENT_FIELDS = {cls: [f for f in field_names(cls) if f not in _IGNORED] for cls in (Article, Comment)}
+_FIELDS = {cls: frozenset(field_names(cls)) for cls in (Article, Comment)}
 
 
 def content_hash(item: Article | Comment) -> str:
@@ -63,6 +69,7 @@ class VersioningPipeline:
     def __init__(self, crawler: Crawler, history: History) -> None:
         self.stats = crawler.stats
         self.history = history
+        self.archived = ArchivedRuns(crawler.settings) if crawler.settings.get("REEXTRACT_RUNS") else None
         self.comments_in_flight: Counter[str] = Counter()  # per article: emitted, not yet exported
         self.held_articles: dict[str, ArticleState] = {}  # waiting for those comments
         # from process_item to item_scraped: hashed once, with the comment state it replaces
@@ -78,6 +85,8 @@ class VersioningPipeline:
         return cls(crawler, history)
 
     def process_item(self, item: Any) -> Any:
+        if self.archived is not None:
+            return self._correction(item)
         if isinstance(item, Article):
             return self._article(item)
         return self._comment(item)
@@ -121,6 +130,40 @@ class VersioningPipeline:
         self._emit(item, item.comment_id or "", digest, previous.version if previous else 0, first_seen)
         return self._in_flight(item, previous)
 
+    def _correction(self, item: Article | Comment) -> Article | Comment:
+        """Re-extraction: the item as the run that archived its page should have recorded it.
+        It keeps that record's version, sightings and time, so it replaces that record and no
+        later one (the dataset takes, of one version, the latest run's row); the state takes its
+        hash only if that record is still the latest version (``item_scraped``)."""
+        kind = type(item).__name__.lower()
+        key = (item.article_id if isinstance(item, Article) else item.comment_id) or ""
+        then = self.archived.emitted(item.warc_record_id, kind, key) if self.archived else None
+        if then is None:
+            self.stats.inc_value(statkeys.versioned(kind, "not_in_run"))
+            raise DropItem(f"{kind} {key}: the run re-extracted emitted no record of it", log_level="DEBUG")
+        digest = content_hash(item)
+        if digest == content_hash(type(item)(**{k: v for k, v in then.items() if k in _FIELDS[type(item)]})):
+            self._unchanged(kind)
+        item.version, item.first_seen_at, item.last_seen_at = then["version"], then["first_seen_at"], then["last_seen_at"]
+        self.digests[(type(item), key)] = digest
+        self.stats.inc_value(statkeys.versioned(kind, "corrected"))
+        return item
+
+    def _corrected(self, item: Article | Comment) -> None:
+        """A correction is in the export files: the state takes its content if it corrects the
+        latest version; its sightings and the frontier stay as they are."""
+        key = (item.article_id if isinstance(item, Article) else item.comment_id) or ""
+        digest = self.digests.pop((type(item), key))
+        if isinstance(item, Article):
+            state = self.history.article_state(key)
+            if state and state.version == item.version:
+                self.history.stage_article(replace(state, hash=digest, views=item.views,
+                                                   comments_count=item.comments_count))
+            return
+        recorded = self.history.comment_states(item.article_id or "").get(key)
+        if recorded and recorded.version == item.version:
+            self.history.stage_comment(replace(recorded, hash=digest, posted_at=item.posted_at))
+
     def _comment_state(self, item: Comment) -> CommentState | None:
         """The comment's state, looked up by its id alone: one recorded under another article is
         never a new item (the page checks refuse such pages; this is the last guard)."""
@@ -153,7 +196,9 @@ class VersioningPipeline:
 
     def item_scraped(self, item: Any) -> None:
         """The item is in the export files now: its state may be recorded."""
-        if isinstance(item, Article):
+        if self.archived is not None:
+            self._corrected(item)
+        elif isinstance(item, Article):
             article_id = item.article_id or ""
             self._record_article(article_state(item, self.digests.pop((Article, article_id)),
                                                self._max_comment_number(article_id)))

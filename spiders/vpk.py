@@ -24,6 +24,7 @@ from newscrawl.items import Comment
 from newscrawl.middlewares import BrokenPage, Offsite
 from newscrawl.pages import fetched_at
 from newscrawl.pages.vpk import (
+    COMMENTS_PER_PAGE,
     COMMENTS_RENDERED,
     START_URL,
     ArticleLink,
@@ -189,7 +190,7 @@ class VpkSpider(scrapy.Spider):
         """
         page = read_page(SitePage, response)
         now = fetched_at(response)
-        requests = list(self._unfinished(now)) if self.walk is None else []
+        requests = [*self._unfinished(now), *self._threads_due(now)] if self.walk is None else []
         walk = self.walk = self.walk or self._plan_walk(now)
         walk.pages += 1
         stats = self.crawler.stats
@@ -274,6 +275,16 @@ class VpkSpider(scrapy.Spider):
             self.crawler.stats.inc_value(statkeys.visit(decision.value))
             self.requested.add(article_id)
             yield self._article_request(url, article_id, decision, UNFINISHED_PRIORITY)
+
+    def _threads_due(self, now: datetime) -> Iterator[scrapy.Request]:
+        """Threads whose last complete walk is older than their period: walked whole again, so
+        that a thread read wrong once is read right in bounded time (``policy.threads_due``)."""
+        for state in self.history.threads_due(now, COMMENTS_PER_PAGE) if self.history else []:
+            if state.article_id not in self.requested:
+                self.requested.add(state.article_id)
+                self.crawler.stats.inc_value(statkeys.visit(Visit.RECHECK.value))
+                self.crawler.stats.inc_value(statkeys.THREADS_DUE)
+                yield self._article_request(state.url, state.article_id, Visit.RECHECK, ARTICLE_PRIORITY)
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
         if self.reextracting:  # the archive's pages only

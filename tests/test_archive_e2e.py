@@ -39,7 +39,8 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
     stats = manifest["stats"]
     assert stats["newscrawl/archive/pages_read"] == manifest["counts"]["pages"] > 0  # every page from the archive
     assert manifest["counts"]["errors"] == 0 and "Connection refused" not in again.stderr
-    assert manifest["counts"]["articles"]["changed"] == 41  # corrected: a new version of each
+    assert manifest["counts"]["articles"]["corrected"] == 41  # each article of the run, made again
+    assert manifest["counts"]["articles"]["changed"] == 0 and manifest["counts"]["comments"]["deleted"] == 0
 
     subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
                     "-s", f"DATASET_DIR={tmp_path / 'dataset'}"], cwd=ROOT, check=True, capture_output=True)
@@ -53,3 +54,41 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
     for key, record in want.items():
         assert {f: current[key][f] for f in record if f not in ("_type", "page_url")} == \
                {f: v for f, v in record.items() if f not in ("_type", "page_url")}, key
+
+
+def dataset_rows(exports: Path, out: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
+                    "-s", f"DATASET_DIR={out}"], cwd=ROOT, check=True, capture_output=True)
+    rows = {}
+    for name, key in (("articles", "article_id"), ("comments", "comment_id")):
+        for line in (out / f"{name}.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            rows[(name, record[key])] = record
+    return rows
+
+
+def test_reextracting_an_older_run_corrects_that_run_and_moves_nothing_later(tmp_path: Path) -> None:
+    """Day 0, day 1, then day 0's archive read again: its records as observed then, no deletion
+    declared, the archive as it stands still day 1's, the state's last sightings unmoved."""
+    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
+    site = Site("--articles", "40")
+    try:
+        for day in (0, 1):
+            result = run_crawl(site.day(day).url + "news/", exports, "-s", f"STATE_URI={state}", run_id=f"day{day}")
+            assert result.returncode == 0, result.log[-2000:]
+    finally:
+        site.stop()
+    before = dataset_rows(exports, tmp_path / "before")
+    again = subprocess.run([sys.executable, "-m", "newscrawl", "reextract", "--runs", "day0",
+                            "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    run = Path(json.loads(again.stdout.strip().splitlines()[-1])["manifest"]).parent
+    records = [json.loads(line) for name in ("articles", "comments")
+               for line in (run / f"{name}.jsonl").open(encoding="utf-8")]
+    assert not any(r.get("deleted") for r in records)
+    day0 = {(r.get("comment_id") or r["article_id"]): r for name in ("articles", "comments")
+            for r in map(json.loads, (exports / "vpk" / "day0" / f"{name}.jsonl").open(encoding="utf-8"))}
+    for record in records:  # same content as then: nothing to correct, so nothing emitted
+        assert record["crawled_at"] == day0[record.get("comment_id") or record["article_id"]]["crawled_at"]
+    assert dataset_rows(exports, tmp_path / "after") == before

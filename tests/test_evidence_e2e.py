@@ -94,3 +94,19 @@ def test_pages_that_lie_about_what_they_are_claim_nothing_and_the_next_run_repai
                 rows[(kind, record["article_id"] if kind == "article" else record["comment_id"])] = record
     assert rows.keys() == want.keys()
     assert all({f: rows[k][f] for f in record} == record for k, record in want.items())
+
+    deletion = next(r for name in ("day1", f"day{honest_day}") for r in
+                    CrawlResult(tmp_path / "exports" / "vpk" / name, 0, "").records("comments") if r["deleted"])
+    shown = evidence(tmp_path, deletion["comment_id"])
+    assert f"comment of article {deletion['article_id']} (deleted)" in shown
+    assert shown.count("(not on this page)") == len(deletion["deletion_evidence"]) >= 2 and " not in " not in shown
+    alive = next(r for r in want.values() if "comment_id" in r and r["text"])
+    assert " ".join(alive["text"].split())[:40] in evidence(tmp_path, alive["comment_id"])
+
+
+def evidence(tmp_path: Path, item_id: str) -> str:
+    """``python -m newscrawl evidence ID``, as a researcher runs it before citing a record."""
+    done = subprocess.run([sys.executable, "-m", "newscrawl", "evidence", item_id, "-s",
+                           f"EXPORTS_DIR={tmp_path / 'exports'}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from newscrawl.policy import (
     may_skip_comment_pages,
     parse_duration,
     plan_walk,
+    threads_due,
     visit,
 )
 from newscrawl.state import ArticleState
@@ -98,3 +100,33 @@ def test_full_is_a_whole_walk() -> None:
 def test_a_duration_that_is_not_one_is_an_error(text: str) -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+def walked(article_id: str, published_days: float, walked_days: float | None, comments: int = 10) -> ArticleState:
+    return ArticleState(article_id, "u", (NOW - timedelta(days=published_days)).isoformat(), "", "", "h", 1, 5,
+                        comments, comments,
+                        None if walked_days is None else (NOW - timedelta(days=walked_days)).isoformat(), comments)
+
+
+@pytest.mark.parametrize(("candidates", "budget", "due"), [
+    ([walked("young", 10, 8)], 10, ["young"]),  # a month-young thread: due after FULL_WALK_EVERY (7 days)
+    ([walked("young", 10, 6)], 10, []),
+    ([walked("old", 100, 60)], 10, []),  # an old one: after 90 days
+    ([walked("old", 100, 91)], 10, ["old"]),
+    ([walked("never", 100, None)], 10, ["never"]),  # never walked completely: due at once
+    ([walked("a", 100, None, 45), walked("b", 100, 95)], 3, ["a"]),  # 3 pages spent on a: b waits
+    ([walked("a", 100, None, 45), walked("b", 100, 95)], 4, ["a", "b"]),
+])
+def test_threads_are_walked_whole_least_recently_walked_first_under_a_budget(
+        candidates: list[ArticleState], budget: int, due: list[str]) -> None:
+    chosen = threads_due(candidates, NOW, young_every=timedelta(days=7), old_every=timedelta(days=90),
+                         young_for=timedelta(days=30), budget=budget, per_page=20)
+    assert [a.article_id for a in chosen] == due
+
+
+def test_a_listed_count_moves_against_the_walk_as_well_as_the_counter() -> None:
+    """A counter that once said +5 is stored; the walk counted the truth: five new comments later,
+    the listing equals the stored counter but not the walk, and the article is fetched."""
+    lied = replace(state(timedelta(days=30), timedelta(days=1), comments=15), live_comments=10)
+    assert visit(lied, 15, NOW, SCHEDULE) is Visit.MOVED
+    assert visit(replace(lied, comments_count=10), 10, NOW, SCHEDULE) is Visit.SKIP

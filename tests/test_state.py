@@ -52,3 +52,22 @@ def test_a_file_that_is_not_a_state_is_unreadable(tmp_path: Path) -> None:
 def test_a_password_never_reaches_a_message() -> None:
     assert describe("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
     assert describe("/srv/state.sqlite") == "/srv/state.sqlite"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_threads_least_recently_walked_first_and_comments_by_id(tmp_path: Path, kind: str) -> None:
+    from tests.conftest import RedisServer
+
+    server = RedisServer() if kind == "redis" else None
+    try:
+        store = open_store(server.url if server else str(tmp_path / "s.sqlite"))
+        store.save(Batch([article("1", "2018-09-10T09:00:00+00:00"), article("2", None),
+                          article("3", "2018-09-15T09:00:00+00:00"), article("4", "2018-09-20T09:00:00+00:00")],
+                         [comment("c1", "1"), comment("c2", "2")]))
+        due = store.least_recently_walked("2018-09-16T00:00:00+00:00", 10)
+        assert [a.article_id for a in due] == ["2", "1", "3"]
+        assert [a.article_id for a in store.least_recently_walked("2018-09-16T00:00:00+00:00", 2)] == ["2", "1"]
+        assert store.owners(["c1", "c2", "c9"]) == {"c1": "1", "c2": "2"}
+    finally:
+        if server:
+            server.stop()

@@ -367,6 +367,19 @@ class ArticlePage(CommentsPage):
             loader.add_value("image_caption", caption.rstrip("."))
 
 
+def excerpt(response: Response, item_id: str) -> str | None:
+    """The text of the item ``item_id`` (a comment's id, or the article's) on a page, or None when
+    the page does not show it: what ``python -m newscrawl evidence`` prints."""
+    page = CommentsPage(response)
+    for node in page.comment_nodes:
+        if page._reference(node)[0] == item_id:
+            return string_value(node)
+    found = ARTICLE.first(page.root)
+    if found is not None and found.get(ARTICLE_ID) == item_id:
+        return string_value(found)
+    return None
+
+
 # The kind of page a request expects (its meta["page"]), and the class that reads it.
 PAGES: dict[str, type[SitePage]] = {"listing": SitePage, "article": ArticlePage, "comments": CommentsPage}
 

@@ -193,6 +193,7 @@ def _date_mix(rows: list[tuple[datetime, str, str | None]]) -> dict[str, Any]:
 def extraction_benchmark() -> dict[str, float]:
     from scrapy.http import HtmlResponse
 
+    from newscrawl.commentwalk import CommentWalk
     from newscrawl.pages.vpk import ArticlePage, CommentsPage
 
     def stored(pattern: str) -> HtmlResponse:
@@ -210,9 +211,20 @@ def extraction_benchmark() -> dict[str, float]:
     def comment_page() -> None:
         list(CommentsPage(comments.replace()).comments())
 
+    checked = CommentsPage(comments.replace())
+    checked.problem()  # the shape check WholePages did before: the page parsed, its comments found
+    shown = checked.evidence()
+    walk = CommentWalk(next(iter(shown.article_ids)), article.url)
+    walk.current.planned = [(shown.current or 1, shown.url)]  # the walk that asked for this page
+
+    def page_checks() -> None:  # what WholePages asks of a comment page besides its shape (no state lookup)
+        checked._evidence = None
+        assert walk.check(checked.evidence()) is None
+
     n = 200
     return {"article_page_us": min(timeit.repeat(article_page, number=n, repeat=5)) / n * 1e6,
             "comment_page_us": min(timeit.repeat(comment_page, number=n, repeat=5)) / n * 1e6,
+            "page_checks_us": min(timeit.repeat(page_checks, number=n, repeat=5)) / n * 1e6,
             "comments_on_comment_page": len(list(CommentsPage(comments).comments()))}
 
 
@@ -323,6 +335,10 @@ def print_table(results: dict[str, Any]) -> None:
     e = results["extraction"]
     print(f"Extraction: article page {e['article_page_us']:.0f} µs, comment page of "
           f"{e['comments_on_comment_page']} comments {e['comment_page_us']:.0f} µs")
+    if "newscrawl" in crawl["median"]:
+        per_page_us = crawl["median"]["newscrawl"]["cpu_ms_per_page"] * 1000
+        print(f"Page checks (is it the page the walk asked for): {e['page_checks_us']:.0f} µs a comment page, "
+              f"{e['page_checks_us'] / per_page_us:.1%} of newscrawl's CPU a page (target: under 5%)")
     if results["browser"]:
         b = results["browser"]
         print(f"Browser: {b['browser_pages']} pages through Chromium, {b['extra_ms_per_browser_page']:.0f} ms more each "

@@ -103,7 +103,7 @@ def threads_due(candidates: list[ArticleState], now: datetime, *, young_every: t
     article under ``young_for`` old every ``young_every``, older ones every ``old_every``), and
     no single run carries them all. ``candidates``: articles least recently walked first.
 
-    >>> from datetime import timedelta as d
+    >>> from datetime import UTC, timedelta as d
     >>> now = datetime(2018, 9, 30, tzinfo=UTC)
     >>> old = ArticleState("1", "u", "2018-01-01T00:00:00+03:00", "", "", "", 1, 0, 45, 45, "2018-09-01T00:00:00+00:00")
     >>> [a.article_id for a in threads_due([old], now, young_every=d(7), old_every=d(30), young_for=d(30),

@@ -107,7 +107,6 @@ class VersioningPipeline:
                 raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
             item.version = previous.version + 1
             item.first_seen_at, item.last_seen_at = previous.first_seen, previous.last_seen
-            item.posted_at = previous.posted_at
             self.stats.inc_value(statkeys.versioned("comment", "deleted"))
             return self._in_flight(item, previous)
         if previous and previous.posted_at and item.posted_at != previous.posted_at:

@@ -18,7 +18,8 @@ SEEN = "2018-09-16T09:00:00+00:00"
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> VersioningPipeline:
-    crawler = get_crawler(settings_dict={"STATE_COMMIT_EVERY": 10_000, "FULL_WALK_EVERY": "7d"})
+    crawler = get_crawler(settings_dict={"STATE_COMMIT_EVERY": 10_000, "FULL_WALK_EVERY": "7d",
+                                          "THREAD_YOUNG_FOR": "30d", "THREAD_WALK_EVERY_OLD": "90d"})
     crawler.stats.open_spider()
     return VersioningPipeline(crawler, History(crawler, open_store(str(tmp_path / "state.sqlite"))))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -201,9 +201,20 @@ class CommentsPage(SitePage):
     def article_id(self) -> str | None:
         return self._block_attribute(COMMENTS_ARTICLE_ID) or article_id_from_url(self.response.url)
 
+    _evidence: PageEvidence | None = None
+
     def evidence(self) -> PageEvidence:
-        """What the page says about itself, for the comment walk's checks (``CommentWalk.check``).
-        Read from the elements alone, before any comment is loaded."""
+        """What the page says about itself, for the comment walk's checks (``CommentWalk.check``),
+        read once per page (the middleware checks it, the spider hands it to the walk) from the
+        elements alone, before any comment is loaded. The archive's record id is filled in when
+        known (the engine ties the response to its request after the middlewares)."""
+        if self._evidence is None:
+            self._evidence = self._read_evidence()
+        if self._evidence.record_id is None and self.record_id is not None:
+            self._evidence = replace(self._evidence, record_id=self.record_id)
+        return self._evidence
+
+    def _read_evidence(self) -> PageEvidence:
         block = self.comments_block
         current = None if block is None else COMMENT_PAGE_CURRENT.first(block)
         return PageEvidence(

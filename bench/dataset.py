@@ -69,7 +69,7 @@ def write_runs(exports: Path, articles: int, days: int) -> int:
 
 def build(exports: Path, out: Path) -> tuple[float, float]:
     """Wall seconds and the peak RSS (MB) of one build, in its own process."""
-    code = ("import resource, sys; from pathlib import Path; from newscrawl.dataset import Builder; "
+    code = ("import resource, sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
             "Builder(Path(sys.argv[1]), Path(sys.argv[2])).build(); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     started = time.monotonic()

@@ -146,7 +146,7 @@ def date_benchmark() -> dict[str, Any]:
     """Ours against plain dateparser on the common forms, and on the whole table of forms."""
     import dateparser
 
-    from newscrawl.normalize import parse_ru_count
+    from newscrawl.extract.normalize import parse_ru_count
     from tests.cases_ru_dates import EDGES, GROUPS
 
     # The common forms: what vpk.name and its peers put on most pages.
@@ -162,7 +162,7 @@ def date_benchmark() -> dict[str, Any]:
 def _date_mix(rows: list[tuple[datetime, str, str | None]]) -> dict[str, Any]:
     import dateparser
 
-    from newscrawl.normalize import MOSCOW, parse_ru_datetime
+    from newscrawl.extract.normalize import MOSCOW, parse_ru_datetime
 
     settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
 
@@ -193,8 +193,8 @@ def _date_mix(rows: list[tuple[datetime, str, str | None]]) -> dict[str, Any]:
 def extraction_benchmark() -> dict[str, float]:
     from scrapy.http import HtmlResponse
 
-    from newscrawl.commentwalk import CommentWalk
     from newscrawl.pages.vpk import ArticlePage, CommentsPage
+    from newscrawl.state.commentwalk import CommentWalk
 
     def stored(pattern: str) -> HtmlResponse:
         (page,) = (ROOT / "tests" / "pages" / "vpk").glob(f"{pattern}.html")

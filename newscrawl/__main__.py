@@ -1,5 +1,5 @@
 """``python -m newscrawl run``: one scheduled crawl, for cron, systemd timers and the like;
-``python -m newscrawl dataset``: one dataset from every run (``newscrawl.dataset``).
+``python -m newscrawl dataset``: one dataset from every run (``newscrawl.runs.dataset``).
 
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
     python -m newscrawl dataset [-s NAME=VALUE]...
@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
 # A re-extraction reads the archives only: every request is answered by them, robots.txt is not
 # asked for, and no new archive is written of what is already archived.
 REEXTRACT_SETTINGS = [
-    'DOWNLOAD_HANDLERS={"http": "newscrawl.archive.ArchiveDownloadHandler", '
-    '"https": "newscrawl.archive.ArchiveDownloadHandler"}',
+    'DOWNLOAD_HANDLERS={"http": "newscrawl.exports.archive.ArchiveDownloadHandler", '
+    '"https": "newscrawl.exports.archive.ArchiveDownloadHandler"}',
     "ROBOTSTXT_OBEY=False", "ARCHIVE_ENABLED=False",
 ]
 
@@ -97,10 +97,11 @@ def project_settings(overrides: list[str]) -> BaseSettings:
 def distributed(args: argparse.Namespace) -> int:
     """``seed``: a new shared crawl (the last one's queue, fingerprints and leases gone); ``status``:
     its queue, requests in flight, workers and items; exit status 0 once it is finished, else 3."""
+    from newscrawl.credentials import mask_credentials
     from newscrawl.distributed.keys import CrawlKeys
     from newscrawl.distributed.worker import connect, progress, seed
     from newscrawl.pages.vpk import START_URL
-    from newscrawl.urls import canonical_url, mask_credentials
+    from newscrawl.urls import canonical_url
 
     settings = project_settings(args.settings)
     if not settings.get("REDIS_URL"):
@@ -122,7 +123,7 @@ def distributed(args: argparse.Namespace) -> int:
 
 def evidence(args: argparse.Namespace) -> int:
     """Exit status 0 when the item is in the archive, 1 when it is not."""
-    from newscrawl.evidence import report
+    from newscrawl.runs.evidence import report
 
     runs = Path(project_settings(args.settings).get("EXPORTS_DIR")) / "vpk"
     if not runs.is_dir():
@@ -133,7 +134,7 @@ def evidence(args: argparse.Namespace) -> int:
 
 
 def build_dataset(overrides: list[str]) -> None:
-    from newscrawl.dataset import Builder
+    from newscrawl.runs.dataset import Builder
 
     settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))

@@ -6,8 +6,8 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from newscrawl.reporting import mask_credentials_in_logs
-from newscrawl.state import is_remote
+from newscrawl.monitoring.reporting import mask_credentials_in_logs
+from newscrawl.state.store import is_remote
 
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after
 # their first fetch, two at a time, and the log says which source gave each article field.

@@ -14,7 +14,7 @@ from typing import Any
 from scrapy.contracts import Contract
 from scrapy.exceptions import ContractFail
 
-from newscrawl.items import Article, Comment
+from newscrawl.extract.items import Article, Comment
 
 KINDS: dict[str, type] = {"article": Article, "comment": Comment}
 

@@ -5,7 +5,7 @@ Override any of them per run with ``-s NAME=value``.
 
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS as _SCRAPY_RETRY_EXCEPTIONS
 
-from newscrawl.items import Article, Comment, field_names
+from newscrawl.extract.items import Article, Comment, field_names
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
@@ -20,7 +20,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 16
 # Scrapy schedules 100 tasks per callback output by default; a CPU-bound crawl does better lower.
 CONCURRENT_ITEMS = 16
 # A page takes well under a second; one that dribbles fails after this, retried once only
-# (newscrawl.middlewares.Politeness): 2 x 10 s, not 5 x 30 s.
+# (newscrawl.fetch.middlewares.Politeness): 2 x 10 s, not 5 x 30 s.
 DOWNLOAD_TIMEOUT = 10
 # A news page is ~30-60 KB; a thread of 20,000 comments on one page is ~13 MB. Past this a page
 # is cancelled, counted, and the run is unhealthy (its comments are missing).
@@ -44,12 +44,12 @@ BROKEN_PAGE_RETRY_TIMES = 2
 BROKEN_PAGE_BACKOFF = 1.0
 DOWNLOADER_MIDDLEWARES = {
     # Closer to the downloader than RetryMiddleware (550): they see responses first.
-    "newscrawl.middlewares.Politeness": 560,
-    "newscrawl.middlewares.WholePages": 570,
+    "newscrawl.fetch.middlewares.Politeness": 560,
+    "newscrawl.fetch.middlewares.WholePages": 570,
     # Closer still than decompression (590): the archive keeps the bytes as they came.
-    "newscrawl.archive.WarcArchive": 595,
+    "newscrawl.exports.archive.WarcArchive": 595,
 }
-# Every response of a run into <run dir>/pages.warc.gz (newscrawl.archive).
+# Every response of a run into <run dir>/pages.warc.gz (newscrawl.exports.archive).
 ARCHIVE_ENABLED = True
 # python -m newscrawl reextract: the runs whose archives are read back ("all", or ids with commas).
 REEXTRACT_RUNS = ""
@@ -69,7 +69,7 @@ RUN_FOLDER_ENABLED = True
 RUN_LOCK = ""
 # A run is unhealthy (exit status 1) when more of its requests than this fail for good.
 HEALTH_MAX_ERROR_RATE = 0.05
-# … when fewer of its items than this have a field (newscrawl.health: a redesign gives nulls) …
+# … when fewer of its items than this have a field (newscrawl.monitoring.health: a redesign gives nulls) …
 HEALTH_REQUIRED = {
     "article": {"title": 1.0, "body": 1.0, "published_at": 0.99},
     "comment": {"author": 0.99, "posted_at": 0.99, "text": 0.99},
@@ -80,12 +80,12 @@ HEALTH_COVERAGE_RUNS = 10
 
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.DedupePipeline": 100,
-    "newscrawl.health.FieldCoverage": 150,
-    "newscrawl.versioning.VersioningPipeline": 200,
+    "newscrawl.exports.dedupe.DedupePipeline": 100,
+    "newscrawl.monitoring.health.FieldCoverage": 150,
+    "newscrawl.state.versioning.VersioningPipeline": 200,
 }
 
-# --- State: what earlier runs saw (newscrawl.state, newscrawl.history) --------------------------
+# --- State: what earlier runs saw (newscrawl.state.store, newscrawl.state.history) --------------------------
 # A SQLite file, or redis://host:port/db to share the state between crawlers.
 STATE_URI = ".state/newscrawl.sqlite"
 # A run refuses to start on a missing or empty state while the exports hold earlier runs (it
@@ -100,7 +100,7 @@ STATE_COMMIT_EVERY = 500
 # count moved). The last step is the refresh window of the listing walk.
 REVISIT_AFTER = "1h,6h,1d,2d,3d,4d,5d,6d,7d"
 # Stop walking the listing after this many known articles older than the refresh window (only
-# past where an unfinished walk got to, and not when a whole walk is due: newscrawl.policy).
+# past where an unfinished walk got to, and not when a whole walk is due: newscrawl.state.policy).
 LISTING_STOP_AFTER_KNOWN = 20
 # Every article's comment count is looked at again at least this often (a walk of the whole
 # listing), and a partial comment walk is followed by a complete one within it.
@@ -118,9 +118,9 @@ THREAD_WALK_BUDGET = 500
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.jsonl as it goes: the log
-# the state commits against (newscrawl.history).
+# the state commits against (newscrawl.state.history).
 EXPORTS_DIR = "exports"
-FEED_URI_PARAMS = "newscrawl.feeds.uri_params"
+FEED_URI_PARAMS = "newscrawl.exports.feeds.uri_params"
 FEEDS = {
     f"%(run_dir)s/{name}.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": True,
                                   "item_export_kwargs": {"export_empty_fields": True},
@@ -128,7 +128,7 @@ FEEDS = {
     for name, item_class in (("articles", Article), ("comments", Comment))
 }
 # … and {articles,comments}.csv from them when it closes, as one more exporter per item would
-# cost (newscrawl.feeds.write_csvs), and again wherever a JSONL is cut back: UTF-8 with a BOM so
+# cost (newscrawl.exports.feeds.write_csvs), and again wherever a JSONL is cut back: UTF-8 with a BOM so
 # that Excel shows Cyrillic, lists joined with "; ", every text cell spreadsheet-safe.
 CSV_EXPORT = {"encoding": "utf-8-sig", "item_export_kwargs": {"join_multivalued": "; ", "export_empty_fields": True}}
 FEED_STORE_EMPTY = True
@@ -137,9 +137,9 @@ FEED_STORE_EMPTY = True
 DATASET_DIR = "dataset"
 DATASET_MEMORY_LIMIT = "1GB"
 # Scrapy's JSON lines exporter, reading dataclass fields directly (same output, half the cost).
-FEED_EXPORTERS = {"jsonlines": "newscrawl.feeds.JsonLinesExporter"}
+FEED_EXPORTERS = {"jsonlines": "newscrawl.exports.feeds.JsonLinesExporter"}
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.
-FEED_STORAGES = {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"}
+FEED_STORAGES = {"": "newscrawl.exports.feeds.DurableFileFeedStorage", "file": "newscrawl.exports.feeds.DurableFileFeedStorage"}
 
 # A progress line every PROGRESS_INTERVAL seconds on a terminal (redrawn in place), logged every
 # PROGRESS_LOG_INTERVAL seconds otherwise; it replaces Scrapy's LogStats line. 0: none.
@@ -149,14 +149,14 @@ LOGSTATS_INTERVAL = 0
 # Every stat is in the run's manifest.json; the end of the log is the summary and the verdict.
 STATS_DUMP = False
 # In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
-EXTENSIONS = {"newscrawl.reporting.QuietNetworkErrors": 0, "newscrawl.feeds.ExportFiles": 0, "newscrawl.history.History": 10, "newscrawl.progress.Progress": 15,
-              "newscrawl.runfolder.RunFolder": 20}
+EXTENSIONS = {"newscrawl.monitoring.reporting.QuietNetworkErrors": 0, "newscrawl.exports.feeds.ExportFiles": 0, "newscrawl.state.history.History": 10, "newscrawl.monitoring.progress.Progress": 15,
+              "newscrawl.runs.runfolder.RunFolder": 20}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.
 DOWNLOAD_HANDLERS = {
-    "http": "newscrawl.browser.BrowserDownloadHandler",
-    "https": "newscrawl.browser.BrowserDownloadHandler",
+    "http": "newscrawl.fetch.browser.BrowserDownloadHandler",
+    "https": "newscrawl.fetch.browser.BrowserDownloadHandler",
 }
 BROWSER_EXECUTABLE = "/usr/bin/chromium"  # Debian's chromium; Playwright's own download is not used
 BROWSER_WAIT_TIMEOUT = 10  # seconds to wait for the comments to appear
@@ -164,7 +164,7 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {"headless": True}
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
-PLAYWRIGHT_ABORT_REQUEST = "newscrawl.browser.block_heavy_resources"
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.fetch.browser.block_heavy_resources"
 
 # --- Development (newscrawl.addons.Development) -------------------------------------------------
 # 1: HTTP cache on, two requests at a time, and a log line of the source of each article field.
@@ -184,11 +184,11 @@ SPIDER_MIDDLEWARES = {"newscrawl.distributed.walks.LocalWalks": 950}
 
 # --- Engine ------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-# The canonical URL, and whether a browser renders the page (newscrawl.fingerprints).
-REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprints.CanonicalFingerprinter"
+# The canonical URL, and whether a browser renders the page (newscrawl.fetch.fingerprints).
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.fetch.fingerprints.CanonicalFingerprinter"
 LOG_LEVEL = "INFO"
 # Per-page and per-item log lines are built only at a level that shows them.
-LOG_FORMATTER = "newscrawl.reporting.ShownLogFormatter"
+LOG_FORMATTER = "newscrawl.monitoring.reporting.ShownLogFormatter"
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19 opens a control port on every crawl; a scheduled, unattended run needs none.
 REMOTE_CONTROL_ENABLED = False

@@ -49,7 +49,7 @@ def browser_miss_urls(kind: str) -> str:
 
 UNPARSED_PREFIX = "newscrawl/unparsed/"
 
-# Pages that lie, and politeness (newscrawl.middlewares)
+# Pages that lie, and politeness (newscrawl.fetch.middlewares)
 CHARSET_CORRECTED = "newscrawl/charset_corrected"
 OFFSITE_BLOCKED = "newscrawl/offsite_blocked"
 RETRY_AFTER_WAITS = "newscrawl/retry_after/waits"
@@ -77,16 +77,16 @@ def field_source(field: str, source: str) -> str:
     return f"newscrawl/field_source/{field}/{source}"
 
 
-# What the site served (newscrawl.archive)
+# What the site served (newscrawl.exports.archive)
 ARCHIVE_RECORDS = "newscrawl/archive/records"
 ARCHIVE_BYTES = "newscrawl/archive/bytes"
 REEXTRACTED_PAGES = "newscrawl/archive/pages_read"  # answered from the archive (re-extraction)
 
 
-# Seeing a run (newscrawl.progress)
+# Seeing a run (newscrawl.monitoring.progress)
 SLOWEST_PAGES = "newscrawl/slowest_pages"
 
-# Health (newscrawl.health)
+# Health (newscrawl.monitoring.health)
 COVERAGE = "newscrawl/health/coverage"  # per item type, the share of items with each field
 HEALTH_PROBLEMS = "newscrawl/health/problems"
 

@@ -15,14 +15,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newscrawl import statkeys
-from newscrawl.archive import index, reextract_folders
-from newscrawl.browser import browser_available, browser_request, missing_browser_message
-from newscrawl.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
 from newscrawl.distributed.worker import seeded_start_url
-from newscrawl.history import History, WalkOutcome
-from newscrawl.items import Comment
-from newscrawl.middlewares import BrokenPage, Offsite
-from newscrawl.pages import fetched_at
+from newscrawl.exports.archive import index, reextract_folders
+from newscrawl.extract.items import Comment
+from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
+from newscrawl.fetch.middlewares import BrokenPage, Offsite
+from newscrawl.monitoring.reporting import UnparsedValues
+from newscrawl.pages.html import fetched_at
 from newscrawl.pages.vpk import (
     COMMENTS_PER_PAGE,
     COMMENTS_RENDERED,
@@ -34,7 +33,9 @@ from newscrawl.pages.vpk import (
     article_id_from_url,
     read_page,
 )
-from newscrawl.policy import (
+from newscrawl.state.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
+from newscrawl.state.history import History, WalkOutcome
+from newscrawl.state.policy import (
     FULL_WALK_AT,
     LAST_RUN_AT,
     ListingWalk,
@@ -46,8 +47,7 @@ from newscrawl.policy import (
     plan_walk,
     visit,
 )
-from newscrawl.reporting import UnparsedValues
-from newscrawl.state import ArticleState
+from newscrawl.state.store import ArticleState
 from newscrawl.urls import canonical_url
 
 # Finish what is open before walking on: what earlier runs left first, then articles and their
@@ -108,7 +108,7 @@ class VpkSpider(scrapy.Spider):
     With the state (on by default) a run fetches what can have changed since the last one: what
     earlier runs left unfinished, new articles, articles whose comment count moved on a listing
     or in the sidebar, and articles due for a revisit (REVISIT_AFTER). How far the listing is
-    walked is decided in ``newscrawl.policy``.
+    walked is decided in ``newscrawl.state.policy``.
 
     Arguments (``-a name=value``):
       start_url        the listing to start from (default: the real site's news listing);

@@ -8,8 +8,8 @@ import json
 from scrapy.crawler import Crawler
 
 from newscrawl import settings as project_settings
-from newscrawl.pages import Query
 from newscrawl.pages import vpk as site
+from newscrawl.pages.html import Query
 
 
 def breaking_settings() -> list[str]:

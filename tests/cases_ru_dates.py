@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newscrawl.normalize import MOSCOW
+from newscrawl.extract.normalize import MOSCOW
 
 SEEN_2018 = datetime(2018, 9, 16, 12, 0, tzinfo=MOSCOW)  # the replica's day 0, a Sunday
 SEEN_2025 = datetime(2025, 6, 1, 18, 0, tzinfo=MOSCOW)  # when the seed page's sidebar was read

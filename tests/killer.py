@@ -20,9 +20,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newscrawl import settings as project_settings
-from newscrawl.feeds import ExportFiles
-from newscrawl.history import History
-from newscrawl.state import ArticleState, Batch, SQLiteStateStore, _columns, _row
+from newscrawl.exports.feeds import ExportFiles
+from newscrawl.state.history import History
+from newscrawl.state.store import ArticleState, Batch, SQLiteStateStore, _columns, _row
 
 
 def kill_settings(point: str) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
 from tests.conftest import CrawlResult, run_crawl
 
 pytestmark = pytest.mark.e2e

@@ -96,7 +96,7 @@ def test_a_page_that_needs_the_browser_is_fetched_through_it_from_the_shell(repl
     world = build_world(200)
     view = world.view(world.now(0))
     article = next(a for a in view.articles if a.js_comments and view.comments(a))
-    session = ("from newscrawl.browser import browser_request\n"
+    session = ("from newscrawl.fetch.browser import browser_request\n"
                "from newscrawl.pages.vpk import COMMENTS_RENDERED, CommentsPage\n"
                "print('plain', CommentsPage(response).needs_browser())\n"
                "fetch(browser_request(response.url, COMMENTS_RENDERED, settings))\n"

@@ -12,9 +12,9 @@ import pytest
 from scrapy.exporters import CsvItemExporter, JsonLinesItemExporter
 from scrapy.utils.project import get_project_settings as project_settings
 
-from newscrawl import feeds
-from newscrawl.feeds import JsonLinesExporter, write_csvs
-from newscrawl.items import Article, Comment
+from newscrawl.exports import feeds
+from newscrawl.exports.feeds import JsonLinesExporter, write_csvs
+from newscrawl.extract.items import Article, Comment
 from newscrawl.settings import CSV_EXPORT, FEEDS
 
 PAGES = Path(__file__).parent / "pages" / "vpk"

@@ -1,4 +1,4 @@
-"""newscrawl.loaders through newscrawl.itemloading: what itemloaders' own path gives, field by field."""
+"""newscrawl.extract.loaders through newscrawl.extract.itemloading: what itemloaders' own path gives, field by field."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from itemloaders import ItemLoader
 
-from newscrawl.itemloading import ITEMLOADERS_VERSION
-from newscrawl.items import field_names
-from newscrawl.loaders import ArticleLoader, CommentLoader
+from newscrawl.extract.itemloading import ITEMLOADERS_VERSION
+from newscrawl.extract.items import field_names
+from newscrawl.extract.loaders import ArticleLoader, CommentLoader
 
 NOW = datetime(2018, 9, 15, 9, 0, tzinfo=UTC)
 RAW_VALUES: list[Any] = [
@@ -71,4 +71,4 @@ def test_load_values_gives_the_item_itemloaders_gives(loader_class: type[ItemLoa
 
 def test_the_compiled_path_mirrors_the_installed_itemloaders() -> None:
     assert version("itemloaders") == ITEMLOADERS_VERSION, (
-        "itemloaders was upgraded: compare newscrawl/itemloading.py with its ItemLoader and MapCompose")
+        "itemloaders was upgraded: compare newscrawl/extract/itemloading.py with its ItemLoader and MapCompose")

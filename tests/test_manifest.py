@@ -1,4 +1,4 @@
-"""newscrawl.manifest and newscrawl.runfolder: the verdict, and what a dead run is given."""
+"""newscrawl.exports.manifest and newscrawl.runs.runfolder: the verdict, and what a dead run is given."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings as project_settings
 
-from newscrawl import manifest, statkeys
-from newscrawl.runfolder import LOCK_NAME, hold, recover_killed_runs
-from newscrawl.state import Batch, open_store
+from newscrawl import statkeys
+from newscrawl.exports import manifest
+from newscrawl.runs.runfolder import LOCK_NAME, hold, recover_killed_runs
+from newscrawl.state.store import Batch, open_store
 
 
 def built(reason: str = "finished", **stats: object) -> dict:

@@ -85,7 +85,7 @@ def test_without_a_terminal_the_progress_line_is_logged(replica: Replica, tmp_pa
                              "-s", "PROGRESS_INTERVAL=0.2", "-s", "PROGRESS_LOG_INTERVAL=0.5", "-s", "CONCURRENT_REQUESTS=2"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0
-    assert re.search(r"\[newscrawl.progress\] INFO: Progress: pages \d+ \(\d+/min\) · articles \d+ new", result.stderr)
+    assert re.search(r"\[newscrawl.monitoring.progress\] INFO: Progress: pages \d+ \(\d+/min\) · articles \d+ new", result.stderr)
     manifest = json.loads(next((tmp_path / "exports" / "vpk").glob("*/manifest.json")).read_text())
     assert len(manifest["slowest_pages"]) == 5 and manifest["coverage"]["article"]["title"] == 1.0
     assert "Dumping Scrapy stats" not in result.stderr  # they are in the manifest

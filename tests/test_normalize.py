@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
-from newscrawl.normalize import MOSCOW, clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
-from newscrawl.reporting import UnparsedValues
+from newscrawl.extract.normalize import MOSCOW, clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
+from newscrawl.monitoring.reporting import UnparsedValues
 from tests.cases_ru_dates import EDGES, GROUPS
 
 DATE_ROWS = [(now, text, expected) for _, now, rows in GROUPS for text, expected in rows] + EDGES

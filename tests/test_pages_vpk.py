@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from newscrawl.items import RUN_FIELDS
+from newscrawl.extract.items import RUN_FIELDS
 from newscrawl.pages.vpk import ArticlePage, CommentsPage, SitePage
 
 PAGES = Path(__file__).parent / "pages" / "vpk"

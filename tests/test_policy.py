@@ -1,4 +1,4 @@
-"""newscrawl.policy: when to fetch again, and how far to walk the listing."""
+"""newscrawl.state.policy: when to fetch again, and how far to walk the listing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newscrawl.policy import (
+from newscrawl.state.policy import (
     FULL_WALK_AT,
     LAST_RUN_AT,
     WALK_REACHED,
@@ -19,7 +19,7 @@ from newscrawl.policy import (
     threads_due,
     visit,
 )
-from newscrawl.state import ArticleState
+from newscrawl.state.store import ArticleState
 
 NOW = datetime(2018, 9, 20, 9, 0, tzinfo=UTC)
 SCHEDULE = [timedelta(hours=1), timedelta(days=1), timedelta(days=7)]

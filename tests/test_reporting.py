@@ -10,8 +10,8 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from newscrawl.items import Comment
-from newscrawl.reporting import ShownLogFormatter
+from newscrawl.extract.items import Comment
+from newscrawl.monitoring.reporting import ShownLogFormatter
 
 
 def formatter(level: str | int) -> tuple[ShownLogFormatter, Spider]:

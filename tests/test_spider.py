@@ -10,9 +10,9 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl import settings as project_settings
-from newscrawl.commentwalk import WALK_META, CommentWalk
-from newscrawl.items import Comment
-from newscrawl.state import CommentState
+from newscrawl.extract.items import Comment
+from newscrawl.state.commentwalk import WALK_META, CommentWalk
+from newscrawl.state.store import CommentState
 from spiders.vpk import VpkSpider
 from tests.replica import render
 from tests.replica.world import COMMENTS_PER_PAGE, build_world

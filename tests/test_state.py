@@ -1,4 +1,4 @@
-"""newscrawl.state: the stores keep batches whole, the frontier and the walk facts."""
+"""newscrawl.state.store: the stores keep batches whole, the frontier and the walk facts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.state import ArticleState, Batch, CommentState, SQLiteStateStore, StateUnreadable, describe, open_store
+from newscrawl.credentials import mask_credentials
+from newscrawl.state.store import (
+    ArticleState,
+    Batch,
+    CommentState,
+    SQLiteStateStore,
+    StateUnreadable,
+    open_store,
+)
 
 
 def article(article_id: str = "1", walked_at: str | None = "2018-09-16T09:00:00+00:00") -> ArticleState:
@@ -50,8 +58,8 @@ def test_a_file_that_is_not_a_state_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_a_password_never_reaches_a_message() -> None:
-    assert describe("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
-    assert describe("/srv/state.sqlite") == "/srv/state.sqlite"
+    assert mask_credentials("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
+    assert mask_credentials("/srv/state.sqlite") == "/srv/state.sqlite"
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])

@@ -1,4 +1,4 @@
-"""newscrawl.versioning with newscrawl.history: versions, sightings, and what is staged when."""
+"""newscrawl.state.versioning with newscrawl.state.history: versions, sightings, and what is staged when."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawl.history import History, WalkOutcome
-from newscrawl.items import Article, Comment
-from newscrawl.state import open_store
-from newscrawl.versioning import VersioningPipeline
+from newscrawl.extract.items import Article, Comment
+from newscrawl.state.history import History, WalkOutcome
+from newscrawl.state.store import open_store
+from newscrawl.state.versioning import VersioningPipeline
 
 SEEN = "2018-09-16T09:00:00+00:00"
 

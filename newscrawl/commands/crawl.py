@@ -1,9 +1,9 @@
 """``scrapy crawl``, whose exit status tells the truth: 0 only for a healthy, finished run.
 
 Scrapy's own command exits 0 even when every request failed. This one, like it in every other
-way, first refuses a run that would do harm (``newscrawl.preflight``), holds the state's run
+way, first refuses a run that would do harm (``newscrawl.runs.preflight``), holds the state's run
 lock for the whole run, and ends with the run's verdict, one line, and its exit status
-(``newscrawl.manifest.EXIT_*``).
+(``newscrawl.exports.manifest.EXIT_*``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl import manifest
-from newscrawl.preflight import RunRefused, check, run_lock_path, take_run_lock
+from newscrawl.exports import manifest
+from newscrawl.runs.preflight import RunRefused, check, run_lock_path, take_run_lock
 
 
 class Command(ScrapyCrawlCommand):

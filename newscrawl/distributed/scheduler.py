@@ -26,13 +26,13 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
-from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
+from newscrawl.credentials import mask_credentials
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.queue import LEASE, WALK_ROOT, LeasedQueue
 from newscrawl.distributed.worker import Worker
-from newscrawl.history import History
-from newscrawl.urls import mask_credentials
+from newscrawl.state import signals as newscrawl_signals
+from newscrawl.state.history import History
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -19,11 +19,11 @@ from weakref import WeakKeyDictionary
 from lxml.html import HtmlElement
 from scrapy.http import Response
 
-from newscrawl.commentwalk import PageEvidence
-from newscrawl.items import Article, Comment
-from newscrawl.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
-from newscrawl.normalize import parse_ru_count
-from newscrawl.pages import (
+from newscrawl.extract.items import Article, Comment
+from newscrawl.extract.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
+from newscrawl.extract.normalize import parse_ru_count
+from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.html import (
     ByClass,
     Query,
     block_text,

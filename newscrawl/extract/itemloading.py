@@ -1,7 +1,7 @@
 """itemloaders' declarations run faster: the same values, fewer calls. Mirrors itemloaders 1.5.0.
 
 newscrawl declares how each field is written the itemloaders way (``<field>_in`` and ``<field>_out``
-processors on the loaders in ``newscrawl.loaders``). Run as itemloaders runs them, a comment's
+processors on the loaders in ``newscrawl.extract.loaders``). Run as itemloaders runs them, a comment's
 fields cost more than their normalization: a processor lookup per value, MapCompose asking each
 function for its arguments per value, an ItemAdapter per item and per field's metadata. This
 module runs the same declarations compiled once per loader class and field, and
@@ -23,7 +23,7 @@ from itemloaders.processors import MapCompose, TakeFirst
 from itemloaders.utils import arg_to_iter, get_func_args
 from scrapy.loader import ItemLoader
 
-from newscrawl.items import dataclass_fields
+from newscrawl.extract.items import dataclass_fields
 
 ITEMLOADERS_VERSION = "1.5.0"
 

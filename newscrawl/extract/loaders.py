@@ -13,9 +13,9 @@ from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 
-from newscrawl.itemloading import CompiledItemLoader
-from newscrawl.items import Article, Comment
-from newscrawl.normalize import clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
+from newscrawl.extract.itemloading import CompiledItemLoader
+from newscrawl.extract.items import Article, Comment
+from newscrawl.extract.normalize import clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
 
 logger = logging.getLogger(__name__)
 

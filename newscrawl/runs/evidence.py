@@ -16,8 +16,8 @@ from typing import Any
 from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl.archive import archive_path
-from newscrawl.feeds import jsonl_records
+from newscrawl.exports.archive import archive_path
+from newscrawl.exports.feeds import jsonl_records
 from newscrawl.pages.vpk import excerpt
 
 EXCERPT_CHARS = 600

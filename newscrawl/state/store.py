@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
-from newscrawl.urls import mask_credentials
+from newscrawl.credentials import mask_credentials
 
 
 @dataclass
@@ -120,11 +120,6 @@ def is_remote(uri: str) -> bool:
 
 def sqlite_path(uri: str) -> str:
     return uri.removeprefix("sqlite://")
-
-
-def describe(uri: str) -> str:
-    """The state's location for a message, without a password."""
-    return mask_credentials(uri)
 
 
 def _comment(row: tuple[object, ...]) -> CommentState:
@@ -278,7 +273,7 @@ class RedisStateStore:
         try:
             self.redis.ping()  # fail at start, not halfway through a crawl
         except redis.RedisError as error:
-            raise StateUnreadable(f"{describe(uri)}: {error}") from None
+            raise StateUnreadable(f"{mask_credentials(uri)}: {error}") from None
         self.prefix = prefix
 
     def article(self, article_id: str) -> ArticleState | None:

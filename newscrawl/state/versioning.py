@@ -27,10 +27,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl import statkeys
-from newscrawl.archive import ArchivedRuns
-from newscrawl.history import History
-from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
-from newscrawl.state import ArticleState, CommentState
+from newscrawl.exports.archive import ArchivedRuns
+from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.state.history import History
+from newscrawl.state.store import ArticleState, CommentState
 
 logger = logging.getLogger(__name__)
 _IGNORED = RUN_FIELDS | {"page_url", "deleted"}

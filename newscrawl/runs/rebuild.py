@@ -15,12 +15,12 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from newscrawl import manifest
-from newscrawl.feeds import jsonl_records, write_csvs
-from newscrawl.items import Article, Comment
-from newscrawl.runfolder import dead_runs, write_killed_manifest
-from newscrawl.state import ArticleState, Batch, CommentState, StateStore
-from newscrawl.versioning import article_state, comment_state, content_hash
+from newscrawl.exports import manifest
+from newscrawl.exports.feeds import jsonl_records, write_csvs
+from newscrawl.extract.items import Article, Comment
+from newscrawl.runs.runfolder import dead_runs, write_killed_manifest
+from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore
+from newscrawl.state.versioning import article_state, comment_state, content_hash
 
 logger = logging.getLogger(__name__)
 BATCH = 5000

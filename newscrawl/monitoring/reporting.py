@@ -9,7 +9,7 @@ from scrapy import exceptions
 from scrapy.crawler import Crawler
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
-from newscrawl.urls import mask_credentials
+from newscrawl.credentials import mask_credentials
 
 
 class UnparsedValues:

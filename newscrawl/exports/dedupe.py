@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.items import Article, Comment
+from newscrawl.extract.items import Article, Comment
 
 # Articles whose comment ids are remembered: far more than a crawl walks at once.
 RECENT_ARTICLES = 1024

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from newscrawl.state import ArticleState
+from newscrawl.state.store import ArticleState
 
 
 class Visit(Enum):

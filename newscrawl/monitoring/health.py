@@ -18,8 +18,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from newscrawl import statkeys
-from newscrawl.history import History
-from newscrawl.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.state.history import History
 
 KINDS = {Article: "article", Comment: "comment"}
 COVERAGE_HISTORY = "coverage_history"  # the state's meta key: the last healthy runs' coverage

@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
-from newscrawl.items import dataclass_fields, field_names
+from newscrawl.extract.items import dataclass_fields, field_names
 
 logger = logging.getLogger(__name__)
 

@@ -23,10 +23,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
-from newscrawl import manifest, statkeys
-from newscrawl.feeds import ExportFiles, ExportsUnwritable, cut_back, run_dir, write_csvs
-from newscrawl.history import History
-from newscrawl.state import StateStore
+from newscrawl import statkeys
+from newscrawl.exports import manifest
+from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, run_dir, write_csvs
+from newscrawl.state.history import History
+from newscrawl.state.store import StateStore
 
 logger = logging.getLogger(__name__)
 LOCK_NAME = ".lock"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl import statkeys
-from newscrawl.state import describe
+from newscrawl.credentials import mask_credentials
 
 MANIFEST = "manifest.json"
 
@@ -51,7 +51,7 @@ def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: da
         "slowest_pages": stats.get(statkeys.SLOWEST_PAGES, []),
         "recovered_at": recovered_at,
         "kept_bytes": kept_bytes,
-        "settings": {name: describe(value) if isinstance(value, str) else value for name, value in settings.items()},
+        "settings": {name: mask_credentials(value) if isinstance(value, str) else value for name, value in settings.items()},
         "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
     }
 

@@ -33,9 +33,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl import manifest, statkeys
-from newscrawl.feeds import ExportFiles, GuardedWriter, jsonl_records, run_dir
-from newscrawl.pages import RECORD_ID_META
+from newscrawl import statkeys
+from newscrawl.exports import manifest
+from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records, run_dir
+from newscrawl.pages.html import RECORD_ID_META
 
 logger = logging.getLogger(__name__)
 ARCHIVE_NAME = "pages.warc.gz"

@@ -15,10 +15,10 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from newscrawl.addons import state_uri
-from newscrawl.rebuild import rebuild
-from newscrawl.runfolder import hold
-from newscrawl.state import StateUnreadable, describe, is_remote, open_store, sqlite_path
-from newscrawl.urls import mask_credentials
+from newscrawl.credentials import mask_credentials
+from newscrawl.runs.rebuild import rebuild
+from newscrawl.runs.runfolder import hold
+from newscrawl.state.store import StateUnreadable, is_remote, open_store, sqlite_path
 
 
 class RunRefused(Exception):
@@ -71,7 +71,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
                 _refuse_lost(uri, runs, earlier, settings)
             return None
         if not empty:
-            raise RunRefused(f"rebuild_state=1, but the state at {describe(uri)} is not empty; move it aside first")
+            raise RunRefused(f"rebuild_state=1, but the state at {mask_credentials(uri)} is not empty; move it aside first")
         done = rebuild(store, runs, settings)
         return (f"state rebuilt from {done.runs} runs in {runs}: {done.articles} articles, "
                 f"{done.comments} comments ({done.dead_runs_cut} dead runs cut to whole lines)")
@@ -87,17 +87,17 @@ def _check_seeded(settings: BaseSettings, spider: str) -> None:
     try:
         seeded = seeded_start_url(settings, spider)
     except redis.RedisError as error:
-        raise RunRefused(f"cannot reach the shared crawl's Redis at {describe(settings.get('REDIS_URL'))}: "
+        raise RunRefused(f"cannot reach the shared crawl's Redis at {mask_credentials(settings.get('REDIS_URL'))}: "
                          f"{mask_credentials(str(error))}") from None
     if seeded is None:
-        raise RunRefused(f"no crawl is seeded at {describe(settings.get('REDIS_URL'))}; start one with "
+        raise RunRefused(f"no crawl is seeded at {mask_credentials(settings.get('REDIS_URL'))}; start one with "
                          "`python -m newscrawl distributed seed --start-url URL -s REDIS_URL=…`")
 
 
 def _refuse_lost(uri: str, runs: Path, earlier: list[Path], settings: BaseSettings) -> None:
     if earlier and not settings.getbool("STATE_INIT"):
         raise RunRefused(
-            f"the state at {describe(uri)} is missing or empty, but {runs} holds {len(earlier)} earlier runs: "
+            f"the state at {mask_credentials(uri)} is missing or empty, but {runs} holds {len(earlier)} earlier runs: "
             "this run would export them all again. Rebuild the state from them with -a rebuild_state=1, "
             "point STATE_URI at the right state, or start afresh on purpose with -s STATE_INIT=1")
 

@@ -19,11 +19,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import signals as newscrawl_signals
 from newscrawl import statkeys
-from newscrawl.feeds import ExportFiles, ExportsUnwritable, run_dir
-from newscrawl.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
-from newscrawl.state import ArticleState, Batch, CommentState, StateStore, open_store
+from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, run_dir
+from newscrawl.state import signals as newscrawl_signals
+from newscrawl.state.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
+from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore, open_store
 
 logger = logging.getLogger(__name__)
 CACHED_THREADS = 512  # articles whose comment states are kept in memory: far more than a crawl walks at once

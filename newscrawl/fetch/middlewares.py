@@ -29,10 +29,10 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newscrawl import statkeys
-from newscrawl.commentwalk import WALK_META, CommentWalk, Refusal
-from newscrawl.history import History
-from newscrawl.pages import misdeclared_encoding
+from newscrawl.pages.html import misdeclared_encoding
 from newscrawl.pages.vpk import ArticlePage, CommentsPage, page_problem
+from newscrawl.state.commentwalk import WALK_META, CommentWalk, Refusal
+from newscrawl.state.history import History
 
 logger = logging.getLogger(__name__)
 

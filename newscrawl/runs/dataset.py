@@ -35,10 +35,10 @@ from typing import Any
 
 import duckdb
 
-from newscrawl import manifest
-from newscrawl.feeds import FORMULA_STARTS
-from newscrawl.items import Article, Comment
-from newscrawl.runfolder import is_alive
+from newscrawl.exports import manifest
+from newscrawl.exports.feeds import FORMULA_STARTS
+from newscrawl.extract.items import Article, Comment
+from newscrawl.runs.runfolder import is_alive
 
 TABLES = {"articles": Article, "comments": Comment}
 KEYS = {"articles": "article_id", "comments": "comment_id"}

@@ -27,23 +27,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from newscrawl.pages.evidence import PageEvidence
+
 MAX_PASSES = 3  # a pass, one more when it did not add up, one to confirm suspects
 WALK_META = "comment_walk"
 TOTAL_CHANGED = "total_changed"  # a refusal that makes the walk go once more, rather than fail  # the request meta key that carries an article's walk from page to page
-
-
-@dataclass(frozen=True)
-class PageEvidence:
-    """What one comment page (page 1 is the article page) says about itself and its comments."""
-
-    url: str
-    has_block: bool  # the page holds a comments block at all (a challenge page does not)
-    article_ids: frozenset[str]  # every claim on the page of whose thread this is
-    current: int | None  # the page's own marker of which page it is; None: no marker (one page)
-    declared: int | None  # the thread's total as the page declares it
-    comments: tuple[tuple[str, int | None], ...]  # (comment id, №) in page order
-    page_urls: tuple[str, ...]  # the links to the thread's other pages, in order (on page 1)
-    record_id: str | None = None  # the archived response (WARC-Record-ID) the page was read from
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What a value becomes: the items, their loaders, and the pure normalizers they compose."""

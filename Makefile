@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
-.PHONY: setup system-deps test demo crawl run dataset bench bench-dataset bench-archive lint clean
+.PHONY: setup system-deps test test-unit demo crawl run dataset bench bench-dataset bench-archive lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -32,6 +32,10 @@ system-deps:
 
 test: setup
 	$(PY) -m pytest -q -n 3
+
+# The tests that start no process (no crawl, no replica, no redis-server): the developer's loop.
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -q -p no:xdist -m "not e2e and not server"
 
 demo: setup
 	$(PY) -m tests.replica.demo --articles $(N)

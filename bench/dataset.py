@@ -70,7 +70,9 @@ def write_runs(exports: Path, articles: int, days: int) -> int:
 def build(exports: Path, out: Path) -> tuple[float, float]:
     """Wall seconds and the peak RSS (MB) of one build, in its own process."""
     code = ("import resource, sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
-            "Builder(Path(sys.argv[1]), Path(sys.argv[2])).build(); "
+            "from newscrawl.layout import runs_dir; from newscrawl.pages.site import site; "
+            "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
+            "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2])).build(); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,

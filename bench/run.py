@@ -147,7 +147,7 @@ def date_benchmark() -> dict[str, Any]:
     import dateparser
 
     from newscrawl.extract.normalize import parse_ru_count
-    from tests.cases_ru_dates import EDGES, GROUPS
+    from tests.extract.cases_ru_dates import EDGES, GROUPS
 
     # The common forms: what vpk.name and its peers put on most pages.
     common = [(now, text, expected) for name, now, rows in GROUPS for text, expected in rows

@@ -24,6 +24,9 @@ from pathlib import Path
 from scrapy.cmdline import execute
 from scrapy.settings import BaseSettings
 
+from newscrawl.layout import runs_dir
+from newscrawl.pages.site import site
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m newscrawl", description=__doc__,
@@ -54,14 +57,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "distributed":
         return distributed(args)
+    spider = site(project_settings([])).SPIDER
     if args.command == "reextract":
-        execute(["scrapy", "crawl", "vpk", "--summary", "-a", f"run_id=reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+        execute(["scrapy", "crawl", spider, "--summary", "-a", f"run_id=reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
                  *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}", *_settings(args.settings)])
     if args.command == "dataset":
         return build_dataset(args.settings)
     if args.command == "evidence":
         return evidence(args)
-    command = ["scrapy", "crawl", "vpk", "--summary"]
+    command = ["scrapy", "crawl", spider, "--summary"]
     for value in args.arguments:
         command += ["-a", value]
     for value in args.settings:
@@ -100,18 +104,19 @@ def distributed(args: argparse.Namespace) -> int:
     from newscrawl.credentials import mask_credentials
     from newscrawl.distributed.keys import CrawlKeys
     from newscrawl.distributed.worker import connect, progress, seed
-    from newscrawl.pages.vpk import START_URL
     from newscrawl.urls import canonical_url
 
     settings = project_settings(args.settings)
     if not settings.get("REDIS_URL"):
         raise SystemExit("newscrawl: a shared crawl needs -s REDIS_URL=redis://host:port/db")
-    server, keys = connect(settings), CrawlKeys("vpk")
+    crawled = site(settings)
+    server, keys = connect(settings), CrawlKeys(crawled.SPIDER)
     where = mask_credentials(settings.get("REDIS_URL"))
+    start_url = args.start_url or crawled.START_URL
     if args.action == "seed":
-        seed(server, keys, canonical_url(args.start_url or START_URL))
-        print(f"newscrawl: a new crawl of {args.start_url or START_URL} is seeded in {where}; start the workers "
-              f"with `scrapy crawl vpk -s REDIS_URL=…`", file=sys.stderr)
+        seed(server, keys, canonical_url(start_url))
+        print(f"newscrawl: a new crawl of {start_url} is seeded in {where}; start the workers "
+              f"with `scrapy crawl {crawled.SPIDER} -s REDIS_URL=…`", file=sys.stderr)
         return 0
     while True:
         found = progress(server, keys)
@@ -125,7 +130,8 @@ def evidence(args: argparse.Namespace) -> int:
     """Exit status 0 when the item is in the archive, 1 when it is not."""
     from newscrawl.runs.evidence import report
 
-    runs = Path(project_settings(args.settings).get("EXPORTS_DIR")) / "vpk"
+    settings = project_settings(args.settings)
+    runs = runs_dir(settings, site(settings).SPIDER)
     if not runs.is_dir():
         raise SystemExit(f"newscrawl: no runs in {runs} (EXPORTS_DIR)")
     lines = list(report(runs, args.item_id))
@@ -138,7 +144,8 @@ def build_dataset(overrides: list[str]) -> None:
 
     settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))
-    summary = Builder(Path(settings.get("EXPORTS_DIR")), out, settings.get("DATASET_MEMORY_LIMIT")).build()
+    runs = runs_dir(settings, site(settings).SPIDER)
+    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT")).build()
     left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"
     print(f"newscrawl: dataset in {out}/ from {len(summary['runs_included'])} runs in {summary['seconds']} s: "
           f"{summary['articles']} articles, {summary['comments']} comments ({summary['deleted_comments']} deleted); "

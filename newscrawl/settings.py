@@ -8,6 +8,9 @@ from scrapy.settings.default_settings import RETRY_EXCEPTIONS as _SCRAPY_RETRY_E
 from newscrawl.extract.items import Article, Comment, field_names
 
 BOT_NAME = "newscrawl"
+# The site archived: its page module (selectors, page checks, URLs), which the rest of newscrawl
+# asks through newscrawl.pages.site.
+SITE = "newscrawl.pages.vpk"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 

@@ -25,6 +25,7 @@ from newscrawl.pages.html import fetched_at
 from newscrawl.pages.vpk import (
     COMMENTS_PER_PAGE,
     COMMENTS_RENDERED,
+    SPIDER,
     START_URL,
     ArticleLink,
     ArticlePage,
@@ -120,7 +121,7 @@ class VpkSpider(scrapy.Spider):
       rebuild_state=1  rebuild a lost state from the exports before crawling.
     """
 
-    name = "vpk"
+    name = SPIDER
 
     def __init__(self, **kwargs: Any) -> None:
         args = Arguments.read(kwargs)

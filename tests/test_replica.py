@@ -19,6 +19,8 @@ from scrapy.http import HtmlResponse
 
 from tests.conftest import Replica, start_replica
 
+pytestmark = pytest.mark.server
+
 EXPECTED_SEED = json.loads((Path(__file__).parent / "replica" / "data" / "expected_record.json").read_text("utf-8"))
 SEED_PATH = "/news/232118_azerbajdzhan_derzhit_kurs_na_odkb.html"
 

@@ -17,6 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.exports import manifest
+from newscrawl.layout import RunLayout
 from newscrawl.runs.preflight import RunRefused, check, run_lock_path, take_run_lock
 
 
@@ -55,7 +56,7 @@ class Command(ScrapyCrawlCommand):
             if done:
                 print(f"newscrawl: {done}", file=sys.stderr)
             opts.spargs.pop("rebuild_state", None)
-            self._crawl(args[0], opts, Path(self.settings.get("EXPORTS_DIR")) / spidercls.name / arguments.run_id)
+            self._crawl(args[0], opts, RunLayout.of(self.settings, spidercls.name, arguments.run_id).folder)
 
     def _crawl(self, name: str, opts: argparse.Namespace, folder: Path) -> None:
         assert self.crawler_process is not None
@@ -67,12 +68,12 @@ class Command(ScrapyCrawlCommand):
                     "failed to start); the next run recovers what it saved")
             self.exitcode = manifest.EXIT_INTERRUPTED if folder.exists() else manifest.EXIT_UNHEALTHY
         else:
-            line = manifest.verdict_line(found, folder / manifest.MANIFEST)
+            line = manifest.verdict_line(found, RunLayout(folder).manifest)
             self.exitcode = manifest.exit_status(found)
             print("\n".join([f"newscrawl: run {folder.name}", *manifest.summary_lines(found)]), file=sys.stderr)
         print(line, file=sys.stderr)
         if opts.summary:
-            print(json.dumps({"manifest": str(folder / manifest.MANIFEST), "exit_status": self.exitcode,
+            print(json.dumps({"manifest": str(RunLayout(folder).manifest), "exit_status": self.exitcode,
                               "healthy": bool(found and found["healthy"]),
                               "problems": found["problems"] if found else [line],
                               "counts": found["counts"] if found else None}, ensure_ascii=False))

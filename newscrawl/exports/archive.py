@@ -35,11 +35,12 @@ from warcio.warcwriter import WARCWriter
 
 from newscrawl import statkeys
 from newscrawl.exports import manifest
-from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records, run_dir
+from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records
+from newscrawl.layout import ARCHIVE, RunLayout, runs_dir
 from newscrawl.pages.html import RECORD_ID_META
+from newscrawl.pages.site import site
 
 logger = logging.getLogger(__name__)
-ARCHIVE_NAME = "pages.warc.gz"
 RENDERED_BY = "Newscrawl-Rendered-By"
 
 
@@ -59,7 +60,7 @@ class WarcArchive:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        path = archive_path(run_dir(spider).resolve())
+        path = RunLayout.of_spider(spider).archive.resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         files = self.crawler.get_extension(ExportFiles)
         raw = io.FileIO(path, "wb")
@@ -67,7 +68,7 @@ class WarcArchive:
         if files:
             files.add(str(path), self.file)
         self.writer = WARCWriter(self.file, gzip=True)
-        info = self.writer.create_warcinfo_record(ARCHIVE_NAME, {
+        info = self.writer.create_warcinfo_record(ARCHIVE, {
             "software": "newscrawl (Scrapy)", "format": "WARC File Format 1.1",
             "description": f"run {spider.run_id} of the {spider.name} spider"})
         self.writer.write_record(info)
@@ -109,10 +110,6 @@ _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modifie
             502: "Bad Gateway", 503: "Service Unavailable"}
 
 
-def archive_path(folder: Path) -> Path:
-    return folder / ARCHIVE_NAME
-
-
 # --- reading it back: re-extraction without the site ------------------------------------------
 
 @dataclass(frozen=True)
@@ -130,7 +127,7 @@ def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
     page is) both ask, and a re-extraction's archives do not change while it runs."""
     found: dict[tuple[str, bool], Archived] = {}
     for folder in folders:
-        path = archive_path(folder)
+        path = RunLayout(folder).archive
         if not path.exists():
             continue
         with path.open("rb") as file:
@@ -190,17 +187,16 @@ class ArchivedRuns:
         if folder not in self.emitted_by:
             self.emitted_by[folder] = {
                 (kind_, r["article_id"] if kind_ == "article" else r["comment_id"]): r
-                for name, kind_ in (("articles", "article"), ("comments", "comment"))
-                for r in jsonl_records(folder / f"{name}.jsonl")}
+                for kind_, path in RunLayout(folder).exports() for r in jsonl_records(path)}
         return self.emitted_by[folder].get((kind, key))
 
 
 def reextract_folders(settings: BaseSettings) -> tuple[Path, ...]:
     """The run folders named by REEXTRACT_RUNS ("all", or run ids with commas), in run order."""
-    runs = Path(settings.get("EXPORTS_DIR")) / "vpk"
+    runs = runs_dir(settings, site(settings).SPIDER)
     chosen = settings.get("REEXTRACT_RUNS")
     if chosen == "all":
-        return tuple(sorted((f for f in runs.iterdir() if archive_path(f).exists()), key=_started))
+        return tuple(sorted((f for f in runs.iterdir() if RunLayout(f).archive.exists()), key=_started))
     return tuple(sorted((runs / name.strip() for name in chosen.split(",") if name.strip()), key=_started))
 
 

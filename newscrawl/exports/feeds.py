@@ -23,18 +23,15 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
 from newscrawl.extract.items import dataclass_fields, field_names
+from newscrawl.layout import RunLayout
 
 logger = logging.getLogger(__name__)
 
 
-def run_dir(spider: Spider) -> Path:
-    """``<EXPORTS_DIR>/<spider>/<run_id>``: one folder per run, so no run appends to another."""
-    return Path(spider.settings.get("EXPORTS_DIR")) / spider.name / spider.run_id
-
-
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
-    """Feed URI parameters: ``%(run_dir)s`` in a FEEDS key is this run's folder."""
-    return {**params, "run_dir": run_dir(spider).as_posix()}
+    """Feed URI parameters: ``%(run_dir)s`` in a FEEDS key is this run's folder (one folder per
+    run, so no run appends to another)."""
+    return {**params, "run_dir": RunLayout.of_spider(spider).folder.as_posix()}
 
 
 class ExportFiles:

@@ -14,8 +14,7 @@ from typing import Any
 
 from newscrawl import statkeys
 from newscrawl.credentials import mask_credentials
-
-MANIFEST = "manifest.json"
+from newscrawl.layout import RunLayout
 
 # Exit statuses of every entry point (scrapy crawl, python -m newscrawl run, make crawl / run).
 EXIT_HEALTHY = 0
@@ -204,14 +203,15 @@ def summary_lines(manifest: dict[str, Any]) -> list[str]:
 def write(folder: Path, manifest: dict[str, Any]) -> Path:
     """Written to a temporary name and renamed: whole or absent (absent: the run died)."""
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{MANIFEST}.part"
+    path = RunLayout(folder).manifest
+    partial = path.with_name(f"{path.name}.part")
     partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(partial, folder / MANIFEST)
-    return folder / MANIFEST
+    os.replace(partial, path)
+    return path
 
 
 def read(folder: Path) -> dict[str, Any] | None:
-    path = folder / MANIFEST
+    path = RunLayout(folder).manifest
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 

@@ -16,21 +16,24 @@ import hashlib
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from newscrawl.pages.vpk import article_id_from_url
+from newscrawl.pages.site import Site, site
 from newscrawl.urls import canonical_url
 
 
 class CanonicalFingerprinter:
     """``REQUEST_FINGERPRINTER_CLASS``: method, canonical URL, body, and whether a browser renders it."""
 
+    def __init__(self, site: Site) -> None:
+        self.article_id_from_url = site.article_id_from_url
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CanonicalFingerprinter:
-        return cls()
+        return cls(site(crawler.settings))
 
     def fingerprint(self, request: Request) -> bytes:
         digest = hashlib.sha1(request.method.encode())
         url = canonical_url(request.url)
-        article_id = article_id_from_url(url)
+        article_id = self.article_id_from_url(url)
         digest.update(b"\0" + (f"article {article_id}" if article_id else url).encode())
         digest.update(b"\0" + request.body)
         digest.update(b"\0rendered" if request.meta.get("playwright") else b"\0plain")

@@ -29,8 +29,8 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newscrawl import statkeys
-from newscrawl.pages.html import misdeclared_encoding
-from newscrawl.pages.vpk import ArticlePage, CommentsPage, page_problem
+from newscrawl.pages.html import CHECKED_PAGE, misdeclared_encoding
+from newscrawl.pages.site import ArticleLike, ThreadPage, site
 from newscrawl.state.commentwalk import WALK_META, CommentWalk, Refusal
 from newscrawl.state.history import History
 
@@ -55,6 +55,7 @@ class WholePages:
         settings = crawler.settings
         self.retries = settings.getint("BROKEN_PAGE_RETRY_TIMES")
         self.backoff = settings.getfloat("BROKEN_PAGE_BACKOFF")
+        self.page_problem = site(settings).page_problem
         self.history: History | None = None  # the extension exists once the crawl has started
         self.reextracting = bool(settings.get("REEXTRACT_RUNS"))  # archived pages are older by design
 
@@ -73,17 +74,19 @@ class WholePages:
         kind = request.meta.get("page")
         if kind is None or response.status != 200 or not isinstance(response, TextResponse):
             return response
-        page, problem = page_problem(kind, response)
+        page, problem = self.page_problem(kind, response)
         stats = self.crawler.stats
         walk = request.meta.get(WALK_META)
         # A page that needs the browser is checked once rendered: until then it shows no comments.
-        if problem is None and walk is not None and isinstance(page, CommentsPage) and not page.needs_browser():
+        if problem is None and walk is not None and isinstance(page, ThreadPage) and not page.needs_browser():
             refusal = self._refusal(walk, page)
             if refusal is None:
+                request.meta[CHECKED_PAGE] = page
                 return response
             stats.inc_value(statkeys.refused_page(refusal.kind))
             problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
         elif problem is None:
+            request.meta[CHECKED_PAGE] = page
             return response
         else:
             stats.inc_value(statkeys.broken_page(kind))
@@ -97,7 +100,7 @@ class WholePages:
         return retry
 
 
-    def _refusal(self, walk: CommentWalk, page: CommentsPage) -> Refusal | None:
+    def _refusal(self, walk: CommentWalk, page: ThreadPage) -> Refusal | None:
         """Whether the page is the page of the walk it was asked for (``CommentWalk.check``), and,
         for an article page, not older than what the state holds (views never go down)."""
         if self.history is None:
@@ -106,7 +109,7 @@ class WholePages:
         elsewhere = self.history.recorded_elsewhere(walk.article_id, [i for i, _ in evidence.comments]) \
             if self.history else {}
         refusal = walk.check(evidence, elsewhere)
-        if refusal is None and self.history and isinstance(page, ArticlePage) and not self.reextracting:
+        if refusal is None and self.history and isinstance(page, ArticleLike) and not self.reextracting:
             recorded = self.history.article_state(walk.article_id)
             views = page.article().views
             if recorded and recorded.views is not None and views is not None and views < recorded.views:

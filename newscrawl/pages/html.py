@@ -22,6 +22,11 @@ _TRANSLATOR = HTMLTranslator()
 # Request meta: the WARC-Record-ID of the archived response a page was read from (set by
 # newscrawl.exports.archive when it archives the response, or answers a re-extraction from the archive).
 RECORD_ID_META = "warc_record_id"
+# Request meta: the page object a downloader middleware checked a response with, handed to the
+# callback so that it reads the same object instead of querying the page again (as scrapy-poet
+# hands over its page objects). Set only on a response passed on, so never on a request that is
+# queued again (a shared crawl pickles queued requests).
+CHECKED_PAGE = "checked_page"
 
 
 def record_id(response: Response) -> str | None:

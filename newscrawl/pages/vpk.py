@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 from scrapy.http import Response
@@ -24,6 +23,7 @@ from newscrawl.extract.loaders import ArticleLoader, CommentLoader, Report, log_
 from newscrawl.extract.normalize import parse_ru_count
 from newscrawl.pages.evidence import PageEvidence
 from newscrawl.pages.html import (
+    CHECKED_PAGE,
     ByClass,
     Query,
     block_text,
@@ -34,6 +34,7 @@ from newscrawl.pages.html import (
 )
 from newscrawl.urls import canonical_url
 
+SPIDER = "vpk"  # the spider that crawls it (spiders/vpk.py)
 START_URL = "https://vpk.name/news/"
 ARTICLE_URL = re.compile(r"/news/(\d+)_[^/]+\.html$")
 
@@ -396,21 +397,19 @@ PAGES: dict[str, type[SitePage]] = {"listing": SitePage, "article": ArticlePage,
 
 
 P = TypeVar("P", bound=SitePage)
-# The page object each response was checked with (``page_problem``), kept for as long as the
-# response lives: the spider reads the same object instead of querying the page again.
-_CHECKED: WeakKeyDictionary[Response, SitePage] = WeakKeyDictionary()
 
 
 def page_problem(kind: str, response: Response) -> tuple[SitePage, str | None]:
     """The response as a page of the expected kind ("listing", "article", "comments"), and why it
     is not a whole one (None: it is)."""
-    page = _CHECKED[response] = PAGES[kind](response)
+    page = PAGES[kind](response)
     return page, page.problem()
 
 
 def read_page(cls: type[P], response: Response, report: Report = log_unparsed) -> P:
-    """The response as a page of ``cls``: the one it was checked as, if it was, else a new one."""
-    page = _CHECKED.pop(response, None)
+    """The response as a page of ``cls``: the one the middleware checked it as (handed over in
+    ``meta``, see ``html.CHECKED_PAGE``), else a new one (``scrapy parse``, a test)."""
+    page = response.request.meta.pop(CHECKED_PAGE, None) if response.request is not None else None
     if type(page) is not cls:
         return cls(response, report) if issubclass(cls, CommentsPage) else cls(response)
     if isinstance(page, CommentsPage):

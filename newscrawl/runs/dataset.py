@@ -38,6 +38,7 @@ import duckdb
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
+from newscrawl.layout import RunLayout
 from newscrawl.runs.runfolder import is_alive
 
 TABLES = {"articles": Article, "comments": Comment}
@@ -79,7 +80,7 @@ def find_runs(runs: Path) -> Runs:
     """Runs with a manifest (closed, or recovered after they died) are in; the others are named."""
     included, excluded = [], {}
     for folder in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
-        if (folder / manifest.MANIFEST).exists():
+        if RunLayout(folder).manifest.exists():
             included.append(folder)
         elif is_alive(folder):
             excluded[folder.name] = "still running"
@@ -98,8 +99,9 @@ def columns(item_class: type) -> dict[str, str]:
 
 
 class Builder:
-    def __init__(self, exports: Path, out: Path, memory_limit: str = "1GB") -> None:
-        self.runs_dir = exports / "vpk"
+    def __init__(self, runs: Path, out: Path, memory_limit: str = "1GB") -> None:
+        """``runs``: the spider's run folders (``layout.runs_dir``)."""
+        self.runs_dir = runs
         self.out = out
         self.builds = out.parent / f".{out.name}-builds"
         self.cache = self.builds / "cache"
@@ -145,7 +147,7 @@ class Builder:
         if not path.exists():
             for stale in self.cache.glob(f"{folder.name}.{name}.*.parquet"):
                 stale.unlink()
-            source = folder / f"{name}.jsonl"
+            source = RunLayout(folder).jsonl(name.removesuffix("s"))
             spec = ", ".join(f"'{c}': '{t}'" for c, t in columns(TABLES[name]).items())
             select = (f"SELECT *, '{_quote(folder.name)}' AS run_id, '{found.get('started_at', '')}' AS run_started_at "
                       f"FROM read_json('{_quote(str(source))}', format='newline_delimited', columns={{{spec}}})")

@@ -1,7 +1,7 @@
 """``python -m newscrawl evidence ID``: what the archive claims of one article or comment, and the
 archived pages each claim rests on, so that a researcher can check a record before citing it.
 
-Every record of every run is read (``<EXPORTS_DIR>/vpk/*/{articles,comments}.jsonl``); each
+Every record of every run is read (``<EXPORTS_DIR>/<spider>/*/{articles,comments}.jsonl``); each
 version is printed with its run and time, then the archived response it was read from (its
 ``warc_record_id``, found in that run's ``pages.warc.gz``) as an excerpt where the item stood;
 a deletion lists the pages of the two walks that did not show the comment.
@@ -16,8 +16,8 @@ from typing import Any
 from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl.exports.archive import archive_path
 from newscrawl.exports.feeds import jsonl_records
+from newscrawl.layout import RunLayout
 from newscrawl.pages.vpk import excerpt
 
 EXCERPT_CHARS = 600
@@ -26,16 +26,15 @@ EXCERPT_CHARS = 600
 def versions(runs: Path, item_id: str) -> list[tuple[Path, dict[str, Any]]]:
     """Every record of the item (an article id or a comment id), oldest first."""
     found = [(folder, record) for folder in sorted(runs.iterdir()) if folder.is_dir()
-             for name, key in (("articles", "article_id"), ("comments", "comment_id"))
-             for record in jsonl_records(folder / f"{name}.jsonl")
-             if record.get(key) == item_id and (name == "comments" or "title" in record)]
+             for kind, path in RunLayout(folder).exports() for record in jsonl_records(path)
+             if record.get(f"{kind}_id") == item_id and (kind == "comment" or "title" in record)]
     return sorted(found, key=lambda pair: (pair[1].get("version") or 0, pair[1].get("crawled_at") or ""))
 
 
 def archived(folder: Path, record_ids: set[str]) -> dict[str, tuple[str, bytes, list[tuple[str, str]]]]:
     """The archived responses of a run by WARC-Record-ID: URL, body and headers."""
     found = {}
-    path = archive_path(folder)
+    path = RunLayout(folder).archive
     if not path.exists() or not record_ids:
         return found
     with path.open("rb") as file:
@@ -63,7 +62,7 @@ def report(runs: Path, item_id: str) -> Iterator[str]:
             yield "  no archived page recorded for it (a run before provenance was kept)"
         for record_id in ids:
             if record_id not in pages:
-                yield f"  {record_id}: not in {archive_path(folder)}"
+                yield f"  {record_id}: not in {RunLayout(folder).archive}"
                 continue
             url, body, headers = pages[record_id]
             yield f"  {record_id} {url}"

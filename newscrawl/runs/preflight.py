@@ -16,6 +16,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
+from newscrawl.layout import RunLayout, runs_dir
 from newscrawl.runs.rebuild import rebuild
 from newscrawl.runs.runfolder import hold
 from newscrawl.state.store import StateUnreadable, is_remote, open_store, sqlite_path
@@ -45,7 +46,7 @@ def take_run_lock(settings: BaseSettings) -> ContextManager[Any] | None:
 
 def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool) -> str | None:
     """Raises RunRefused; returns a line to print when something was done (a rebuilt state)."""
-    runs = Path(settings.get("EXPORTS_DIR")) / spider
+    runs = runs_dir(settings, spider)
     _check_writable(runs)
     if (runs / run_id).exists() and any((runs / run_id).iterdir()):
         raise RunRefused(f"the run folder {runs / run_id} exists already; choose another run_id")
@@ -113,5 +114,4 @@ def _check_writable(runs: Path) -> None:
 
 
 def _holds_items(folder: Path) -> bool:
-    return any((folder / name).exists() and (folder / name).stat().st_size > 0
-               for name in ("articles.jsonl", "comments.jsonl"))
+    return any(path.exists() and path.stat().st_size > 0 for _, path in RunLayout(folder).exports())

@@ -18,6 +18,7 @@ from scrapy.settings import BaseSettings
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
+from newscrawl.layout import RunLayout
 from newscrawl.runs.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore
 from newscrawl.state.versioning import article_state, comment_state, content_hash
@@ -43,9 +44,10 @@ def rebuild(store: StateStore, runs: Path, settings: BaseSettings) -> Rebuilt:
     articles: dict[str, dict[str, Any]] = {}
     comments: dict[str, dict[str, Any]] = {}
     for folder in folders:
-        for record in jsonl_records(folder / "articles.jsonl"):
+        layout = RunLayout(folder)
+        for record in jsonl_records(layout.jsonl("article")):
             _keep_latest(articles, record["article_id"], record)
-        for record in jsonl_records(folder / "comments.jsonl"):
+        for record in jsonl_records(layout.jsonl("comment")):
             _keep_latest(comments, record["comment_id"], record)
     max_number: dict[str, int] = {}
     for record in comments.values():

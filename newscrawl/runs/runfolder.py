@@ -25,12 +25,12 @@ from scrapy.settings import BaseSettings
 
 from newscrawl import statkeys
 from newscrawl.exports import manifest
-from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, run_dir, write_csvs
+from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, write_csvs
+from newscrawl.layout import RunLayout
 from newscrawl.state.history import History
 from newscrawl.state.store import StateStore
 
 logger = logging.getLogger(__name__)
-LOCK_NAME = ".lock"
 # Room kept on the disk for the manifest from the run's start: a run that filled the disk must
 # still be able to say so. Given back just before the manifest is written.
 ROOM_NAME = ".manifest-room"
@@ -51,7 +51,7 @@ def hold(path: Path) -> IO[str] | None:
 
 
 def is_alive(folder: Path) -> bool:
-    lock = folder / LOCK_NAME
+    lock = RunLayout(folder).lock
     if not lock.exists():
         return False
     held = hold(lock)
@@ -66,7 +66,7 @@ def dead_runs(runs: Path, *, besides: Path | None = None) -> list[Path]:
     if not runs.is_dir():
         return []
     return [folder for folder in sorted(runs.iterdir())
-            if folder.is_dir() and folder != besides and not (folder / manifest.MANIFEST).exists()
+            if folder.is_dir() and folder != besides and not RunLayout(folder).manifest.exists()
             and not is_alive(folder)]
 
 
@@ -75,10 +75,10 @@ def recover_killed_runs(runs: Path, store: StateStore, settings: BaseSettings, b
     what is left, and give each its manifest."""
     checkpoints = store.checkpoints()
     for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
-        if str(folder.resolve()) in checkpoints and (folder / manifest.MANIFEST).exists():
+        if str(folder.resolve()) in checkpoints and RunLayout(folder).manifest.exists():
             store.forget(str(folder.resolve()))  # closed normally: its checkpoint is of no more use
     for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
-        if folder != besides and (folder / manifest.MANIFEST).exists() and _lacks_csv(folder):
+        if folder != besides and RunLayout(folder).manifest.exists() and _lacks_csv(folder):
             write_csvs(folder, settings)  # its disk was full when it closed
     dead = dead_runs(runs, besides=besides)
     for folder in dead:
@@ -98,8 +98,7 @@ def _lacks_csv(folder: Path) -> bool:
 def write_killed_manifest(folder: Path, kept: dict[str, int]) -> None:
     """The manifest of a run that died, with the counts of what its exports kept."""
     stats: dict[str, Any] = {}
-    for kind in ("article", "comment"):
-        path = folder / f"{kind}s.jsonl"
+    for kind, path in RunLayout(folder).exports():
         for line in path.open(encoding="utf-8") if path.exists() else ():
             record = json.loads(line)
             outcome = "deleted" if record.get("deleted") else "new" if record.get("version") == 1 else "changed"
@@ -132,9 +131,9 @@ class RunFolder:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        folder = run_dir(spider).resolve()
+        folder = RunLayout.of_spider(spider).folder.resolve()
         folder.mkdir(parents=True, exist_ok=True)
-        self.lock = hold(folder / LOCK_NAME)
+        self.lock = hold(RunLayout(folder).lock)
         (folder / ROOM_NAME).write_bytes(os.urandom(ROOM_BYTES))  # not zeros, which a filesystem may not store
         history = self.crawler.get_extension(History)
         if history is not None:
@@ -143,7 +142,7 @@ class RunFolder:
                 self.crawler.stats.set_value(statkeys.RECOVERED_RUNS, recovered)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        folder = run_dir(spider).resolve()
+        folder = RunLayout.of_spider(spider).folder.resolve()
         files = self.crawler.get_extension(ExportFiles)
         history = self.crawler.get_extension(History)
         if files is not None and files.error is None and history is None:

@@ -20,7 +20,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl import statkeys
-from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, run_dir
+from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
+from newscrawl.layout import RunLayout
 from newscrawl.state import signals as newscrawl_signals
 from newscrawl.state.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore, open_store
@@ -181,7 +182,7 @@ class History:
             offsets = files.flush() if files else {}
         except ExportsUnwritable:
             return  # nothing more is recorded: the next run redoes it
-        run = str(run_dir(self.crawler.spider).resolve())
+        run = str(RunLayout.of_spider(self.crawler.spider).folder.resolve())
         self.store.save(Batch(list(self.staged_articles.values()), list(self.staged_comments.values()),
                               checkpoint=(run, offsets), done=self.done, rechecks=self.rechecks, meta=meta))
         signals.send_catch_log(newscrawl_signals.state_committed)

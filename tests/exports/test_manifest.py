@@ -11,7 +11,8 @@ from scrapy.utils.project import get_project_settings as project_settings
 
 from newscrawl import statkeys
 from newscrawl.exports import manifest
-from newscrawl.runs.runfolder import LOCK_NAME, hold, recover_killed_runs
+from newscrawl.layout import RunLayout
+from newscrawl.runs.runfolder import hold, recover_killed_runs
 from newscrawl.state.store import Batch, open_store
 
 
@@ -51,7 +52,7 @@ def test_a_dead_run_is_cut_back_to_its_checkpoint_and_given_a_manifest_with_ever
         (folder / "articles.jsonl").write_text(kept + '{"article_id": "2", "vers')
     store = open_store(str(tmp_path / "state.sqlite"))
     store.save(Batch([], [], checkpoint=(str(dead.resolve()), {str((dead / "articles.jsonl").resolve()): len(kept)})))
-    lock = hold(live / LOCK_NAME)  # a run still going
+    lock = hold(RunLayout(live).lock)  # a run still going
     assert recover_killed_runs(runs, store, project_settings()) == 1
     assert (dead / "articles.jsonl").read_text() == kept
     assert (dead / "articles.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("1,")

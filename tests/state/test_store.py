@@ -62,7 +62,7 @@ def test_a_password_never_reaches_a_message() -> None:
     assert mask_credentials("/srv/state.sqlite") == "/srv/state.sqlite"
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("redis", marks=pytest.mark.server)])
 def test_threads_least_recently_walked_first_and_comments_by_id(tmp_path: Path, kind: str) -> None:
     from tests.conftest import RedisServer
 

@@ -11,8 +11,9 @@ from scrapy.http import HtmlResponse
 
 from newscrawl.extract.items import RUN_FIELDS
 from newscrawl.pages.vpk import ArticlePage, CommentsPage, SitePage
+from tests.conftest import ROOT
 
-PAGES = Path(__file__).parent / "pages" / "vpk"
+PAGES = Path(__file__).parent / "vpk"
 
 
 def stored(name: str) -> tuple[HtmlResponse, dict]:
@@ -58,7 +59,7 @@ def test_listing() -> None:
 
 
 def test_seed_page_gives_the_seed_record() -> None:
-    record = json.loads((Path(__file__).parent / "replica" / "data" / "expected_record.json").read_text("utf-8"))
+    record = json.loads((ROOT / "tests" / "replica" / "data" / "expected_record.json").read_text("utf-8"))
     response, _ = stored("article_2018-09-14_seed")
     page = ArticlePage(response)
     article = asdict(page.article())

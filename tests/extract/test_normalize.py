@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.extract.normalize import MOSCOW, clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
 from newscrawl.monitoring.reporting import UnparsedValues
-from tests.cases_ru_dates import EDGES, GROUPS
+from tests.extract.cases_ru_dates import EDGES, GROUPS
 
 DATE_ROWS = [(now, text, expected) for _, now, rows in GROUPS for text, expected in rows] + EDGES
 

@@ -13,6 +13,8 @@ from newscrawl.distributed.queue import LEASE, LeasedQueue
 from newscrawl.distributed.worker import Worker, progress, seed
 from tests.conftest import RedisServer
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture
 def server() -> Iterator[redis.Redis]:

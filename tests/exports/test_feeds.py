@@ -16,8 +16,9 @@ from newscrawl.exports import feeds
 from newscrawl.exports.feeds import JsonLinesExporter, write_csvs
 from newscrawl.extract.items import Article, Comment
 from newscrawl.settings import CSV_EXPORT, FEEDS
+from tests.conftest import ROOT
 
-PAGES = Path(__file__).parent / "pages" / "vpk"
+PAGES = ROOT / "tests" / "pages" / "vpk"
 
 
 def stored_items() -> list[Article | Comment]:

@@ -1,0 +1,58 @@
+"""Where a run's files are: ``<EXPORTS_DIR>/<spider>/<run_id>/`` and the names inside it, owned
+here and asked of here by every module that reads or writes a run folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The export files' stems by item kind ("article" → articles.jsonl, articles.csv).
+ITEM_FILES = {"article": "articles", "comment": "comments"}
+ARCHIVE = "pages.warc.gz"
+MANIFEST = "manifest.json"
+LOCK = ".lock"  # held while the run lives
+
+
+def runs_dir(settings: Any, spider: str) -> Path:
+    """Every run folder of a spider: ``<EXPORTS_DIR>/<spider>``."""
+    return Path(settings.get("EXPORTS_DIR")) / spider
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """One run folder and its files."""
+
+    folder: Path
+
+    @classmethod
+    def of(cls, settings: Any, spider: str, run_id: str) -> RunLayout:
+        return cls(runs_dir(settings, spider) / run_id)
+
+    @classmethod
+    def of_spider(cls, spider: Any) -> RunLayout:
+        """The running spider's folder (its ``run_id`` names it)."""
+        return cls.of(spider.settings, spider.name, spider.run_id)
+
+    def jsonl(self, kind: str) -> Path:
+        """``kind``: article or comment."""
+        return self.folder / f"{ITEM_FILES[kind]}.jsonl"
+
+    def csv(self, kind: str) -> Path:
+        return self.folder / f"{ITEM_FILES[kind]}.csv"
+
+    def exports(self) -> list[tuple[str, Path]]:
+        """Each item kind and its JSONL file."""
+        return [(kind, self.jsonl(kind)) for kind in ITEM_FILES]
+
+    @property
+    def archive(self) -> Path:
+        return self.folder / ARCHIVE
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / MANIFEST
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / LOCK

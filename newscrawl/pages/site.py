@@ -1,0 +1,44 @@
+"""The site a crawl archives, registered in settings (``SITE``, a page module such as
+``newscrawl.pages.vpk``): what the parts of newscrawl that are not the site's own (fingerprints,
+middlewares, commands) may know of it, and nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+from typing import Any, Protocol, runtime_checkable
+
+from scrapy.http import Response
+
+from newscrawl.pages.evidence import PageEvidence
+
+
+class Site(Protocol):
+    SPIDER: str  # the spider that crawls it, and its run folders' parent (``layout.runs_dir``)
+    START_URL: str
+    article_id_from_url: Callable[[str], str | None]
+    page_problem: Callable[[str, Response], tuple[Any, str | None]]
+
+
+@runtime_checkable
+class ThreadPage(Protocol):
+    """A page with a comment thread on it (an article page, a comment page)."""
+
+    def evidence(self) -> PageEvidence: ...
+
+    def needs_browser(self) -> bool: ...
+
+
+@runtime_checkable
+class ArticleLike(Protocol):
+    def article(self) -> Any: ...
+
+
+def site(settings: Any) -> Site:
+    return _load(settings.get("SITE"))
+
+
+@cache
+def _load(path: str) -> Site:
+    return import_module(path)  # type: ignore[return-value]

@@ -194,7 +194,7 @@ def write_csv(records: Iterable[dict[str, Any]], path: Path, fields: list[str], 
     then renamed. Returns the number of rows.
 
     The bytes Scrapy's ``CsvItemExporter`` writes for the same items with the same options
-    (``tests/test_feeds.py``), every text cell made spreadsheet-safe: a header on the first
+    (``tests/exports/test_feeds.py``), every text cell made spreadsheet-safe: a header on the first
     row, lists joined, empty cells for missing values, nothing at all for no records. Written
     row by row from the records, without an item and an exporter's per-field calls for each.
     """

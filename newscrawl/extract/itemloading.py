@@ -5,7 +5,7 @@ processors on the loaders in ``newscrawl.extract.loaders``). Run as itemloaders 
 fields cost more than their normalization: a processor lookup per value, MapCompose asking each
 function for its arguments per value, an ItemAdapter per item and per field's metadata. This
 module runs the same declarations compiled once per loader class and field, and
-``tests/test_loaders.py`` proves the values equal to itemloaders' own path.
+``tests/extract/test_loaders.py`` proves the values equal to itemloaders' own path.
 
 It mirrors ``ItemLoader.add_value``, ``get_output_value`` and ``load_item`` and ``MapCompose``
 of itemloaders ``ITEMLOADERS_VERSION``: on an upgrade, compare them with that version's, and

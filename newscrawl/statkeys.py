@@ -101,7 +101,6 @@ def versioned(kind: str, outcome: str) -> str:
 DELETIONS_RETRACTED = "state/comment/deletions_retracted"  # seen again after its deletion was emitted
 POSTED_AT_KEPT = "state/comment/posted_at_kept"  # a later page read another date: the recorded one stays
 STALE_RECORDS = "state/stale_records"  # content of an earlier version: the newer one stays
-OTHER_ARTICLE = "state/comment/other_article"  # a comment recorded under another article: never a new item
 
 
 def dropped_duplicate(kind: str) -> str:

@@ -80,7 +80,6 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
                       "unconfirmed": get(statkeys.DELETIONS_UNCONFIRMED)},
         "deletions_retracted": get(statkeys.DELETIONS_RETRACTED),
         "contradicted": {"posted_at_kept": get(statkeys.POSTED_AT_KEPT), "stale_records": get(statkeys.STALE_RECORDS),
-                         "other_article": get(statkeys.OTHER_ARTICLE),
                          "counter": get(statkeys.walk("counter_contradicted"))},
         "left_for_next_run": get(statkeys.FRONTIER_LEFT),
         "given_up": get(statkeys.FRONTIER_GIVEN_UP),
@@ -151,7 +150,6 @@ def evidence_problems(stats: dict[str, Any]) -> list[str]:
         problems.append(f"{unproved} comment walk(s) did not add up: no deletion claimed, walked again next run")
     contradicted = {name: stats.get(key, 0) for name, key in (
         ("dates kept", statkeys.POSTED_AT_KEPT), ("older versions", statkeys.STALE_RECORDS),
-        ("comments of another article", statkeys.OTHER_ARTICLE),
         ("counters contradicted by their walk", statkeys.walk("counter_contradicted")),
         ("deletions retracted", statkeys.DELETIONS_RETRACTED))}
     if any(contradicted.values()):

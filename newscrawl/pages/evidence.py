@@ -16,5 +16,5 @@ class PageEvidence:
     current: int | None  # the page's own marker of which page it is; None: no marker (one page)
     declared: int | None  # the thread's total as the page declares it
     comments: tuple[tuple[str, int | None], ...]  # (comment id, №) in page order
-    page_urls: tuple[str, ...]  # the links to the thread's other pages, in order (on page 1)
+    page_urls: tuple[str, ...]  # the links to the thread's other pages, in order (read on page 1 only)
     record_id: str | None = None  # the archived response (WARC-Record-ID) the page was read from

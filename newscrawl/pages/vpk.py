@@ -217,12 +217,13 @@ class CommentsPage(SitePage):
 
     def _read_evidence(self) -> PageEvidence:
         block = self.comments_block
-        current = None if block is None else COMMENT_PAGE_CURRENT.first(block)
+        current = parse_ru_count(None if block is None else COMMENT_PAGE_CURRENT.first(block))
+        planned_from = current in (None, 1)  # the walk plans its pages from page 1's links only
         return PageEvidence(
             url=self.response.url, has_block=block is not None, article_ids=frozenset(self.identity_claims()),
-            current=parse_ru_count(current), declared=parse_ru_count(self._block_attribute(COMMENTS_DECLARED)),
+            current=current, declared=parse_ru_count(self._block_attribute(COMMENTS_DECLARED)),
             comments=tuple(self._reference(node) for node in self.comment_nodes),
-            page_urls=tuple(canonical_url(url) for url in self.comment_page_urls()),
+            page_urls=tuple(canonical_url(url) for url in self.comment_page_urls()) if planned_from else (),
             record_id=self.record_id)
 
     def identity_claims(self) -> list[str]:
@@ -236,7 +237,8 @@ class CommentsPage(SitePage):
         return [claim for claim in claims if claim]
 
     def _reference(self, node: HtmlElement) -> tuple[str, int | None]:
-        number = parse_ru_count((COMMENT_NUMBER_TEXT.first(node) or "").lstrip("№"))
+        text = (COMMENT_NUMBER_TEXT.first(node) or "").strip().lstrip("№")
+        number = int(text) if text.isdigit() else parse_ru_count(text)
         return node.get(COMMENT_SITE_ID) or f"{self.article_id()}-{number}", number
 
     def comment_page_urls(self) -> list[str]:

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from newscrawl.pages.vpk import SPIDER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,12 +43,12 @@ def main() -> None:
         assert replica.stdout is not None
         url = replica.stdout.readline().strip()
         try:
-            live, _ = timed([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/",
+            live, _ = timed([sys.executable, "-m", "scrapy", "crawl", SPIDER, "-a", f"start_url={url}news/",
                              "-a", "run_id=live", *settings])
         finally:
             replica.terminate()
             replica.wait()
-        run = json.loads((exports / "vpk" / "live" / "manifest.json").read_text())
+        run = json.loads((exports / SPIDER / "live" / "manifest.json").read_text())
         again, result = timed([sys.executable, "-m", "newscrawl", "reextract", "--runs", "live", *settings])
         redone = json.loads(Path(json.loads(result.stdout.strip().splitlines()[-1])["manifest"]).read_text())
     pages, size = run["counts"]["pages"], run["archive"]["bytes"]

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newscrawl.pages.vpk import SPIDER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,7 +41,7 @@ def write_runs(exports: Path, articles: int, days: int) -> int:
     for day in range(days):
         now = f"2018-09-{16 + day:02d}T09:00:00+00:00"
         current = truth(articles, day)
-        folder = exports / "vpk" / f"day{day}"
+        folder = exports / SPIDER / f"day{day}"
         folder.mkdir(parents=True)
         files = {kind: (folder / f"{kind}s.jsonl").open("w", encoding="utf-8") for kind in ("article", "comment")}
         for key, record in current.items():
@@ -93,16 +95,16 @@ def main() -> None:
         folder = Path(args.keep or scratch)
         exports, out = folder / "exports", folder / "dataset"
         started = time.monotonic()
-        items = write_runs(exports, args.articles, args.days) if not (exports / "vpk" / "day0").exists() else -1
+        items = write_runs(exports, args.articles, args.days) if not (exports / SPIDER / "day0").exists() else -1
         jsonl = sum(p.stat().st_size for p in exports.rglob("*.jsonl"))
         print(f"{args.days} runs, {items:,} item versions, {jsonl / 2**20:,.0f} MB of JSONL "
               f"(written in {time.monotonic() - started:.0f} s)")
         seconds, rss = build(exports, out)
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
-        extra = exports / "vpk" / "extra"
+        extra = exports / SPIDER / "extra"
         extra.mkdir(exist_ok=True)
         for name in ("articles", "comments"):  # a thousand items changed once more
-            lines = (exports / "vpk" / f"day{args.days - 1}" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+            lines = (exports / SPIDER / f"day{args.days - 1}" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
             changed = [{**record, "version": record["version"] + 1} for record in map(json.loads, lines[:1000])]
             (extra / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
                                                  encoding="utf-8")

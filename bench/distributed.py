@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newscrawl.pages.vpk import SPIDER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,7 +37,7 @@ def distributed_benchmark(articles: int, work: Path, counts: tuple[int, ...] = (
             folder = Path(tempfile.mkdtemp(dir=work))
             before = {"replica": cpu_seconds(replica.pid), "redis": cpu_seconds(redis.pid)}
             started = time.monotonic()
-            procs = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"run_id=w{n}",
+            procs = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", SPIDER, "-a", f"run_id=w{n}",
                                        "-s", f"REDIS_URL={redis_url}", "-s", f"EXPORTS_DIR={folder}",
                                        "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE) for n in range(workers)]
@@ -46,7 +48,7 @@ def distributed_benchmark(articles: int, work: Path, counts: tuple[int, ...] = (
                     raise RuntimeError(f"worker failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
                 cpu += usage.ru_utime + usage.ru_stime
             wall = time.monotonic() - started
-            manifests = [json.loads(path.read_text()) for path in (folder / "vpk").glob("*/manifest.json")]
+            manifests = [json.loads(path.read_text()) for path in (folder / SPIDER).glob("*/manifest.json")]
             pages = sum(m["stats"].get("response_received_count", 0) for m in manifests)
             rows[str(workers)] = {
                 "workers": workers, "pages": pages, "wall_s": wall, "pages_per_s": pages / wall,

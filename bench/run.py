@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.distributed import distributed_benchmark, print_rows
+from newscrawl.pages.vpk import SPIDER
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -92,7 +93,7 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], replica_pid
 
 def newscrawl_crawl(url: str, folder: Path) -> list[str]:
     """The arguments after ``python`` for newscrawl's full crawl of the replica, into ``folder``."""
-    return ["-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", "run_id=bench",
+    return ["-m", "scrapy", "crawl", SPIDER, "-a", f"start_url={url}news/", "-a", "run_id=bench",
             "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
 
 
@@ -101,7 +102,7 @@ def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: i
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if spider == "newscrawl":
         measured = run_measured([sys.executable, *newscrawl_crawl(url, folder)], ROOT, env, replica_pid)
-        stats = json.loads((folder / "vpk" / "bench" / "manifest.json").read_text())["stats"]
+        stats = json.loads((folder / SPIDER / "bench" / "manifest.json").read_text())["stats"]
     else:
         stats_file = folder / "stats.json"
         command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"urls={url_file}", "-a", f"stats={stats_file}",
@@ -197,7 +198,7 @@ def extraction_benchmark() -> dict[str, float]:
     from newscrawl.state.commentwalk import CommentWalk
 
     def stored(pattern: str) -> HtmlResponse:
-        (page,) = (ROOT / "tests" / "pages" / "vpk").glob(f"{pattern}.html")
+        (page,) = (ROOT / "tests" / "pages" / SPIDER).glob(f"{pattern}.html")
         meta = json.loads(page.with_suffix(".json").read_text())
         return HtmlResponse(meta["url"], body=page.read_bytes(), headers=meta["headers"])
 
@@ -237,7 +238,7 @@ def browser_benchmark(work: Path) -> dict[str, float]:
             results[share] = crawl_once("newscrawl", url, work / "none", work, replica.pid)
             folder = max(work.iterdir(), key=lambda p: p.stat().st_mtime)
             results[share]["browser_pages"] = json.loads(
-                (folder / "vpk" / "bench" / "manifest.json").read_text())["stats"].get("newscrawl/browser_pages", 0)
+                (folder / SPIDER / "bench" / "manifest.json").read_text())["stats"].get("newscrawl/browser_pages", 0)
         finally:
             replica.terminate()
             replica.wait()

@@ -130,7 +130,7 @@ _MONTH_WORDS = (
 _MONTH = rf"(?P<month>{_MONTH_WORDS})\.?(?![а-яa-z])"
 _YEAR_WORD = r"(?:\s*(?:г\.|года?|г(?![а-я])))?"
 _CLOCK = (r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?!\d)"
-          r"(?:\s?(?P<ampm>[ap])\.?\s?m\.?(?![a-z]))?"
+          r"(?:\s?(?P<ampm>[ap]\.?\s?m\.?|[дп]\.?\s?п\.?|утра|дня|вечера|ночи)(?![a-zа-я]))?"
           r"(?:\s?\(?(?P<offset>(?:utc|gmt)\s?[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|utc|gmt)\)?(?![a-z\d]))?")
 # Between a date and its time: "14.09.2018 20:53", "5 сентября, 14:20", "… в 14:20", "… | 10:15",
 # "… - 10:15", "… (20:53)", "… [в 20:53]", "… at 10:15".
@@ -166,6 +166,9 @@ _NUMBER_WORDS = {
     "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19, "двадцать": 20, "тридцать": 30,
     "сорок": 40, "пятьдесят": 50, "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80,
     "девяносто": 90, "сто": 100, "полтора": 1.5, "полторы": 1.5,
+    # collective numerals, as in "двое суток назад" (two days, not one)
+    "двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6, "семеро": 7, "восьмеро": 8, "девятеро": 9,
+    "десятеро": 10,
 }
 _NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"(?![а-я])"
 _UNITS: dict[str, tuple[str, float]] = {  # the first letters of a unit's every form: (kind, size)
@@ -192,7 +195,7 @@ _STRAY_WORD = re.compile(
     rf"{_MONTH_WORDS}|{_UNIT_WORDS.replace('|сек|', '|').replace('|мин|', '|').replace('|д|', '|')}|{_NUMBER_WORD}"
     r"|позавчера|вчера|сегодня|завтра|послезавтра|yesterday|today|tomorrow|назад|через|тому|ago"
     r"|нескольк[а-я]*|много|немного|десятк[а-я]*|сотн[а-я]*|тысяч[а-я]*|пол-?(?:час|год|мин|сек|дн|недел|месяц)[а-я]*"
-    r"|utc|gmt|времени"
+    r"|utc|gmt|времени|утра|дня|вечера|ночи|дп|пп"
 )
 _WORDS = re.compile(r"[а-яa-z]+")
 
@@ -381,12 +384,15 @@ def _clock(match: re.Match[str]) -> time:
     if ampm := match["ampm"]:
         if not 1 <= hour <= 12:
             raise ValueError("a 12-hour clock past 12")
-        hour = hour % 12 + (12 if ampm == "p" else 0)
+        hour = hour % 12 + (12 if _AFTERNOON.match(ampm) else 0)
     offset = match["offset"]  # "Mon, 16 Sep 2018 10:15:00 +0300", "10:15 UTC": not Moscow's clock
     return time(hour, int(match["minute"]), int(match["second"] or 0),
                 tzinfo=_parse_offset(offset) if offset else MOSCOW)
 
 
+# After noon: "p.m.", "пп" (после полудня), "дня" (1:05 дня is 13:05), "вечера"; before it: "a.m.",
+# "дп" (до полудня), "утра", "ночи" (12:30 ночи is 00:30).
+_AFTERNOON = re.compile(r"p|п\.?\s?п|дня|вечера")
 _MIDNIGHT = time(tzinfo=MOSCOW)
 
 

@@ -52,6 +52,24 @@ def test_two_runs_never_overlap(replica: Replica, tmp_path: Path) -> None:
     assert result.returncode == 75
     assert "another run holds" in result.stderr
     assert not (tmp_path / "exports").exists()
+    assert json.loads(result.stdout.strip().splitlines()[-1])["exit_status"] == 75
+
+
+def test_a_refused_run_prints_its_json_line_too(replica: Replica, tmp_path: Path) -> None:
+    result = run_command(tmp_path, "-a", f"start_url={replica.url}news/", "-a", "fulll=1")
+    assert result.returncode == 2
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["exit_status"] == 2 and "fulll" in summary["problems"][0] and summary["manifest"] is None
+
+
+def test_with_a_log_file_the_summary_and_verdict_are_in_it(replica: Replica, tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    result = run_command(tmp_path, "-a", f"start_url={replica.url}news/", "-a", "run_id=logged",
+                         "-s", f"LOG_FILE={log}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = log.read_text(encoding="utf-8")
+    assert "newscrawl: run logged healthy" in text and "left for next run" in text
+    assert "healthy" not in result.stderr and "Disabled" not in text  # no warning on an ordinary crawl
 
 
 def api(base: str, endpoint: str, data: dict[str, str] | list[tuple[str, str]] | None = None) -> dict:
@@ -91,6 +109,8 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path:
         run = exports / "vpk" / job  # scrapyd's job id names the run
         manifest = json.loads((run / "manifest.json").read_text())  # listjobs.json carries no exit status
         assert manifest["healthy"], manifest["problems"]
+        job_log = next((tmp_path / "logs" / "newscrawl" / "vpk").glob(f"{job}.log")).read_text(encoding="utf-8")
+        assert f"newscrawl: run {job} healthy" in job_log  # the verdict in the job's own log
         truth = replica.truth()
         assert sum(1 for _ in (run / "articles.jsonl").open()) == sum(r["_type"] == "article" for r in truth)
         assert sum(1 for _ in (run / "comments.jsonl").open()) == sum(r["_type"] == "comment" for r in truth)

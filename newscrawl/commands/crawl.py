@@ -1,5 +1,9 @@
 """``scrapy crawl``, whose exit status tells the truth: 0 only for a healthy, finished run.
 
+What it says at the end goes where the run's log goes: the log file (``--logfile``, ``LOG_FILE``;
+scrapyd's job log is one) when there is one, else stderr; ``--summary`` adds one JSON line on
+stdout for every exit status, refusals included.
+
 Scrapy's own command exits 0 even when every request failed. This one, like it in every other
 way, first refuses a run that would do harm (``newscrawl.runs.preflight``), holds the state's run
 lock for the whole run, and ends with the run's verdict, one line, and its exit status
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -35,6 +40,7 @@ class Command(ScrapyCrawlCommand):
         read_arguments = getattr(spidercls, "read_arguments", None)
         if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
             return super().run(args, opts)
+        self.summary = opts.summary
         if opts.output or opts.overwrite_output:
             return self._refuse(
                 f"-o/-O would replace the run's exports; each run writes {self.settings.get('EXPORTS_DIR')}/"
@@ -54,7 +60,7 @@ class Command(ScrapyCrawlCommand):
             except RunRefused as error:
                 return self._refuse(str(error), manifest.EXIT_REFUSED)
             if done:
-                print(f"newscrawl: {done}", file=sys.stderr)
+                self._say(f"newscrawl: {done}")
             opts.spargs.pop("rebuild_state", None)
             self._crawl(args[0], opts, RunLayout.of(self.settings, spidercls.name, arguments.run_id).folder)
 
@@ -70,14 +76,28 @@ class Command(ScrapyCrawlCommand):
         else:
             line = manifest.verdict_line(found, RunLayout(folder).manifest)
             self.exitcode = manifest.exit_status(found)
-            print("\n".join([f"newscrawl: run {folder.name}", *manifest.summary_lines(found)]), file=sys.stderr)
-        print(line, file=sys.stderr)
-        if opts.summary:
-            print(json.dumps({"manifest": str(RunLayout(folder).manifest), "exit_status": self.exitcode,
-                              "healthy": bool(found and found["healthy"]),
-                              "problems": found["problems"] if found else [line],
-                              "counts": found["counts"] if found else None}, ensure_ascii=False))
+            self._say("\n".join([f"newscrawl: run {folder.name}", *manifest.summary_lines(found)]))
+        self._say(line)
+        self._summary(str(RunLayout(folder).manifest), bool(found and found["healthy"]),
+                      found["problems"] if found else [line], found["counts"] if found else None)
 
     def _refuse(self, message: str, status: int) -> None:
-        print(f"newscrawl: {message}", file=sys.stderr)
         self.exitcode = status
+        self._say(f"newscrawl: {message}")
+        self._summary(None, False, [message], None)
+
+    def _say(self, text: str) -> None:
+        """To the log file when the run has one (scrapyd's job log), else to stderr."""
+        assert self.settings is not None
+        log_file = self.settings.get("LOG_FILE")
+        if log_file:  # at the level the log shows, whatever LOG_LEVEL is
+            level = max(logging.INFO, logging.getLevelName(self.settings.get("LOG_LEVEL") or "INFO"))
+            logging.getLogger("newscrawl.verdict").log(level, text)
+        else:
+            print(text, file=sys.stderr)
+
+    def _summary(self, path: str | None, healthy: bool, problems: list[str], counts: object) -> None:
+        """``--summary``: one JSON line on stdout, whatever the exit status."""
+        if getattr(self, "summary", False):
+            print(json.dumps({"manifest": path, "exit_status": self.exitcode, "healthy": healthy,
+                              "problems": problems, "counts": counts}, ensure_ascii=False))

@@ -9,7 +9,9 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-DEBUGGING_SETTINGS: dict[str, Any] = {"RUN_FOLDER_ENABLED": False, "FEEDS": {}, "STAY_ON_HOST": False}
+# No progress line either: it would be drawn over the shell's prompt and parse's output.
+DEBUGGING_SETTINGS: dict[str, Any] = {"RUN_FOLDER_ENABLED": False, "FEEDS": {}, "STAY_ON_HOST": False,
+                                      "PROGRESS_INTERVAL": 0}
 
 
 class LooksOnly:

@@ -27,7 +27,7 @@ class LocalWalks:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LocalWalks:
         if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured("not a shared crawl")
+            raise NotConfigured  # not a shared crawl: no reason given, so Scrapy warns of nothing
         return cls(set(crawler.settings.getlist("DISTRIBUTED_WALK_PAGES")))
 
     # Both forms, so that the middleware stays universal (sync callbacks, async ones).

@@ -66,7 +66,7 @@ class Progress:
         settings = crawler.settings
         interval = settings.getfloat("PROGRESS_INTERVAL")
         if not interval:
-            raise NotConfigured("no progress line")
+            raise NotConfigured  # turned off (the debugging commands do): nothing to warn of
         return cls(crawler, interval, settings.getfloat("PROGRESS_LOG_INTERVAL"), sys.stderr.isatty())
 
     def spider_opened(self) -> None:

@@ -117,3 +117,24 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path:
     finally:
         scrapyd.terminate()
         scrapyd.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("setting", "accepted"), [
+    ("REVISIT_AFTER=banana", "durations"), ("CONCURRENT_REQUESTS=abc", "whole number"),
+    ("DOWNLOAD_TIMEOUT=x", "a number"), ("HEALTH_MAX_ERROR_RATE=lots", "share"),
+    ("STATE_URI=postgres://user:secret@db/archive", "SQLite"), ("FULL_WALK_EVERY=7 days", "duration"),
+])
+def test_a_setting_that_cannot_be_read_stops_the_run_before_it_starts(tmp_path: Path, setting: str,
+                                                                      accepted: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "run", "-a", "start_url=http://127.0.0.1:9/news/",
+                             "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"RUN_LOCK={tmp_path / 'run.lock'}",
+                             "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", "-s", setting],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("newscrawl:")]
+    assert setting.split("=")[0] in line and accepted in line and "secret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "exports").exists() and not (tmp_path / "state.sqlite").exists()
+    if (tmp_path / "run.lock").exists():  # no lock left behind
+        with (tmp_path / "run.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -23,7 +23,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.exports import manifest
 from newscrawl.layout import RunLayout
-from newscrawl.runs.preflight import RunRefused, check, run_lock_path, take_run_lock
+from newscrawl.runs.preflight import RunRefused, check, check_settings, run_lock_path, take_run_lock
 
 
 class Command(ScrapyCrawlCommand):
@@ -48,7 +48,8 @@ class Command(ScrapyCrawlCommand):
                 "makes one dataset of every run", manifest.EXIT_REFUSED)
         try:
             arguments = read_arguments(opts.spargs)
-        except ValueError as error:
+            check_settings(self.settings)
+        except (ValueError, RunRefused) as error:
             return self._refuse(f"{error}", manifest.EXIT_REFUSED)
         lock = take_run_lock(self.settings)
         if lock is None:

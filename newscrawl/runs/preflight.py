@@ -1,7 +1,8 @@
 """Checks before a run starts, so that a run that would do harm does not start at all.
 
 A run with a lost state would export the whole archive again as new; one whose exports cannot
-be written would crawl for nothing; two runs on one state would record each other's work. Each
+be written would crawl for nothing; two runs on one state would record each other's work; a
+setting that cannot be read would crash it halfway (or at its close, leaving no manifest). Each
 is refused with one line that says what to do.
 """
 
@@ -19,11 +20,104 @@ from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, runs_dir
 from newscrawl.runs.rebuild import rebuild
 from newscrawl.runs.runfolder import hold
+from newscrawl.state.policy import parse_duration, parse_schedule
 from newscrawl.state.store import StateUnreadable, is_remote, open_store, sqlite_path
 
 
 class RunRefused(Exception):
     """The run must not start; the message says why and what to do, in one line."""
+
+
+def _count(value: Any) -> int:
+    number = int(str(value).strip())
+    if number < 0:
+        raise ValueError
+    return number
+
+
+def _positive(value: Any) -> int:
+    number = _count(value)
+    if not number:
+        raise ValueError
+    return number
+
+
+def _seconds(value: Any) -> float:
+    number = float(str(value).strip())
+    if not number >= 0:  # also NaN
+        raise ValueError
+    return number
+
+
+def _share(value: Any) -> float:
+    number = _seconds(value)
+    if number > 1:
+        raise ValueError
+    return number
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool) or str(value).strip().lower() in ("0", "1", "true", "false", "none", ""):
+        return True
+    raise ValueError
+
+
+def _uri(value: Any) -> str:
+    text = str(value or "")
+    if "://" in text and not is_remote(text) and not text.startswith("sqlite://"):
+        raise ValueError
+    return text
+
+
+def _redis(value: Any) -> str:
+    text = str(value or "")
+    if text and not is_remote(text):
+        raise ValueError
+    return text
+
+
+def _log_level(value: Any) -> str:
+    if str(value).upper() not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+        raise ValueError
+    return str(value)
+
+
+# Every setting a run reads as a number, a duration or a URI, and what it accepts: a value that
+# cannot be read stops the run before it starts (exit 2, no run folder, no lock left behind)
+# instead of a traceback halfway through, or at the close when the manifest is being written.
+SETTING_RULES: dict[str, tuple[Any, str]] = {
+    **dict.fromkeys(("REVISIT_AFTER",), (parse_schedule, "durations with commas, like 1h,6h,1d")),
+    **dict.fromkeys(("FULL_WALK_EVERY", "SIDEBAR_COVERS", "THREAD_YOUNG_FOR", "THREAD_WALK_EVERY_OLD"),
+                    (parse_duration, "a duration like 30m, 36h or 7d")),
+    **dict.fromkeys(("LISTING_STOP_AFTER_KNOWN", "FRONTIER_MAX_RUNS", "THREAD_WALK_BUDGET", "BROKEN_PAGE_RETRY_TIMES",
+                     "HEALTH_COVERAGE_RUNS", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "DOWNLOAD_MAXSIZE",
+                     "DOWNLOAD_WARNSIZE"), (_count, "a whole number, 0 or more")),
+    **dict.fromkeys(("STATE_COMMIT_EVERY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+                     "CONCURRENT_ITEMS", "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"), (_positive, "a whole number, 1 or more")),
+    **dict.fromkeys(("BROKEN_PAGE_BACKOFF", "RETRY_AFTER_MAX", "BROWSER_WAIT_TIMEOUT", "DISTRIBUTED_LEASE_TTL",
+                     "PROGRESS_INTERVAL", "PROGRESS_LOG_INTERVAL", "DOWNLOAD_TIMEOUT", "DOWNLOAD_DELAY",
+                     "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_TARGET_CONCURRENCY"),
+                    (_seconds, "a number, 0 or more")),
+    **dict.fromkeys(("HEALTH_MAX_ERROR_RATE", "HEALTH_COVERAGE_DROP"), (_share, "a share from 0 to 1, like 0.05")),
+    **dict.fromkeys(("STATE_INIT", "ARCHIVE_ENABLED", "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "DEVELOPMENT",
+                     "LOG_FIELD_SOURCES"), (_flag, "1 or 0 (true or false)")),
+    "STATE_URI": (_uri, "a SQLite file path (or sqlite://path), or redis://, rediss://, unix://"),
+    "REDIS_URL": (_redis, "redis://[user:password@]host:port/db, rediss://… or unix://…"),
+    "LOG_LEVEL": (_log_level, "CRITICAL, ERROR, WARNING, INFO or DEBUG"),
+}
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Raises RunRefused naming the first setting that cannot be read, what was given and what
+    is accepted."""
+    for name, (read, accepted) in SETTING_RULES.items():
+        value = settings.get(name)
+        if value is None:
+            continue
+        try:
+            read(value)
+        except (ValueError, TypeError):
+            raise RunRefused(f"{name}={mask_credentials(str(value))!r} cannot be read: expected {accepted}") from None
 
 
 def run_lock_path(settings: BaseSettings) -> Path:

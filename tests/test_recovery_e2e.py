@@ -113,3 +113,22 @@ def test_a_full_disk_stops_the_run_cleanly_and_the_next_completes_the_rest(repli
     result = run_crawl(replica.url + "news/", disk, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="rerun")
     assert result.returncode == 0, result.log[-3000:]
     assert_archive_is_truth(disk, replica)
+
+
+@pytest.mark.parametrize("written", [0, 20_000])
+def test_a_first_run_killed_before_its_first_commit_does_not_block_the_next(replica: Replica, tmp_path: Path,
+                                                                            written: int) -> None:
+    """SIGKILL of the very first run before it committed anything (a reboot, an OOM): the state is
+    empty, and the next run proceeds (exit 0), cutting the dead run back to nothing."""
+    proc = subprocess.Popen(crawl_command(replica, tmp_path, "first", "-s", "STATE_COMMIT_EVERY=1000000"),
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    comments = tmp_path / "exports" / "vpk" / "first" / "comments.jsonl"
+    deadline = time.monotonic() + 60
+    while not (comments.exists() and comments.stat().st_size >= written) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rerun(replica, tmp_path)
+    dead = json.loads((tmp_path / "exports" / "vpk" / "first" / "manifest.json").read_text())
+    assert dead["finish_reason"] == "killed" and comments.stat().st_size == 0
+    assert_archive_is_truth(tmp_path / "exports", replica)

@@ -19,9 +19,9 @@ from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, runs_dir
 from newscrawl.runs.rebuild import rebuild
-from newscrawl.runs.runfolder import hold
+from newscrawl.runs.runfolder import hold, is_alive
 from newscrawl.state.policy import parse_duration, parse_schedule
-from newscrawl.state.store import StateUnreadable, is_remote, open_store, sqlite_path
+from newscrawl.state.store import StateStore, StateUnreadable, is_remote, open_store, sqlite_path
 
 
 class RunRefused(Exception):
@@ -163,7 +163,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
         empty = store.is_empty()
         if not rebuild_state:
             if empty:
-                _refuse_lost(uri, runs, earlier, settings)
+                _refuse_lost(uri, runs, _committed(earlier, store), settings)
             return None
         if not empty:
             raise RunRefused(f"rebuild_state=1, but the state at {mask_credentials(uri)} is not empty; move it aside first")
@@ -172,6 +172,16 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
                 f"{done.comments} comments ({done.dead_runs_cut} dead runs cut to whole lines)")
     finally:
         store.close()
+
+
+def _committed(earlier: list[Path], store: StateStore) -> list[Path]:
+    """The runs whose items a state should know: every run that closed (or was recovered), and
+    a run that died after a commit to this state. A run that died before its first commit (a
+    first run killed at its start) committed nothing, so an empty state is the truth about it: the
+    run that follows cuts it back to nothing and gives it its manifest (``recover_killed_runs``)."""
+    checkpoints = store.checkpoints()
+    return [folder for folder in earlier
+            if RunLayout(folder).manifest.exists() or str(folder.resolve()) in checkpoints or is_alive(folder)]
 
 
 def _check_seeded(settings: BaseSettings, spider: str) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+
+OVER_COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"] + 1  # what a profile must impose over -s
 
 from newscrawl.monitoring.reporting import mask_credentials_in_logs
 from newscrawl.state.store import is_remote
 
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after
-# their first fetch, two at a time, and the log says which source gave each article field.
+# their first fetch, two at a time, and the log says which source gave each article field. Its
+# runs write under DEVELOPMENT_DIR and keep no state, whatever EXPORTS_DIR and STATE_URI say: a
+# second run reads every page again (from the cache), and no development run reaches the archive.
 DEVELOPMENT_SETTINGS: dict[str, Any] = {
     "HTTPCACHE_ENABLED": True,
     "HTTPCACHE_DIR": "httpcache",  # under .scrapy/
@@ -30,6 +35,9 @@ class Development:
             return
         for name, value in DEVELOPMENT_SETTINGS.items():
             set_unless_given(settings, name, value)
+        # Never the production exports or state, even when they are given on the command line.
+        settings.set("EXPORTS_DIR", str(Path(settings.get("DEVELOPMENT_DIR")) / "exports"), priority=OVER_COMMAND_LINE)
+        settings.set("STATE_URI", "", priority=OVER_COMMAND_LINE)
 
 
 def set_unless_given(settings: BaseSettings, name: str, value: Any) -> None:

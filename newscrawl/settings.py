@@ -170,8 +170,10 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_ABORT_REQUEST = "newscrawl.fetch.browser.block_heavy_resources"
 
 # --- Development (newscrawl.addons.Development) -------------------------------------------------
-# 1: HTTP cache on, two requests at a time, and a log line of the source of each article field.
+# 1: HTTP cache on, two requests at a time, and a log line of the source of each article field;
+# its runs write under DEVELOPMENT_DIR and keep no state (never the archive's exports or state).
 DEVELOPMENT = False
+DEVELOPMENT_DIR = ".scrapy/development"
 LOG_FIELD_SOURCES = False
 ADDONS = {"newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0, "newscrawl.addons.Distributed": 0}
 

@@ -76,18 +76,26 @@ def test_scrapy_check_runs_a_contract_per_callback_on_the_replica(replica: Repli
     assert failed.returncode == 1 and "lacks ['body']" in failed.stderr
 
 
-def test_the_development_profile_caches_pages_and_names_each_field_source(replica: Replica, tmp_path: Path) -> None:
+def test_the_development_profile_loops_on_cached_pages_and_never_touches_the_archive(replica: Replica,
+                                                                                     tmp_path: Path) -> None:
+    """Each run reads every page again (from the HTTP cache after the first) and names each field's
+    source; its runs go under DEVELOPMENT_DIR with no state, never into the exports or state given."""
     def run(run_id: str) -> subprocess.CompletedProcess[str]:
         return scrapy(tmp_path, "crawl", "vpk", "-a", f"start_url={replica.url}news/", "-a", f"run_id={run_id}",
-                      "-s", "DEVELOPMENT=1", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}", "-s", "STATE_INIT=1")
+                      "-s", "DEVELOPMENT=1", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}",
+                      "-s", f"DEVELOPMENT_DIR={tmp_path / 'dev'}")
     first = run("first")
     assert first.returncode == 0, first.stderr[-2000:]
     assert "Article 232118: article_id <- data-id; title <- json-ld;" in first.stderr
     second = run("second")
-    manifest = json.loads((tmp_path / "exports" / "vpk" / "second" / "manifest.json").read_text())
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "Article 232118: article_id <- data-id; title <- json-ld;" in second.stderr  # read again
+    run_dir = tmp_path / "dev" / "exports" / "vpk" / "second"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]
+    assert sum(1 for _ in (run_dir / "articles.jsonl").open()) == 201  # no state: every article again
     assert manifest["settings"]["CONCURRENT_REQUESTS"] == 2
-    assert second.returncode == 0
+    assert_wrote_nothing(tmp_path)  # the exports and state named on the command line: untouched
 
 
 def test_a_page_that_needs_the_browser_is_fetched_through_it_from_the_shell(replica: Replica, tmp_path: Path) -> None:

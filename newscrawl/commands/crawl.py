@@ -21,6 +21,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.addons import Development
 from newscrawl.exports import manifest
 from newscrawl.layout import RunLayout
 from newscrawl.runs.preflight import RunRefused, check, check_settings, run_lock_path, take_run_lock
@@ -41,6 +42,7 @@ class Command(ScrapyCrawlCommand):
         if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
             return super().run(args, opts)
         self.summary = opts.summary
+        Development().update_settings(self.settings)  # the checks below see where its runs write
         if opts.output or opts.overwrite_output:
             return self._refuse(
                 f"-o/-O would replace the run's exports; each run writes {self.settings.get('EXPORTS_DIR')}/"

@@ -7,10 +7,10 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-OVER_COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"] + 1  # what a profile must impose over -s
-
 from newscrawl.monitoring.reporting import mask_credentials_in_logs
 from newscrawl.state.store import is_remote
+
+OVER_COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"] + 1  # what a profile must impose over -s
 
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after
 # their first fetch, two at a time, and the log says which source gave each article field. Its

@@ -51,7 +51,7 @@ def three_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Key
 
 def read(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
-        return duckdb.sql(f"SELECT * FROM '{path}'").df()  # what pandas users without pyarrow can do
+        return duckdb.sql(f"SELECT * FROM '{path}'").df()
     if path.suffix == ".jsonl":
         return pd.read_json(path, lines=True, dtype=False)
     return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -169,3 +169,16 @@ def test_a_reader_during_a_rebuild_sees_one_whole_dataset(three_days: Any, tmp_p
         done.set()
         thread.join()
     assert mixed == []
+
+
+def test_the_dataset_opens_in_pandas_as_the_readme_shows_with_ids_as_strings(three_days: Any, tmp_path: Path) -> None:
+    exports, _, _ = three_days
+    build(exports, tmp_path / "dataset")
+    parquet = pd.read_parquet(tmp_path / "dataset" / "comments.parquet")
+    csv = pd.read_csv(tmp_path / "dataset" / "comments.csv", encoding="utf-8-sig",
+                      dtype={"article_id": str, "comment_id": str})
+    assert isinstance(parquet["article_id"].iloc[0], str) and isinstance(csv["article_id"].iloc[0], str)
+    joined = parquet[["comment_id", "article_id"]].merge(csv[["comment_id", "article_id"]], on=["comment_id", "article_id"])
+    assert len(joined) == len(parquet) == len(csv)
+    chart = json.loads((tmp_path / "dataset" / "summary.json").read_text())["chart"]
+    assert chart["last_day_partial"] is True and chart["last_day"] == "2018-09-18"  # crawled at noon of day 2

@@ -38,6 +38,7 @@ import duckdb
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
+from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout
 from newscrawl.runs.runfolder import is_alive
 
@@ -129,10 +130,10 @@ class Builder:
                        "history_articles": build / "history" / "articles.parquet",
                        "history_comments": build / "history" / "comments.parquet"}
         summary = self._summary(runs, time.monotonic() - started)
+        summary["chart"] = self._chart(build / CHART)
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
                                                 encoding="utf-8")
-        self._chart(build / CHART)
         self._publish(build)
         summary["seconds"] = round(time.monotonic() - started, 2)
         return summary
@@ -225,7 +226,9 @@ class Builder:
             "runs_left_out": runs.excluded,
         }
 
-    def _chart(self, path: Path) -> None:
+    def _chart(self, path: Path) -> dict[str, Any]:
+        """Comments per day. The last day is partial when the last crawl was during it (the day's
+        later comments were not posted yet): its bar is hatched and labelled, and the summary says so."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -234,14 +237,23 @@ class Builder:
         comments = f"read_parquet('{_quote(str(self.tables['comments']))}')"
         rows = self.db.execute(f"SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM {comments} "
                                "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
+        (crawled,) = self.db.execute(f"SELECT max(crawled_at) FROM {comments}").fetchone()
+        until = datetime.fromisoformat(crawled).astimezone(MOSCOW) if crawled else None
+        partial = bool(rows and until and rows[-1][0] == until.date())
         figure, axes = pyplot.subplots(figsize=(10, 4), dpi=100)
-        axes.bar([r[0] for r in rows], [r[1] for r in rows], color="#4a6fa5")
+        bars = axes.bar([r[0] for r in rows], [r[1] for r in rows], color="#4a6fa5")
+        if partial and until:
+            bars[-1].set_hatch("//")
+            bars[-1].set_facecolor("#c9d6ea")
+            axes.annotate(f"partial: crawled until {until:%H:%M}", (rows[-1][0], rows[-1][1]), ha="right",
+                          va="bottom", fontsize=8)
         axes.set_title("Comments per day (Moscow date of posting)")
         axes.set_ylabel("comments")
         figure.autofmt_xdate()
         figure.tight_layout()
         figure.savefig(path)
         pyplot.close(figure)
+        return {"file": CHART, "last_day": rows[-1][0].isoformat() if rows else None, "last_day_partial": partial}
 
     def _publish(self, build: Path) -> None:
         """Swap the ``out`` symlink to the new build in one rename; builds before the last go."""

@@ -32,6 +32,7 @@ from newscrawl.pages.vpk import (
     CommentsPage,
     SitePage,
     article_id_from_url,
+    page_kind,
     read_page,
 )
 from newscrawl.state.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
@@ -179,6 +180,14 @@ class VpkSpider(scrapy.Spider):
         self.crawler.stats.set_value(statkeys.LISTED_ARTICLES, len(urls))
         return [self._article_request(url, article_id, Visit.FORCED, ARTICLE_PRIORITY, canonical=False)
                 for article_id, url in sorted(urls.items())]
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A page reached without a callback (``scrapy parse URL``): read as what its URL says it is."""
+        kind = page_kind(response.url)
+        if kind is None:
+            raise ValueError(f"{response.url} is no listing, article or comment page; pass -c")
+        callback = {"listing": self.parse_listing, "article": self.parse_article, "comments": self.parse_comments}
+        yield from callback[kind](response)
 
     # --- listings and the sidebar ----------------------------------------------------------------
 
@@ -333,13 +342,16 @@ class VpkSpider(scrapy.Spider):
         page = read_page(ArticlePage, response, self.unparsed)
         article = page.article()
         walk: CommentWalk | None = response.meta.get(WALK_META)
-        first_read = walk is None or walk.held is None
-        if walk is None:  # one page on its own (scrapy parse)
+        standalone = walk is None  # one page on its own (scrapy parse, a contract): no walk to wait for
+        if walk is None:
             walk = CommentWalk(article.article_id or "", response.url)
+            yield article
+        first_read = walk.held is None
         if first_read:
             self._count_sources(article, page.sources)
             walk.started_at = fetched_at(response).isoformat()
-        walk.held = article  # the latest reading of the article page: a walk again reads it again
+        if not standalone:
+            walk.held = article  # emitted when the walk ends; a walk again reads the page again
         yield from self._comment_page(page, walk)
         if first_read:
             sidebar = list(self._visit_all(page.discussed_articles(), fetched_at(response)))

@@ -114,3 +114,28 @@ def test_a_page_that_needs_the_browser_is_fetched_through_it_from_the_shell(repl
                             env={**os.environ, "SCRAPY_PYTHON_SHELL": "python"})
     assert "plain True" in result.stdout + result.stderr
     assert f"rendered {len(view.comment_pages(article)[0])}" in result.stdout + result.stderr
+
+
+def test_parse_article_prints_the_article_of_any_article_with_its_next_pages_as_requests(replica: Replica,
+                                                                                          tmp_path: Path) -> None:
+    from tests.replica.world import build_world
+
+    view = build_world(200).view(build_world(200).now(0))
+    paged = next(a for a in view.articles if len(view.comment_pages(a)) > 1 and not a.js_comments)
+    scripted = next(a for a in view.articles if a.js_comments and view.comments(a))
+    for article in (paged, scripted):
+        result = scrapy(tmp_path, "parse", "--spider", "vpk", "-c", "parse_article", replica.url + article.path.lstrip("/"))
+        assert result.returncode == 0, result.stderr[-2000:]
+        scraped = result.stdout.split("# Scraped Items")[1].split("# Requests")[0]
+        assert f"'article_id': '{article.id}'" in scraped and "'title'" in scraped
+        assert "<GET " in result.stdout.split("# Requests")[1]  # page 2, or the browser's rendering
+
+
+def test_parse_without_a_callback_reads_the_page_as_its_url_says_or_says_to_pass_c(replica: Replica,
+                                                                                    tmp_path: Path) -> None:
+    result = scrapy(tmp_path, "parse", "--spider", "vpk", replica.url + SEED)
+    assert result.returncode == 0 and "'article_id': '232118'" in result.stdout, result.stderr[-2000:]
+    listing = scrapy(tmp_path, "parse", "--spider", "vpk", replica.url + "news/")
+    assert listing.returncode == 0 and "<GET " in listing.stdout
+    unknown = scrapy(tmp_path, "parse", "--spider", "vpk", replica.url + "about/")
+    assert unknown.returncode == 2 and "pass -c parse_listing" in unknown.stderr and "Traceback" not in unknown.stderr

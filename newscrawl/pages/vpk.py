@@ -104,6 +104,21 @@ THREAD_LINK = Query("h1.news-title a::attr(href)")  # a comment page's link to i
 COMMENTS_PER_PAGE = 20  # every comment page but the last holds this many
 
 
+COMMENT_PAGE_URL = re.compile(r"/news/\d+_[^/]+/comments/\d+/?$")
+LISTING_URL = re.compile(r"/(?:news|rubric/\w+)/?$")
+
+
+def page_kind(url: str) -> str | None:
+    """Which kind of page a URL is ("listing", "article", "comments"), from its shape alone; None
+    when it says nothing (``scrapy parse URL`` without ``-c`` asks)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if ARTICLE_URL.search(path):
+        return "article"
+    if COMMENT_PAGE_URL.search(path):
+        return "comments"
+    return "listing" if LISTING_URL.search(path) else None
+
+
 def article_id_from_url(url: str) -> str | None:
     match = ARTICLE_URL.search(url.split("?", 1)[0])
     return match[1] if match else None

@@ -100,7 +100,8 @@ def project_settings(overrides: list[str]) -> BaseSettings:
 
 def distributed(args: argparse.Namespace) -> int:
     """``seed``: a new shared crawl (the last one's queue, fingerprints and leases gone); ``status``:
-    its queue, requests in flight, workers and items; exit status 0 once it is finished, else 3."""
+    its queue, requests in flight, workers and items; exit status 0 once it is finished, else 3;
+    with ``--wait``, 4 when no worker has been alive for ``DISTRIBUTED_LEASE_TTL`` while work waits."""
     from newscrawl.credentials import mask_credentials
     from newscrawl.distributed.keys import CrawlKeys
     from newscrawl.distributed.worker import connect, progress, seed
@@ -118,12 +119,19 @@ def distributed(args: argparse.Namespace) -> int:
         print(f"newscrawl: a new crawl of {start_url} is seeded in {where}; start the workers "
               f"with `scrapy crawl {crawled.SPIDER} -s REDIS_URL=…`", file=sys.stderr)
         return 0
+    patience = settings.getfloat("DISTRIBUTED_LEASE_TTL")
+    alone_since = None  # when the unfinished crawl was first seen with no live worker
     while True:
         found = progress(server, keys)
         print(f"newscrawl: {found.line()}", file=sys.stderr, flush=True)
         if found.finished_at or not args.wait:
             return 0 if found.finished_at else 3
-        time.sleep(5)
+        alone_since = None if found.workers_alive else alone_since or time.monotonic()  # unfinished, no one on it
+        if alone_since is not None and time.monotonic() - alone_since > patience:
+            print(f"newscrawl: no worker alive for {patience:.0f} s (DISTRIBUTED_LEASE_TTL) while work waits: start one "
+                  f"with `scrapy crawl {crawled.SPIDER} -s REDIS_URL=…`", file=sys.stderr)
+            return 4
+        time.sleep(min(5.0, patience / 3))
 
 
 def evidence(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ DISTRIBUTED_SETTINGS: dict[str, Any] = {
     "SCHEDULER": "newscrawl.distributed.scheduler.Scheduler",
     "DUPEFILTER_CLASS": "newscrawl.distributed.dupefilter.CrawlDupeFilter",
     "SCHEDULER_PERSIST": True,  # the crawl outlives each worker; `distributed seed` starts a new one
+    "SCHEDULER_SERIALIZER": "newscrawl.distributed.wire",  # JSON, not pickles: Redis is no door into the workers
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from newscrawl.distributed.keys import CrawlKeys
-from tests.conftest import ROOT, RedisServer, Replica, archive, assert_archive_is_truth
+from tests.conftest import ROOT, RedisServer, Replica, archive, assert_archive_is_truth, run_crawl
 
 pytestmark = pytest.mark.e2e
 DEPRECATED = ("ScrapyDeprecationWarning", "Spider.log() is deprecated", "is deprecated")
@@ -125,3 +125,25 @@ def test_a_worker_that_loses_redis_closes_with_one_line_and_exit_status_1(replic
     log = (tmp_path / "lone.log").read_text()
     assert log.count("Lost the shared crawl's Redis") == 1
     assert manifest(exports, "lone")["finish_reason"] == "redis_unavailable"
+
+
+def test_status_wait_ends_with_exit_4_when_no_worker_is_alive_while_work_waits(replica: Replica,
+                                                                               redis_server: RedisServer) -> None:
+    seed(redis_server.url, replica)
+    waited = newscrawl(redis_server.url, "distributed", "status", "--wait", "-s", "DISTRIBUTED_LEASE_TTL=2")
+    assert waited.returncode == 4 and "no worker alive for 2 s" in waited.stderr
+
+
+def test_the_readme_recipe_works_in_a_checkout_with_earlier_runs(replica: Replica, tmp_path: Path,
+                                                                 redis_server: RedisServer) -> None:
+    """Runs of a crawl on its own in exports/: a worker there is refused, naming the way out; with
+    exports of its own, as the recipe gives them, it crawls."""
+    solo = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'solo.sqlite'}",
+                     run_id="solo")
+    assert solo.returncode == 0, solo.log[-2000:]
+    seed(redis_server.url, replica)
+    refused = worker(redis_server.url, tmp_path / "exports", "w0")
+    assert refused.wait(timeout=60) == 2
+    assert "-s EXPORTS_DIR=exports-shared" in (tmp_path / "w0.log").read_text()
+    assert finish(worker(redis_server.url, tmp_path / "exports-shared", "w1")) == [0]
+    assert_archive_is_truth(tmp_path / "exports-shared", replica)

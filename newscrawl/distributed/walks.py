@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newscrawl.distributed.queue import LEASE, WALK_ROOT
+from newscrawl.state.commentwalk import WALK_META, CommentWalk
 
 
 class LocalWalks:
@@ -46,6 +47,12 @@ class LocalWalks:
         return response.meta.get(WALK_ROOT) or response.meta.get(LEASE)
 
     def _mark(self, output: Any, root: str | None) -> Any:
-        if root and isinstance(output, Request) and output.meta.get("page") in self.pages:
+        if root and isinstance(output, Request) and (output.meta.get("page") in self.pages or _walking(output)):
             output.meta[WALK_ROOT] = root
         return output
+
+
+def _walking(request: Request) -> bool:
+    """A request of a comment walk under way: its next page, or page 1 again for another pass."""
+    walk = request.meta.get(WALK_META)
+    return isinstance(walk, CommentWalk) and walk.started

@@ -200,6 +200,11 @@ def _check_seeded(settings: BaseSettings, spider: str) -> None:
 
 
 def _refuse_lost(uri: str, runs: Path, earlier: list[Path], settings: BaseSettings) -> None:
+    if earlier and settings.get("REDIS_URL") and not settings.getbool("STATE_INIT"):
+        raise RunRefused(
+            f"the shared crawl's state in {mask_credentials(uri)} is empty, but {runs} holds {len(earlier)} runs of "
+            "another state (crawls on their own): give the workers exports of their own, e.g. "
+            "-s EXPORTS_DIR=exports-shared, as the README's shared-crawl recipe does")
     if earlier and not settings.getbool("STATE_INIT"):
         raise RunRefused(
             f"the state at {mask_credentials(uri)} is missing or empty, but {runs} holds {len(earlier)} earlier runs: "

@@ -95,6 +95,12 @@ class CommentWalk:
     result: WalkResult | None = None
 
     @property
+    def started(self) -> bool:
+        """Some page of it was read: what it knows lives in this process (a shared crawl keeps
+        its requests in the worker that holds it, ``distributed.walks``)."""
+        return self.passes[0].planned is not None or len(self.passes) > 1
+
+    @property
     def current(self) -> _Pass:
         return self.passes[-1]
 

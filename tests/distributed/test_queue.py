@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 import redis
 from scrapy import Request, Spider
 
+from newscrawl.distributed import wire
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.queue import LEASE, LeasedQueue
 from newscrawl.distributed.worker import Worker, progress, seed
@@ -26,7 +28,7 @@ def server() -> Iterator[redis.Redis]:
 def queue_of(server: redis.Redis, worker: str) -> LeasedQueue:
     spider = Spider(name="vpk")
     spider.run_id = worker
-    return LeasedQueue(server, spider, CrawlKeys("vpk").queue)
+    return LeasedQueue(server, spider, CrawlKeys("vpk").queue, wire)
 
 
 def test_a_pop_leases_the_request_until_it_is_released(server: redis.Redis) -> None:
@@ -72,3 +74,15 @@ def test_a_new_crawl_clears_the_last_ones_queue_fingerprints_and_leases(server: 
     found = progress(server, keys)
     assert (found.queued, found.in_flight, found.finished_at) == (0, 0, None)
     assert queue.push(Request("http://127.0.0.1/news/1_a.html"), "fp1")  # seen in the last crawl only
+
+
+def test_a_request_in_redis_is_json_and_comes_back_with_its_walk(server: redis.Redis) -> None:
+    from newscrawl.state.commentwalk import WALK_META, CommentWalk
+
+    keys, queue = CrawlKeys("vpk"), queue_of(server, "a")
+    walk = CommentWalk("1", "http://127.0.0.1/news/1_a.html", skip_until=40)
+    assert queue.push(Request(walk.url, meta={WALK_META: walk, "page": "article"}, headers={"Referer": "x"}), "fp")
+    (raw,) = server.zrange(keys.queue, 0, -1)
+    assert json.loads(raw)["url"] == walk.url  # JSON: nothing in Redis runs code in a worker
+    back = queue.pop()
+    assert back is not None and back.meta[WALK_META] == walk and back.headers[b"Referer"] == b"x"

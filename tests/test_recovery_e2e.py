@@ -8,6 +8,7 @@ truth exactly once across all runs, every JSONL line whole, every CSV readable w
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,3 +133,25 @@ def test_a_first_run_killed_before_its_first_commit_does_not_block_the_next(repl
     dead = json.loads((tmp_path / "exports" / "vpk" / "first" / "manifest.json").read_text())
     assert dead["finish_reason"] == "killed" and comments.stat().st_size == 0
     assert_archive_is_truth(tmp_path / "exports", replica)
+
+
+def test_a_dead_run_copied_elsewhere_before_its_recovery_keeps_what_it_committed(replica: Replica,
+                                                                                tmp_path: Path) -> None:
+    """The state keys a run's checkpoint by its run id: a folder moved (another machine, another
+    disk) before a run recovers it is cut back to what was committed, not to nothing."""
+    proc = subprocess.Popen(crawl_command(replica, tmp_path, "moved", "-s", "STATE_COMMIT_EVERY=100"),
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    comments = tmp_path / "exports" / "vpk" / "moved" / "comments.jsonl"
+    deadline = time.monotonic() + 120
+    while not (comments.exists() and comments.stat().st_size > 300_000) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    shutil.move(tmp_path / "exports", tmp_path / "elsewhere")
+    result = run_crawl(replica.url + "news/", tmp_path / "elsewhere", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                       run_id="rerun")
+    assert result.returncode == 0, result.log[-3000:]
+    moved = tmp_path / "elsewhere" / "vpk" / "moved"
+    assert json.loads((moved / "manifest.json").read_text())["finish_reason"] == "killed"
+    assert (moved / "comments.jsonl").stat().st_size > 0  # what it committed, kept
+    assert_archive_is_truth(tmp_path / "elsewhere", replica)

@@ -138,7 +138,7 @@ def cut_back(run_folder: Path, offsets: dict[str, int]) -> None:
     Its CSV files are then written again from them (``write_csvs``)."""
     for path in run_folder.iterdir():
         if path.suffix == ".jsonl" or path.name.endswith(".warc.gz"):
-            keep = offsets.get(str(path.resolve()), 0)
+            keep = offsets.get(path.name, offsets.get(str(path.resolve()), 0))  # by name; by path before Dec 2026
             if path.stat().st_size > keep:
                 with path.open("r+b") as file:
                     file.truncate(keep)

@@ -19,7 +19,7 @@ from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, runs_dir
 from newscrawl.runs.rebuild import rebuild
-from newscrawl.runs.runfolder import hold, is_alive
+from newscrawl.runs.runfolder import checkpoint_of, hold, is_alive
 from newscrawl.state.policy import parse_duration, parse_schedule
 from newscrawl.state.store import StateStore, StateUnreadable, is_remote, open_store, sqlite_path
 
@@ -181,7 +181,7 @@ def _committed(earlier: list[Path], store: StateStore) -> list[Path]:
     run that follows cuts it back to nothing and gives it its manifest (``recover_killed_runs``)."""
     checkpoints = store.checkpoints()
     return [folder for folder in earlier
-            if RunLayout(folder).manifest.exists() or str(folder.resolve()) in checkpoints or is_alive(folder)]
+            if RunLayout(folder).manifest.exists() or checkpoint_of(checkpoints, folder) or is_alive(folder)]
 
 
 def _check_seeded(settings: BaseSettings, spider: str) -> None:

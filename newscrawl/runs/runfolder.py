@@ -75,20 +75,31 @@ def recover_killed_runs(runs: Path, store: StateStore, settings: BaseSettings, b
     what is left, and give each its manifest."""
     checkpoints = store.checkpoints()
     for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
-        if str(folder.resolve()) in checkpoints and RunLayout(folder).manifest.exists():
-            store.forget(str(folder.resolve()))  # closed normally: its checkpoint is of no more use
+        found = checkpoint_of(checkpoints, folder)
+        if found and RunLayout(folder).manifest.exists():
+            store.forget(found[0])  # closed normally: its checkpoint is of no more use
     for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
         if folder != besides and RunLayout(folder).manifest.exists() and _lacks_csv(folder):
             write_csvs(folder, settings)  # its disk was full when it closed
     dead = dead_runs(runs, besides=besides)
     for folder in dead:
-        kept = checkpoints.get(str(folder.resolve()), {})
+        key, kept = checkpoint_of(checkpoints, folder) or (folder.name, {})
         cut_back(folder, kept)
         write_csvs(folder, settings)
         write_killed_manifest(folder, kept)
-        store.forget(str(folder.resolve()))
+        store.forget(key)
         logger.warning("Run %s had died; its exports were cut back to what the state recorded", folder.name)
     return len(dead)
+
+
+def checkpoint_of(checkpoints: dict[str, dict[str, int]], folder: Path) -> tuple[str, dict[str, int]] | None:
+    """A run's checkpoint (its key, and each export file's committed size), found by its run id,
+    the folder's name, wherever the folder now is; states written before December 2026 keyed it
+    by the folder's absolute path on the machine that ran it."""
+    for key in (folder.name, str(folder.resolve())):
+        if key in checkpoints:
+            return key, checkpoints[key]
+    return None
 
 
 def _lacks_csv(folder: Path) -> bool:

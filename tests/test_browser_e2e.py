@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.conftest import run_crawl
@@ -48,3 +50,45 @@ def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, t
     assert {a["article_id"] for a in result.records("articles")} == {a["article_id"] for a in truth if a["_type"] == "article"}
     assert {c["comment_id"] for c in result.records("comments")} == {
         c["comment_id"] for c in truth if c["_type"] == "comment" and c["article_id"] not in ids}
+
+
+def test_ctrl_c_on_a_terminal_stops_the_crawl_cleanly_without_blaming_the_browser(replica_factory, tmp_path) -> None:
+    """Ctrl-C on a terminal signals the whole foreground process group; Chromium must not die
+    under the pages it is rendering (it is started apart from it, and Playwright does not close
+    it on SIGINT): the crawl stops in seconds, its only problem the shutdown."""
+    import json
+    import os
+    import pty
+    import select
+    import time
+
+    from tests.conftest import ROOT
+
+    replica = replica_factory("--articles", "80", "--js-share", "1")
+    pid, terminal = pty.fork()
+    if pid == 0:  # the crawl, with the pty as its controlling terminal, as a user's shell runs it
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a",
+                                  f"start_url={replica.url}news/", "-a", "run_id=ctrlc", "-s",
+                                  f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                                  "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=4"])
+    log, launched, pressed, status = b"", None, None, None
+    deadline = time.monotonic() + 120
+    while status is None and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.1)[0]:
+            try:
+                log += os.read(terminal, 65536)
+            except OSError:
+                pass
+        launched = launched or (time.monotonic() if b"Browser chromium launched" in log else None)
+        if pressed is None and launched and time.monotonic() - launched > 2:  # pages in the browser by now
+            os.write(terminal, b"\x03")  # Ctrl-C, as the terminal sends it: to the whole foreground group
+            pressed = time.monotonic()
+        done, code = os.waitpid(pid, os.WNOHANG)
+        status = code if done else None
+    assert pressed is not None and status is not None, log[-2000:]
+    assert time.monotonic() - pressed < 20
+    manifest = json.loads((tmp_path / "exports" / "vpk" / "ctrlc" / "manifest.json").read_text())
+    assert manifest["finish_reason"] == "shutdown" and manifest["stats"].get("newscrawl/browser_pages", 0) > 0
+    assert manifest["problems"] == ["the crawl ended with 'shutdown'"], manifest["problems"]
+    assert b"Browser could not read" not in log and b"Future exception was never retrieved" not in log

@@ -52,6 +52,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         options.setdefault("executable_path", browser_executable(crawler.settings))
         options.setdefault("headless", True)
         options["args"] = [*options.get("args", []), *QUIET_CHROMIUM_FLAGS]
+        for signal_name in ("handle_sigint", "handle_sigterm", "handle_sighup"):
+            options.setdefault(signal_name, False)
 
 
 def block_heavy_resources(request: PlaywrightRequest) -> bool:

@@ -139,3 +139,31 @@ def test_parse_without_a_callback_reads_the_page_as_its_url_says_or_says_to_pass
     assert listing.returncode == 0 and "<GET " in listing.stdout
     unknown = scrapy(tmp_path, "parse", "--spider", "vpk", replica.url + "about/")
     assert unknown.returncode == 2 and "pass -c parse_listing" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_the_shell_on_a_terminal_draws_no_progress_line_over_its_prompt(replica: Replica, tmp_path: Path) -> None:
+    import pty
+    import select
+    import time
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # scrapy shell on a terminal, as a user runs it
+        os.chdir(ROOT)
+        os.environ["SCRAPY_PYTHON_SHELL"] = "python"
+        os.execv(sys.executable, [sys.executable, "-m", "scrapy", "shell", replica.url + SEED, "-s",
+                                  f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}"])
+    shown, started, sent = b"", time.monotonic(), False
+    while time.monotonic() - started < 60:
+        if select.select([terminal], [], [], 0.1)[0]:
+            try:
+                shown += os.read(terminal, 65536)
+            except OSError:
+                break
+        if not sent and b">>>" in shown:
+            time.sleep(5)  # more than two PROGRESS_INTERVALs at the prompt
+            os.write(terminal, b"print('status', response.status)\nexit()\n")
+            sent = True
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            break
+    assert b"status 200" in shown, shown[-2000:]
+    assert b"\xc2\xb7 articles" not in shown and b"Progress:" not in shown  # the line's "pages … · articles …"

@@ -236,10 +236,6 @@ class CommentWalk:
         self.result = WalkResult(outcome, unconfirmed=len(self.suspects or ()))
         return None
 
-    def seen(self) -> set[str]:
-        """Every comment met on a page of this walk that proved what it is."""
-        return {comment_id for walk in self.passes for comment_id in walk.seen}
-
     def declared_total(self) -> int | None:
         """The one total every page of the last pass declared, if they agreed."""
         declared = self.current.declared

@@ -182,3 +182,16 @@ def test_the_dataset_opens_in_pandas_as_the_readme_shows_with_ids_as_strings(thr
     assert len(joined) == len(parquet) == len(csv)
     chart = json.loads((tmp_path / "dataset" / "summary.json").read_text())["chart"]
     assert chart["last_day_partial"] is True and chart["last_day"] == "2018-09-18"  # crawled at noon of day 2
+
+
+def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path) -> None:
+    exports, final, _ = three_days
+    build(exports, tmp_path / "dataset")
+    rows = [json.loads(line) for line in (tmp_path / "dataset" / "comments.jsonl").open(encoding="utf-8")]
+    by_number = {(r["article_id"], r["number"]): r["comment_id"] for r in rows}
+    quoting = [r for r in rows if r["quote_number"] is not None]
+    assert quoting and all(r["quote_comment_id"] == by_number.get((r["article_id"], r["quote_number"])) for r in quoting)
+    assert any(r["quote_comment_id"] for r in quoting)
+    assert all(r["quote_comment_id"] is None for r in rows if r["quote_number"] is None)
+    history = (tmp_path / "dataset" / "history" / "comments.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert history.split(",")[-1] == "quote_comment_id"

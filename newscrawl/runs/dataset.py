@@ -60,6 +60,8 @@ DESCRIPTIONS = {
     "posted_at": "ISO 8601 with Moscow's offset", "text": "its own words, line breaks as \\n, without the quote",
     "quote_author": "who it quotes (\"q\": the article)", "quote_number": "the №N of the quoted comment",
     "quote_text": "the quoted words", "page_url": "the page the comment was read on",
+    "quote_comment_id": "the comment_id of the comment it quotes (its quote_number in the same article); "
+                        "null for a quote of the article, or of a comment not in the archive",
     "deleted": "true: two complete walks of its article's comment pages, each page proved to be the page asked "
                "for and each walk adding up to the total the pages declared, did not show it (deletion_evidence)",
     "warc_record_id": "the archived response it was read from (WARC-Record-ID in the run's pages.warc.gz; "
@@ -163,7 +165,8 @@ class Builder:
         key = KEYS[name]
         files = ", ".join(f"'{_quote(p)}'" for p in partitions)
         source = f"read_parquet([{files}])" if partitions else _empty_select(TABLES[name], "", "")
-        return f"SELECT * FROM {source} ORDER BY {key}, version, run_started_at"
+        rows = f"SELECT * FROM {source}" if name != "comments" else _with_quote_link(f"SELECT * FROM {source}")
+        return f"{rows} ORDER BY {key}, version, run_started_at"
 
     def _current(self, name: str, item_class: type, history_file: Path) -> str:
         """The latest version of each item. Keys and versions are grouped first and the rows joined
@@ -180,7 +183,8 @@ class Builder:
                 picks.append(f"l.{column}")
             else:
                 picks.append(f"coalesce(k.{column}, l.{column}) AS {column}")
-        picks += ["CASE WHEN l.deleted THEN l.run_started_at END AS deleted_at", "l.run_id", "l.run_started_at"]
+        picks += ["CASE WHEN l.deleted THEN l.run_started_at END AS deleted_at", "l.run_id", "l.run_started_at",
+                  "coalesce(k.quote_comment_id, l.quote_comment_id) AS quote_comment_id"]
         return (f"SELECT {', '.join(picks)} FROM ({latest}) l LEFT JOIN ({content}) k USING ({key}) "
                 f"ORDER BY l.{key}")
 
@@ -269,6 +273,14 @@ class Builder:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def _with_quote_link(rows: str) -> str:
+    """The rows with ``quote_comment_id``: the comment that "№N" quotes, in the same article (a
+    comment keeps its number for ever on this site, so any version of it names it)."""
+    numbers = f"SELECT DISTINCT article_id, number, comment_id AS quote_comment_id FROM ({rows}) WHERE number IS NOT NULL"
+    return (f"SELECT r.*, n.quote_comment_id FROM ({rows}) r LEFT JOIN ({numbers}) n "
+            "ON n.article_id = r.article_id AND n.number = r.quote_number")
+
+
 def _latest(history: str, key: str, where: str = "") -> str:
     """Each item's row of highest version (of the latest run, should two runs share one)."""
     versions = f"SELECT {key}, max(version) AS version FROM {history} {where} GROUP BY {key}"
@@ -282,7 +294,10 @@ def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
     resources = []
     for folder, what in (("", "as it stands"), ("history/", "every version, with its run")):
         for name, item_class in TABLES.items():
-            extra = {"deleted_at": "string", **RUN_COLUMNS} if name == "comments" and not folder else RUN_COLUMNS
+            extra = ({"deleted_at": "string", **RUN_COLUMNS} if not folder else dict(RUN_COLUMNS)) \
+                if name == "comments" else RUN_COLUMNS
+            if name == "comments":
+                extra = {**extra, "quote_comment_id": "string"}
             schema_fields = [_field(c, t) for c, t in columns(item_class).items()]
             schema_fields += [{"name": c, "type": "string", "description": DESCRIPTIONS[c]} for c in extra]
             resources.append({

@@ -195,3 +195,38 @@ def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path)
     assert all(r["quote_comment_id"] is None for r in rows if r["quote_number"] is None)
     history = (tmp_path / "dataset" / "history" / "comments.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert history.split(",")[-1] == "quote_comment_id"
+
+
+def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(three_days: Any, tmp_path: Path) -> None:
+    """``archive.sqlite`` opens in plain sqlite3 (no tokenizer to register): a word searched in one
+    form finds the comments that carry it in others; quotes link to the comment they quote."""
+    import re
+    import sqlite3
+    from collections import defaultdict
+
+    from newscrawl.runs.search import stem_query, stem_text
+
+    exports, final, _ = three_days
+    build(exports, tmp_path / "dataset")
+    db = sqlite3.connect(tmp_path / "dataset" / "archive.sqlite")
+    texts = dict(db.execute("SELECT rowid, text FROM comments WHERE text IS NOT NULL"))
+    forms: dict[str, set[str]] = defaultdict(set)
+    for text in texts.values():
+        for word in re.findall(r"[а-яё]{5,}", text.lower()):
+            forms[stem_text(word)].add(word)
+    stem, words = max(forms.items(), key=lambda item: len(item[1]))
+    assert len(words) >= 2, "the replica's comments hold no word in two forms"
+    one, *others = sorted(words)
+    found = {row[0] for row in db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?",
+                                          (f"text : {stem_query(one)}",))}
+    assert found == {rowid for rowid, text in texts.items() if stem in stem_text(text).split()}
+    assert any(other in texts[rowid].lower() and one not in texts[rowid].lower() for rowid in found for other in others)
+    (linked,) = db.execute("SELECT count(*) FROM comments c JOIN comments q ON q.comment_id = c.quote_comment_id "
+                           "WHERE q.article_id = c.article_id AND q.number = c.quote_number").fetchone()
+    assert linked > 0 and linked == db.execute("SELECT count(*) FROM comments WHERE quote_comment_id IS NOT NULL").fetchone()[0]
+    per_day = db.execute("SELECT sum(comments) FROM comments_per_day").fetchone()[0]
+    assert per_day == db.execute("SELECT count(*) FROM comments WHERE posted_at IS NOT NULL").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM deleted_and_edited WHERE deleted").fetchone()[0] >= 1
+    summary = json.loads((tmp_path / "dataset" / "summary.json").read_text())
+    assert summary["archive_sqlite"]["comments"] == len(texts) + db.execute(
+        "SELECT count(*) FROM comments WHERE text IS NULL").fetchone()[0]

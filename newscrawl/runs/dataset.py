@@ -40,6 +40,7 @@ from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
 from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout
+from newscrawl.runs import archivedb
 from newscrawl.runs.runfolder import is_alive
 
 TABLES = {"articles": Article, "comments": Comment}
@@ -71,6 +72,7 @@ DESCRIPTIONS = {
     **RUN_COLUMNS,
 }
 CHART = "comments_per_day.png"
+ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
 
 
 @dataclass
@@ -133,6 +135,9 @@ class Builder:
                        "history_comments": build / "history" / "comments.parquet"}
         summary = self._summary(runs, time.monotonic() - started)
         summary["chart"] = self._chart(build / CHART)
+        summary["archive_sqlite"] = archivedb.write(build / ARCHIVE_DB, self.db, {
+            "articles": self.tables["articles"], "comments": self.tables["comments"],
+            "history_articles": self.tables["history_articles"], "history_comments": self.tables["history_comments"]})
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
                                                 encoding="utf-8")

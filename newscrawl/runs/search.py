@@ -1,0 +1,44 @@
+"""Russian full-text search that finds every form of a word: the index and the query stemmed alike.
+
+SQLite's FTS5 folds Cyrillic case but has no Russian stemmer ("россия" misses "России"); a
+tokenizer of our own would break every connection that did not register it (Datasette's, a
+researcher's ``sqlite3``). So ``archive.sqlite`` indexes text already stemmed here (Snowball's
+Russian stemmer, ``ё`` read as ``е``), with FTS5's stock tokenizer, and a query is stemmed the
+same way before it is matched.
+
+>>> stem_text("Россией и России")
+'росс и росс'
+>>> stem_query('танками ёлк*')
+'"танк" елк*'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"\w+(?:\*)?", re.UNICODE)
+_STEMMER = Stemmer.Stemmer("russian")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def stem_text(text: str | None) -> str:
+    """Every word of ``text`` as its stem, lower case, ``ё`` as ``е``."""
+    if not text:
+        return ""
+    return " ".join(_stem(word) for word in _WORD.findall(text.lower().replace("ё", "е")))
+
+
+def stem_query(query: str) -> str:
+    """A user's words as an FTS5 query over stemmed text: each word stemmed and quoted (so that no
+    word is read as FTS syntax), all of them required; ``word*`` stays a prefix, unstemmed."""
+    terms = []
+    for word in _WORD.findall(query.lower().replace("ё", "е")):
+        terms.append(f"{word[:-1]}*" if word.endswith("*") else f'"{_stem(word)}"')
+    return " ".join(terms)

@@ -112,6 +112,7 @@ def main() -> None:
         seconds, rss = build(exports, out)
         print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB")
         summary = json.loads((out / "summary.json").read_text())
+        print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
         print(f"current: {summary['articles']:,} articles, {summary['comments']:,} comments "
               f"({summary['deleted_comments']:,} deleted); history: {summary['versions']}")
         for path in sorted(out.resolve().rglob("*")):

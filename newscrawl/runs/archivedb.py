@@ -74,12 +74,13 @@ def _copy(db: sqlite3.Connection, duck: Any, name: str, parquet: Path) -> int:
         picks.append("(quote_text IS NOT NULL AND quote_number IS NULL) AS quote_of_article")
         columns.append("quote_of_article INTEGER")
     db.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
-    cursor = duck.execute(f"SELECT {', '.join(picks)} FROM {source}")
+    # Streamed in Arrow batches: a DuckDB result fetched row by row is held whole in memory first.
+    reader = duck.sql(f"SELECT {', '.join(picks)} FROM {source}").to_arrow_reader(BATCH)
     insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})"
     count = 0
-    while batch := cursor.fetchmany(BATCH):
-        db.executemany(insert, batch)
-        count += len(batch)
+    for batch in reader:
+        db.executemany(insert, zip(*(column.to_pylist() for column in batch.columns), strict=True))
+        count += batch.num_rows
     return count
 
 

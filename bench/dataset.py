@@ -112,7 +112,8 @@ def main() -> None:
         seconds, rss = build(exports, out)
         print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB")
         summary = json.loads((out / "summary.json").read_text())
-        print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
+        if "archive_sqlite_seconds" in summary:
+            print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
         print(f"current: {summary['articles']:,} articles, {summary['comments']:,} comments "
               f"({summary['deleted_comments']:,} deleted); history: {summary['versions']}")
         for path in sorted(out.resolve().rglob("*")):

@@ -153,7 +153,7 @@ def build_dataset(overrides: list[str]) -> None:
     settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))
     runs = runs_dir(settings, site(settings).SPIDER)
-    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT")).build()
+    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT"), settings.getbool("DATASET_SQLITE")).build()
     left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"
     print(f"newscrawl: dataset in {out}/ from {len(summary['runs_included'])} runs in {summary['seconds']} s: "
           f"{summary['articles']} articles, {summary['comments']} comments ({summary['deleted_comments']} deleted); "

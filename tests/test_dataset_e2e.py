@@ -19,9 +19,9 @@ from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_cr
 pytestmark = pytest.mark.e2e
 
 
-def build(exports: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def build(exports: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
-                             "-s", f"DATASET_DIR={out}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                             "-s", f"DATASET_DIR={out}", *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -207,7 +207,7 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
     from newscrawl.runs.search import stem_query, stem_text
 
     exports, final, _ = three_days
-    build(exports, tmp_path / "dataset")
+    build(exports, tmp_path / "dataset", "-s", "DATASET_SQLITE=1")
     db = sqlite3.connect(tmp_path / "dataset" / "archive.sqlite")
     texts = dict(db.execute("SELECT rowid, text FROM comments WHERE text IS NOT NULL"))
     forms: dict[str, set[str]] = defaultdict(set)

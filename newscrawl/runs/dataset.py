@@ -104,9 +104,10 @@ def columns(item_class: type) -> dict[str, str]:
 
 
 class Builder:
-    def __init__(self, runs: Path, out: Path, memory_limit: str = "1GB") -> None:
-        """``runs``: the spider's run folders (``layout.runs_dir``)."""
+    def __init__(self, runs: Path, out: Path, memory_limit: str = "1GB", sqlite: bool = False) -> None:
+        """``runs``: the spider's run folders (``layout.runs_dir``); ``sqlite``: write archive.sqlite too."""
         self.runs_dir = runs
+        self.sqlite = sqlite
         self.out = out
         self.builds = out.parent / f".{out.name}-builds"
         self.cache = self.builds / "cache"
@@ -135,11 +136,13 @@ class Builder:
                        "history_comments": build / "history" / "comments.parquet"}
         summary = self._summary(runs, time.monotonic() - started)
         summary["chart"] = self._chart(build / CHART)
-        sqlite_started = time.monotonic()
-        summary["archive_sqlite"] = archivedb.write(build / ARCHIVE_DB, self.db, {
-            "articles": self.tables["articles"], "comments": self.tables["comments"],
-            "history_articles": self.tables["history_articles"], "history_comments": self.tables["history_comments"]})
-        summary["archive_sqlite_seconds"] = round(time.monotonic() - sqlite_started, 2)
+        if self.sqlite:
+            sqlite_started = time.monotonic()
+            summary["archive_sqlite"] = archivedb.write(build / ARCHIVE_DB, self.db, {
+                "articles": self.tables["articles"], "comments": self.tables["comments"],
+                "history_articles": self.tables["history_articles"],
+                "history_comments": self.tables["history_comments"]})
+            summary["archive_sqlite_seconds"] = round(time.monotonic() - sqlite_started, 2)
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
                                                 encoding="utf-8")

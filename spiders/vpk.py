@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from newscrawl import statkeys
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.exports.archive import index, reextract_folders
-from newscrawl.extract.items import Comment
+from newscrawl.extract.items import Article, Comment
 from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.fetch.middlewares import BrokenPage, Offsite
 from newscrawl.monitoring.reporting import UnparsedValues
@@ -178,7 +178,7 @@ class VpkSpider(scrapy.Spider):
             if article_id and not rendered and urlsplit(url).path.endswith(".html"):
                 urls[article_id] = url
         self.crawler.stats.set_value(statkeys.LISTED_ARTICLES, len(urls))
-        return [self._article_request(url, article_id, Visit.FORCED, ARTICLE_PRIORITY, canonical=False)
+        return [self._article_request(url, article_id, ARTICLE_PRIORITY, canonical=False)
                 for article_id, url in sorted(urls.items())]
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -284,7 +284,7 @@ class VpkSpider(scrapy.Spider):
                 else Visit.RECHECK
             self.crawler.stats.inc_value(statkeys.visit(decision.value))
             self.requested.add(article_id)
-            yield self._article_request(url, article_id, decision, UNFINISHED_PRIORITY)
+            yield self._article_request(url, article_id, UNFINISHED_PRIORITY)
 
     def _threads_due(self, now: datetime) -> Iterator[scrapy.Request]:
         """Threads whose last complete walk is older than their period: walked whole again, so
@@ -294,7 +294,7 @@ class VpkSpider(scrapy.Spider):
                 self.requested.add(state.article_id)
                 self.crawler.stats.inc_value(statkeys.visit(Visit.RECHECK.value))
                 self.crawler.stats.inc_value(statkeys.THREADS_DUE)
-                yield self._article_request(state.url, state.article_id, Visit.RECHECK, ARTICLE_PRIORITY)
+                yield self._article_request(state.url, state.article_id, ARTICLE_PRIORITY)
 
     def _visit_all(self, links: list[ArticleLink], now: datetime) -> Iterator[scrapy.Request]:
         if self.reextracting:  # the archive's pages only
@@ -319,9 +319,9 @@ class VpkSpider(scrapy.Spider):
         if (decision is Visit.MOVED and state and is_settled(state, now, self.window)
                 and may_skip_comment_pages(state, now, self.full_every)):
             skip_until = state.live_comments if state.live_comments is not None else state.comments_count
-        return self._article_request(link.url, link.article_id or "", decision, ARTICLE_PRIORITY, skip_until)
+        return self._article_request(link.url, link.article_id or "", ARTICLE_PRIORITY, skip_until)
 
-    def _article_request(self, url: str, article_id: str, decision: Visit, priority: int,
+    def _article_request(self, url: str, article_id: str, priority: int,
                          skip_until: int | None = None, canonical: bool = True) -> scrapy.Request:
         url = canonical_url(url) if canonical else url
         walk = CommentWalk(article_id or article_id_from_url(url) or "", url, skip_until)
@@ -359,7 +359,7 @@ class VpkSpider(scrapy.Spider):
                 self.history.set_out(_destinations(sidebar))
             yield from sidebar
 
-    def _count_sources(self, article: Any, sources: dict[str, str]) -> None:
+    def _count_sources(self, article: Article, sources: dict[str, str]) -> None:
         stats = self.crawler.stats
         for field_name, source in sources.items():
             stats.inc_value(statkeys.field_source(field_name, source))
@@ -451,6 +451,8 @@ class VpkSpider(scrapy.Spider):
         skipped = sum(len(p.skipped) for p in walk.passes)
         if skipped:
             stats.inc_value(statkeys.COMMENT_PAGES_SKIPPED, skipped)
+        if walk.stepped_back:
+            stats.inc_value(statkeys.COMMENT_PAGES_STEPPED_BACK, walk.stepped_back)
         if walk.suspects:
             stats.inc_value(statkeys.DELETIONS_SUSPECTED, len(walk.suspects))
         if result.deleted:

@@ -67,14 +67,16 @@ class ExportFiles:
             deferred_from_coro(engine.close_spider_async(reason=EXPORT_FAILED))
 
     def flush(self) -> dict[str, int]:
+        """Each file's size, by its name in the run folder: what a killed run is cut back to,
+        wherever its folder is by then (``runfolder.checkpoint_of``)."""
         offsets = {}
         for path, file in self.files.items():
             if not file.closed:
                 file.flush()
                 os.fsync(file.fileno())
-                offsets[path] = file.tell()
+                offsets[Path(path).name] = file.tell()
             else:
-                offsets[path] = Path(path).stat().st_size
+                offsets[Path(path).name] = Path(path).stat().st_size
         if self.error is not None:
             raise ExportsUnwritable(self.error)
         return offsets

@@ -77,20 +77,18 @@ class WholePages:
         page, problem = self.page_problem(kind, response)
         stats = self.crawler.stats
         walk = request.meta.get(WALK_META)
+        why = "broken"
         # A page that needs the browser is checked once rendered: until then it shows no comments.
         if problem is None and walk is not None and isinstance(page, ThreadPage) and not page.needs_browser():
             refusal = self._refusal(walk, page)
-            if refusal is None:
-                request.meta[CHECKED_PAGE] = page
-                return response
-            stats.inc_value(statkeys.refused_page(refusal.kind))
-            problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
-        elif problem is None:
+            if refusal is not None:
+                stats.inc_value(statkeys.refused_page(refusal.kind))
+                problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
+        elif problem is not None:
+            stats.inc_value(statkeys.broken_page(kind))
+        if problem is None:
             request.meta[CHECKED_PAGE] = page
             return response
-        else:
-            stats.inc_value(statkeys.broken_page(kind))
-            why = "broken"
         attempt = request.meta.get("retry_times", 0)
         retry = get_retry_request(request, spider=self.crawler.spider, reason=f"broken {kind} page: {problem}",
                                   max_retry_times=self.retries)

@@ -92,6 +92,7 @@ class CommentWalk:
     held: object = None  # the article item, emitted when the walk ends (after its comments)
     passes: list[_Pass] = field(default_factory=lambda: [_Pass()])
     suspects: frozenset[str] | None = None  # missing from the first complete pass
+    stepped_back: int = 0  # pages read again before the one a woken thread began at
     result: WalkResult | None = None
 
     @property
@@ -169,6 +170,7 @@ class CommentWalk:
         if walk.check_next:
             walk.check_next = False
             if not page.comments or page.comments[0][0] not in known:
+                self.stepped_back += 1
                 walk.planned.insert(0, walk.skipped.pop())
                 walk.check_next = bool(walk.skipped)
 

@@ -14,7 +14,6 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -183,10 +182,9 @@ class History:
             offsets = files.flush() if files else {}
         except ExportsUnwritable:
             return  # nothing more is recorded: the next run redoes it
-        # Keyed by run id and file name, not by path: a folder copied to another machine before its
-        # recovery is still cut back to what was committed (``runfolder.checkpoint_of``).
+        # Keyed by run id (and the files by name), not by path: a folder copied to another machine
+        # before its recovery is still cut back to what was committed (``runfolder.checkpoint_of``).
         run = RunLayout.of_spider(self.crawler.spider).folder.name
-        offsets = {Path(path).name: size for path, size in offsets.items()}
         self.store.save(Batch(list(self.staged_articles.values()), list(self.staged_comments.values()),
                               checkpoint=(run, offsets), done=self.done, rechecks=self.rechecks, meta=meta))
         signals.send_catch_log(newscrawl_signals.state_committed)

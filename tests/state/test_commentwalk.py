@@ -134,7 +134,7 @@ def test_a_woken_thread_steps_back_when_the_first_comment_it_meets_is_unknown() 
     walk.read(PAGE1)
     assert walk.next_url() == f"{URL}/comments/3/"
     walk.read(PAGE3, known={"c1"})  # c41 unknown: comments moved up from a skipped page
-    assert walk.next_url() == f"{URL}/comments/2/" and walk.expected_page() == 2
+    assert walk.next_url() == f"{URL}/comments/2/" and walk.expected_page() == 2 and walk.stepped_back == 1
     assert walk.check(PAGE2) is None  # out of order, its numbers fall between its neighbours'
     walk.read(PAGE2)
     assert walk.next_url(lambda: ALL) is None

@@ -70,12 +70,15 @@ def write_runs(exports: Path, articles: int, days: int) -> int:
 
 
 def build(exports: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of one build, in its own process."""
-    code = ("import resource, sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
+    """Wall seconds and the peak RSS (MB) of one build, in its own process.
+
+    The peak is the process's own ``VmHWM``, not ``ru_maxrss``: Linux carries the parent's peak
+    across fork and exec into ``ru_maxrss``, so it reported this bench's 11 GB of ground truth."""
+    code = ("import sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
             "from newscrawl.layout import runs_dir; from newscrawl.pages.site import site; "
             "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
-            "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2])).build(); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), sqlite=s.getbool('DATASET_SQLITE')).build(); "
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,
                             capture_output=True, text=True)

@@ -5,6 +5,7 @@
     python -m newscrawl dataset [-s NAME=VALUE]...
     python -m newscrawl reextract [--runs ID,ID|all] [-s NAME=VALUE]...
     python -m newscrawl evidence ID [-s EXPORTS_DIR=…]
+    python -m newscrawl browse [--port 8001] [-s DATASET_DIR=…]
     python -m newscrawl distributed seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…
 
 The same as ``scrapy crawl vpk`` (newscrawl's crawl command: the state's run lock, the checks
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> None:
     proof.add_argument("item_id", metavar="ID", help="an article id or a comment id")
     proof.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="setting override (EXPORTS_DIR)")
+    browse = commands.add_parser("browse", help="browse and search the dataset in a browser (Datasette)")
+    browse.add_argument("--port", type=int, default=8001, help="the port on 127.0.0.1 (default 8001)")
+    browse.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="setting override (DATASET_DIR)")
     shared = commands.add_parser("distributed", help="seed a shared crawl in Redis, or show how far it is")
     shared.add_argument("action", choices=["seed", "status"])
     shared.add_argument("--start-url", default=None, help="seed: the listing the crawl starts from (default: the site's)")
@@ -65,6 +70,10 @@ def main(argv: list[str] | None = None) -> None:
         return build_dataset(args.settings)
     if args.command == "evidence":
         return evidence(args)
+    if args.command == "browse":
+        from newscrawl.browse.server import serve
+
+        return serve(Path(project_settings(args.settings).get("DATASET_DIR")), args.port)
     command = ["scrapy", "crawl", spider, "--summary"]
     for value in args.arguments:
         command += ["-a", value]

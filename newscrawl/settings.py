@@ -139,9 +139,9 @@ FEED_STORE_EMPTY = True
 # latest build), and the most memory DuckDB may use for it before spilling to disk.
 DATASET_DIR = "dataset"
 DATASET_MEMORY_LIMIT = "1GB"
-# 1: the dataset also holds archive.sqlite (newscrawl.runs.archivedb). Off by default while its
-# memory at archive scale is not bounded (11 GB peak at 50,000 articles, 0.8 GB at 10,000).
-DATASET_SQLITE = False
+# The dataset also holds archive.sqlite (newscrawl.runs.archivedb), for `python -m newscrawl
+# browse` and SQL; 0 leaves it out (it is the largest file of a build).
+DATASET_SQLITE = True
 # Scrapy's JSON lines exporter, reading dataclass fields directly (same output, half the cost).
 FEED_EXPORTERS = {"jsonlines": "newscrawl.exports.feeds.JsonLinesExporter"}
 # Local files as Scrapy writes them, registered so the state can flush them before it commits.

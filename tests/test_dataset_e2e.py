@@ -207,7 +207,7 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
     from newscrawl.runs.search import stem_query, stem_text
 
     exports, final, _ = three_days
-    build(exports, tmp_path / "dataset", "-s", "DATASET_SQLITE=1")
+    build(exports, tmp_path / "dataset")
     db = sqlite3.connect(tmp_path / "dataset" / "archive.sqlite")
     texts = dict(db.execute("SELECT rowid, text FROM comments WHERE text IS NOT NULL"))
     forms: dict[str, set[str]] = defaultdict(set)
@@ -224,6 +224,7 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
     (linked,) = db.execute("SELECT count(*) FROM comments c JOIN comments q ON q.comment_id = c.quote_comment_id "
                            "WHERE q.article_id = c.article_id AND q.number = c.quote_number").fetchone()
     assert linked > 0 and linked == db.execute("SELECT count(*) FROM comments WHERE quote_comment_id IS NOT NULL").fetchone()[0]
+    assert db.execute("SELECT sum(quotes) FROM quotes").fetchone()[0] == linked
     per_day = db.execute("SELECT sum(comments) FROM comments_per_day").fetchone()[0]
     assert per_day == db.execute("SELECT count(*) FROM comments WHERE posted_at IS NOT NULL").fetchone()[0]
     assert db.execute("SELECT count(*) FROM deleted_and_edited WHERE deleted").fetchone()[0] >= 1

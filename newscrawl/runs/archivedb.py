@@ -26,6 +26,14 @@ INDEXES = [
     ("articles", "published_at"), ("articles", "section"), ("history_comments", "comment_id"),
     ("history_articles", "article_id"),
 ]
+# Keys and links, declared so that SQL tools (Datasette among them) link a comment to its article
+# and a quote to the comment it quotes.
+KEYS = {"articles": "article_id", "comments": "comment_id"}
+LINKS = {
+    "comments": [("article_id", "articles", "article_id"), ("quote_comment_id", "comments", "comment_id")],
+    "history_comments": [("comment_id", "comments", "comment_id")],
+    "history_articles": [("article_id", "articles", "article_id")],
+}
 SUMMARIES = {
     "comments_per_day": "SELECT substr(posted_at, 1, 10) AS day, count(*) AS comments FROM comments "
                         "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day",
@@ -39,6 +47,20 @@ SUMMARIES = {
                           "v.versions, c.text AS last_text FROM comments c JOIN (SELECT comment_id, "
                           "count(*) AS versions FROM history_comments GROUP BY comment_id) v USING (comment_id) "
                           "WHERE c.deleted OR v.versions > 1 ORDER BY c.posted_at",
+    "quotes": "SELECT c.author AS quoting, q.author AS quoted, count(*) AS quotes, "
+              "count(DISTINCT c.article_id) AS articles, max(c.posted_at) AS last_posted FROM comments c "
+              "JOIN comments q ON q.comment_id = c.quote_comment_id GROUP BY c.author, q.author ORDER BY quotes DESC",
+}
+
+
+# What each table beyond the dataset's own holds, for the people who browse it.
+DESCRIPTIONS = {
+    "quote_of_article": "1: the quote is of the article itself ('Цитата'), not of a comment",
+    "comments_per_day": "Comments by the day they were posted (Moscow time); the last day may be partial.",
+    "commenters": "Every author with the comments and articles they wrote under, most active first.",
+    "most_discussed": "Articles by the comments archived under them.",
+    "deleted_and_edited": "Comments deleted (proved by two complete walks) or edited, with their last text.",
+    "quotes": "Who quotes whom: pairs of authors with the quotes between them.",
 }
 
 
@@ -73,10 +95,13 @@ def _copy(db: sqlite3.Connection, duck: Any, name: str, parquet: Path) -> int:
     if name == "comments":  # a quote of the article itself ("Цитата, q"), not of a comment
         picks.append("(quote_text IS NOT NULL AND quote_number IS NULL) AS quote_of_article")
         columns.append("quote_of_article INTEGER")
+    if name in KEYS:
+        columns = [f"{c} PRIMARY KEY" if c.split()[0] == KEYS[name] else c for c in columns]
+    columns += [f"FOREIGN KEY ({column}) REFERENCES {table} ({key})" for column, table, key in LINKS.get(name, [])]
     db.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
     # Streamed in Arrow batches: a DuckDB result fetched row by row is held whole in memory first.
     reader = duck.sql(f"SELECT {', '.join(picks)} FROM {source}").to_arrow_reader(BATCH)
-    insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})"
+    insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(picks))})"
     count = 0
     for batch in reader:
         db.executemany(insert, zip(*(column.to_pylist() for column in batch.columns), strict=True))

@@ -10,10 +10,13 @@ same way before it is matched.
 'росс и росс'
 >>> stem_query('танками ёлк*')
 '"танк" елк*'
+>>> highlight("Танки <и> танкисты", "танк*")
+'<mark>Танки</mark> &lt;и&gt; <mark>танкисты</mark>'
 """
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -41,4 +44,21 @@ def stem_query(query: str) -> str:
     terms = []
     for word in _WORD.findall(query.lower().replace("ё", "е")):
         terms.append(f"{word[:-1]}*" if word.endswith("*") else f'"{_stem(word)}"')
-    return " ".join(terms)
+    return " ".join(terms) or '""'  # no word: a query that matches nothing, not an FTS5 syntax error
+
+
+def highlight(text: str | None, query: str) -> str:
+    """``text`` as HTML, each word that ``query`` finds in it (by stem, or by prefix for ``word*``)
+    in ``<mark>``: the index holds stems, so FTS5's own ``highlight()`` would show stems."""
+    if not text:
+        return ""
+    words = _WORD.findall(query.lower().replace("ё", "е"))
+    stems = {_stem(word) for word in words if not word.endswith("*")}
+    prefixes = tuple(word[:-1] for word in words if word.endswith("*"))
+    out, end = [], 0
+    for found in _WORD.finditer(text):
+        word = found.group().lower().replace("ё", "е")
+        if _stem(word) in stems or (prefixes and word.startswith(prefixes)):
+            out += [html.escape(text[end:found.start()]), f"<mark>{html.escape(found.group())}</mark>"]
+            end = found.end()
+    return "".join(out) + html.escape(text[end:])

@@ -1,0 +1,42 @@
+"""``python -m newscrawl browse``: Datasette on 127.0.0.1 over the published dataset's
+``archive.sqlite``, with newscrawl's plugin, templates and metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from newscrawl.browse import plugin
+from newscrawl.browse.metadata import TIME_LIMIT_MS, metadata
+from newscrawl.runs.dataset import ARCHIVE_DB
+
+TEMPLATES = Path(__file__).parent / "templates"
+SETTINGS = {
+    "sql_time_limit_ms": TIME_LIMIT_MS,
+    "suggest_facets": False,  # suggestions scan 1.3 M comments for nothing on each table page
+    "allow_download": False,  # the whole file is the dataset's largest; the formats beside it are smaller
+    "default_page_size": 50,
+}
+
+
+def archive(dataset: Path) -> Datasette:
+    """Datasette over the build ``dataset`` points to. It serves that build (resolved), read-only
+    and immutable, until it is restarted: a newer build published meanwhile is not seen."""
+    build = dataset.resolve()
+    if not (build / ARCHIVE_DB).is_file():
+        raise SystemExit(f"newscrawl: no {ARCHIVE_DB} in {dataset}/: build it with `python -m newscrawl dataset` "
+                         "(DATASET_SQLITE on)")
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="newscrawl-browse")
+    return Datasette(immutables=[str(build / ARCHIVE_DB)], metadata=metadata(build), template_dir=str(TEMPLATES),
+                     settings=SETTINGS)
+
+
+def serve(dataset: Path, port: int) -> None:
+    import uvicorn
+
+    app = archive(dataset).app()
+    print(f"newscrawl: browse the archive at http://127.0.0.1:{port}/archive (Ctrl-C stops)", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

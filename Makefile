@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
-.PHONY: setup system-deps test test-unit demo crawl run dataset bench bench-dataset bench-archive lint clean
+.PHONY: setup system-deps test test-unit demo crawl run dataset browse bench bench-dataset bench-archive lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -51,6 +51,11 @@ run: setup
 # One dataset from every run under EXPORTS_DIR, in DATASET_DIR (default ./dataset).
 dataset: setup
 	$(PY) -m newscrawl dataset $(ARGS)
+
+# The dataset in a browser (Datasette) on 127.0.0.1:$(PORT): make browse [PORT=8001] [ARGS="-s DATASET_DIR=demo/dataset"]
+PORT ?= 8001
+browse: setup
+	$(PY) -m newscrawl browse --port $(PORT) $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check --select E,F,W,I,UP,B --ignore E501 newscrawl spiders tests setup.py

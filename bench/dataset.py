@@ -87,6 +87,39 @@ def build(exports: Path, out: Path) -> tuple[float, float]:
     return time.monotonic() - started, int(result.stdout.strip()) / 1024
 
 
+def browse_times(dataset: Path) -> dict[str, float]:
+    """Milliseconds of each canned query (filters empty, then set) and of the search box, through
+    Datasette's request path, searching the archive's most frequent word: the slowest case."""
+    import asyncio
+    import sqlite3
+
+    from newscrawl.browse.metadata import QUERIES
+    from newscrawl.browse.server import archive
+
+    db = sqlite3.connect(dataset / "archive.sqlite")
+    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, comments_fts, 'row')")
+    word, documents = db.execute("SELECT term, doc FROM temp.vocab ORDER BY doc DESC LIMIT 1").fetchone()
+    article_id, author = db.execute("SELECT article_id, (SELECT author FROM commenters LIMIT 1) FROM most_discussed LIMIT 1").fetchone()
+    print(f"browse: the most frequent word, {word!r}, is in {documents:,} comments")
+    everything = {"q": word, "author": "", "since": "", "until": "", "article_id": article_id}
+    filtered = {**everything, "author": author, "since": "2018-09-01", "until": "2018-09-30"}
+    ds = archive(dataset)
+
+    async def measure() -> dict[str, float]:
+        await ds.invoke_startup()
+        times = {}
+        for name, path, params in [("search box", "/archive/comments.json", {"_search": word})] + [
+                (name, f"/archive/{name}.json", p) for name in QUERIES for p in (everything, filtered)]:
+            started = time.monotonic()
+            answer = (await ds.client.get(path, params=params)).json()
+            if not answer.get("ok", True) or answer.get("error"):
+                raise SystemExit(f"browse: {name} failed: {answer.get('error')}")
+            times[name] = max(times.get(name, 0.0), (time.monotonic() - started) * 1000)
+        return times
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.dataset", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,6 +150,11 @@ def main() -> None:
         summary = json.loads((out / "summary.json").read_text())
         if "archive_sqlite_seconds" in summary:
             print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
+        from newscrawl.browse.metadata import TIME_LIMIT_MS
+
+        times = browse_times(out)
+        print(f"browse (Datasette, sql_time_limit_ms {TIME_LIMIT_MS}): slowest {max(times.values()):.0f} ms; "
+              + ", ".join(f"{name} {ms:.0f}" for name, ms in times.items()))
         print(f"current: {summary['articles']:,} articles, {summary['comments']:,} comments "
               f"({summary['deleted_comments']:,} deleted); history: {summary['versions']}")
         for path in sorted(out.resolve().rglob("*")):

@@ -64,7 +64,8 @@ def main() -> int:
     built = subprocess.run([sys.executable, "-m", "newscrawl", "dataset", "-s", f"EXPORTS_DIR={exports}",
                             "-s", f"DATASET_DIR={dataset}"], cwd=ROOT)
     print(f"\nThe demo kept to {_shown(folder)}/ (its exports, state and dataset; the next demo replaces "
-          "it): your exports/ and .state/ are untouched.\nNext, a crawl of your own: serve the replica "
+          "it): your exports/ and .state/ are untouched.\nBrowse and search its dataset in a browser: "
+          f"make browse ARGS='-s DATASET_DIR={_shown(dataset)}'\nNext, a crawl of your own: serve the replica "
           "(.venv/bin/python -m tests.replica --port 8000 &) and run\n"
           "  .venv/bin/scrapy crawl vpk -a start_url=http://127.0.0.1:8000/news/ -a run_id=my-run")
     return crawl.returncode or built.returncode

@@ -24,6 +24,7 @@ def index() -> sqlite3.Connection:
     ("россия", {0, 1, 2}), ("России", {0, 1, 2}), ("танками", {0, 1}), ("танк*", {0, 1, 3}),
     ("ёлка", {3, 4}), ("елки", {3, 4}), ("россия танки", {0, 1}),
     ("танки\" OR \"ракеты", set()), ("NOT", set()),  # FTS syntax typed by a user is words: all of them required
+    ("не россия", {0, 1, 2}), ("в", set()), ("на и не", set()),  # stop words are left out, alone they find nothing
 ])
 def test_a_word_in_one_form_finds_its_other_forms(index: sqlite3.Connection, query: str, found: set[int]) -> None:
     rows = {row[0] for row in index.execute("SELECT rowid FROM t WHERE t MATCH ?", (stem_query(query),))}

@@ -1,0 +1,57 @@
+"""The README's screenshots of ``python -m newscrawl browse``, taken in Chromium.
+
+    .venv/bin/python docs/screenshots.py DATASET_DIR   (after `make demo`: demo/dataset)
+
+Writes ``docs/browse-search.png`` (a word searched in one form, found in others) and
+``docs/browse-thread.png`` (an article's thread, a quote followed to the comment it quotes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from newscrawl.settings import BROWSER_EXECUTABLE
+
+HERE = Path(__file__).resolve().parent
+PORT = 8765
+
+
+def main(dataset: Path) -> None:
+    db = sqlite3.connect(dataset / "archive.sqlite")
+    article_id, quote_id = db.execute(
+        "SELECT c.article_id, c.quote_comment_id FROM comments c WHERE c.quote_comment_id IS NOT NULL "
+        "GROUP BY c.article_id ORDER BY count(*) DESC LIMIT 1").fetchone()
+    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(PORT), "-s",
+                               f"DATASET_DIR={dataset}"], cwd=HERE.parent)
+    url = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=BROWSER_EXECUTABLE)
+            page = browser.new_page(viewport={"width": 1100, "height": 760})
+            page.goto(f"{url}/archive/search?q=россия&author=&since=&until=&_hide_sql=1")
+            page.screenshot(path=HERE / "browse-search.png")
+            page.goto(f"{url}/archive/articles/{article_id}")
+            page.click(f'a.quote-link[href="#c{quote_id}"] >> nth=0')
+            page.evaluate("window.scrollBy(0, -300)")
+            page.screenshot(path=HERE / "browse-thread.png")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

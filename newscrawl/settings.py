@@ -108,6 +108,10 @@ LISTING_STOP_AFTER_KNOWN = 20
 # Every article's comment count is looked at again at least this often (a walk of the whole
 # listing), and a partial comment walk is followed by a complete one within it.
 FULL_WALK_EVERY = "7d"
+# A whole walk of the listing (30,000 pages at 600,000 articles) reads at most this many pages a
+# run below the head (0: no bound): it is spread over runs, each going on from the page where the
+# last one stopped, after walking its own head (newscrawl.state.policy.ListingWalk).
+WHOLE_WALK_BUDGET = 2000
 # How far back the "Обсуждаемое" sidebar shows activity on old articles. A run more than this
 # after the last complete one walks the whole listing: the sidebar cannot vouch for the gap.
 SIDEBAR_COVERS = "36h"

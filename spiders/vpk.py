@@ -202,7 +202,7 @@ class VpkSpider(scrapy.Spider):
         now = fetched_at(response)
         requests = [*self._unfinished(now), *self._threads_due(now)] if self.walk is None else []
         walk = self.walk = self.walk or self._plan_walk(now)
-        walk.pages += 1
+        walk.read()
         stats = self.crawler.stats
         stats.inc_value(statkeys.LISTING_PAGES)
         listed = page.listed_articles()
@@ -214,19 +214,25 @@ class VpkSpider(scrapy.Spider):
                 requests.append(request)
             walk.see(link.article_id, request is None and is_settled(state, now, self.window))
         requests.extend(self._visit_all(page.discussed_articles(), now))
-        next_page = page.next_page_url()
-        going_on = bool(next_page) and not walk.may_stop()
-        if self.history:
-            reached = listed[-1].article_id if listed and walk.passed and going_on else None
+        was_deep = walk.deep
+        after = walk.after(response.url, page.next_page_url())
+        if self.history:  # how deep the head got; a spread whole walk keeps its own place
+            reached = listed[-1].article_id if listed and walk.passed and after and not was_deep else None
             self.history.set_out(_destinations(requests), reached)
         yield from requests
-        if going_on:
-            yield scrapy.Request(canonical_url(next_page or ""), callback=self.parse_listing,
+        if after:
+            if walk.deep and not was_deep and after == walk.resume_url:
+                stats.set_value(statkeys.LISTING_RESUMED_FROM, after)
+                self.logger.info("Going on with the whole listing walk from %s", after)
+            yield scrapy.Request(canonical_url(after), callback=self.parse_listing,
                                  errback=self.listing_failed, meta={"page": "listing"})
             return
-        walk.reached_end = not next_page
-        if next_page:
+        if not walk.reached_end:
             stats.set_value(statkeys.LISTING_STOPPED_AT, response.url)
+        if walk.cut_at:
+            stats.set_value(statkeys.LISTING_BUDGET_CUT_AT, walk.cut_at)
+            self.logger.info("The whole listing walk stops at WHOLE_WALK_BUDGET (%d pages); the next run goes on from %s",
+                             walk.budget, walk.cut_at)
         if self.history and not walk.broken:
             self.history.listing_walked(walk, datetime.fromisoformat(stats.get_value(statkeys.WALK_STARTED_AT)))
 
@@ -260,7 +266,8 @@ class VpkSpider(scrapy.Spider):
         meta = self.history.meta() if self.history else {}
         walk = plan_walk(meta, now, stop_after=settings.getint("LISTING_STOP_AFTER_KNOWN"),
                          full=self.full, full_every=self.full_every,
-                         sidebar_covers=parse_duration(settings.get("SIDEBAR_COVERS")))
+                         sidebar_covers=parse_duration(settings.get("SIDEBAR_COVERS")),
+                         budget=settings.getint("WHOLE_WALK_BUDGET"))
         stats.set_value(statkeys.WALK_STARTED_AT, now.isoformat())
         stats.set_value(statkeys.LISTING_FULL_REASON, walk.full_reason)
         stats.set_value(statkeys.LISTING_LAST_RUN_AT, meta.get(LAST_RUN_AT))

@@ -83,3 +83,33 @@ def test_comments_that_never_reach_the_sidebar_are_caught_within_full_walk_every
         assert pages[7] >= pages[0] and max(pages[d] for d in range(1, 7)) < pages[0], pages
     finally:
         site.stop()
+
+
+def test_a_whole_walk_over_its_budget_is_spread_over_runs_and_skips_no_article(tmp_path: Path) -> None:
+    """WHOLE_WALK_BUDGET=3: the whole walk due on day 8 reads 3 pages below the head a run, each
+    run going on from the page the last one stopped on; done, it is dated from day 8's run."""
+    site = Site("--articles", "150")
+    budget = 3
+    try:
+        crawl(site.day(0), tmp_path, "day0")
+        listings = []
+        for day in range(8, 14):
+            replica = site.day(day)
+            result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
+                               "-s", f"WHOLE_WALK_BUDGET={budget}", run_id=f"day{day}")
+            assert result.returncode == 0, result.log[-2000:]
+            listing = json.loads((result.run_dir / "manifest.json").read_text())["listing"]
+            listings.append(listing)
+            if listing["budget_cut_at"] is None:
+                break
+        assert len(listings) >= 2, "the budget never cut the whole walk: the test proves nothing"
+        for earlier, later in zip(listings, listings[1:], strict=False):
+            assert later["resumed_from"] == earlier["budget_cut_at"]
+        assert all(listing["full_walk_reason"] for listing in listings)
+        assert listings[-1]["stopped_at"] is None, "the last run reached the end of the listing"
+        day8 = "2018-09-24T09:00:00+00:00"
+        assert listings[-1]["last_full_walk_at"] == day8, "a spread whole walk counts from when it began"
+        articles = {key for key in archive(tmp_path / "exports") if key[0] == "article"}
+        assert {key for key in truth(replica) if key[0] == "article"} <= articles
+    finally:
+        site.stop()

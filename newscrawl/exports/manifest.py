@@ -95,6 +95,8 @@ def listing(stats: dict[str, Any]) -> dict[str, Any]:
         "pages_failed": int(stats.get(statkeys.LISTING_FAILED, 0)),
         "full_walk_reason": stats.get(statkeys.LISTING_FULL_REASON),
         "stopped_at": stats.get(statkeys.LISTING_STOPPED_AT),
+        "resumed_from": stats.get(statkeys.LISTING_RESUMED_FROM),
+        "budget_cut_at": stats.get(statkeys.LISTING_BUDGET_CUT_AT),
         "last_complete_run_at": last_run,
         "days_since_last_complete_run": _days_between(last_run, started),
         "last_full_walk_at": full_walk,

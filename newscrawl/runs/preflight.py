@@ -89,7 +89,7 @@ SETTING_RULES: dict[str, tuple[Any, str]] = {
     **dict.fromkeys(("REVISIT_AFTER",), (parse_schedule, "durations with commas, like 1h,6h,1d")),
     **dict.fromkeys(("FULL_WALK_EVERY", "SIDEBAR_COVERS", "THREAD_YOUNG_FOR", "THREAD_WALK_EVERY_OLD"),
                     (parse_duration, "a duration like 30m, 36h or 7d")),
-    **dict.fromkeys(("LISTING_STOP_AFTER_KNOWN", "FRONTIER_MAX_RUNS", "THREAD_WALK_BUDGET", "BROKEN_PAGE_RETRY_TIMES",
+    **dict.fromkeys(("LISTING_STOP_AFTER_KNOWN", "WHOLE_WALK_BUDGET", "FRONTIER_MAX_RUNS", "THREAD_WALK_BUDGET", "BROKEN_PAGE_RETRY_TIMES",
                      "HEALTH_COVERAGE_RUNS", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "DOWNLOAD_MAXSIZE",
                      "DOWNLOAD_WARNSIZE"), (_count, "a whole number, 0 or more")),
     **dict.fromkeys(("STATE_COMMIT_EVERY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",

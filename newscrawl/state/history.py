@@ -23,7 +23,7 @@ from newscrawl import statkeys
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
 from newscrawl.layout import RunLayout
 from newscrawl.state import signals as newscrawl_signals
-from newscrawl.state.policy import FULL_WALK_AT, LAST_RUN_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
+from newscrawl.state.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -136,10 +136,7 @@ class History:
 
     def listing_walked(self, walk: ListingWalk, started: datetime) -> None:
         """The listing walk ended by its own rule: once the run finishes, later walks may rely on it."""
-        meta: dict[str, str | None] = {LAST_RUN_AT: started.isoformat(), WALK_REACHED: None}
-        if walk.reached_end:
-            meta[FULL_WALK_AT] = started.isoformat()
-        self.walk_meta = meta
+        self.walk_meta = walk.meta_after(started.isoformat())
 
     # --- recording -------------------------------------------------------------------------------
 

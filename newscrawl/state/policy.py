@@ -35,6 +35,8 @@ class Visit(Enum):
 LAST_RUN_AT = "last_complete_run_at"  # site time a complete run began its walk
 FULL_WALK_AT = "last_full_walk_at"  # site time a complete walk of the whole listing began
 WALK_REACHED = "unfinished_walk_reached"  # the last article listed on the deepest page an unfinished walk read
+WHOLE_WALK_RESUME = "whole_walk_resume_url"  # the listing page a whole walk spread over runs goes on from
+WHOLE_WALK_BEGAN = "whole_walk_began_at"  # site time that spread walk began: the age of what it covers
 
 
 def parse_schedule(text: str) -> list[timedelta]:
@@ -130,19 +132,36 @@ def threads_due(candidates: list[ArticleState], now: datetime, *, young_every: t
 
 @dataclass
 class ListingWalk:
-    """One run's walk down the listing, and when it may stop."""
+    """One run's walk down the listing, and when it may stop.
+
+    The head of the listing (down to where settled articles start) is walked by every run: new
+    articles, due revisits, moved counts. A whole walk due goes on below it, for at most
+    ``budget`` pages a run (0: no bound); cut there, it goes on in the next run from the page
+    where it stopped, once that run has walked its own head. The whole walk counts as done, for
+    ``FULL_WALK_EVERY``, from the time it began."""
 
     stop_after: int
     full_reason: str | None = None  # why this walk goes to the end of the listing
     must_pass: str | None = None  # an unfinished walk got this deep: go past it first
+    budget: int = 0
+    resume_url: str | None = None  # a whole walk spread over runs goes on from this page
+    began_at: str | None = None  # ... and began then
     passed: bool = True
     settled_run: int = 0
     pages: int = 0
+    deep: bool = False  # below the head: reading only because a whole walk is due
+    deep_pages: int = 0
+    cut_at: str | None = None  # the budget stopped the walk here: the next run reads this page again
     reached_end: bool = False
     broken: bool = False  # a listing page failed for good: the walk did not see what lies below
 
     def __post_init__(self) -> None:
         self.passed = self.must_pass is None
+
+    def read(self) -> None:
+        """One more listing page read."""
+        self.pages += 1
+        self.deep_pages += self.deep
 
     def see(self, article_id: str | None, settled_and_skipped: bool) -> None:
         """One listed article, in listing order. Only articles below the point an unfinished
@@ -152,15 +171,46 @@ class ListingWalk:
             return
         self.settled_run = self.settled_run + 1 if settled_and_skipped else 0
 
+    def head_settled(self) -> bool:
+        return self.passed and self.settled_run >= self.stop_after
+
     def may_stop(self) -> bool:
-        return self.full_reason is None and self.passed and self.settled_run >= self.stop_after
+        return self.full_reason is None and self.head_settled()
+
+    def after(self, here: str, next_page: str | None) -> str | None:
+        """The listing page to read after ``here`` (whose next page is ``next_page``), or None
+        when the walk stops: at the end, by the rule, or by the budget."""
+        if not next_page:
+            self.reached_end = True
+            return None
+        if not self.deep and self.head_settled():
+            if self.full_reason is None:
+                return None
+            self.deep = True
+            if self.resume_url:
+                return self.resume_url
+        if self.deep and self.budget and self.deep_pages >= self.budget:
+            # Read again next run: new articles push the listing down, so no article is skipped.
+            self.cut_at = here
+            return None
+        return next_page
+
+    def meta_after(self, started: str) -> dict[str, str | None]:
+        """What the state keeps of this walk once it ended by its own rule (None: forget it)."""
+        meta: dict[str, str | None] = {LAST_RUN_AT: started, WALK_REACHED: None,
+                                       WHOLE_WALK_RESUME: None, WHOLE_WALK_BEGAN: None}
+        if self.reached_end:  # every page read since the spread walk began, or in this run
+            meta[FULL_WALK_AT] = self.began_at if self.deep and self.began_at else started
+        elif self.cut_at:
+            meta.update({WHOLE_WALK_RESUME: self.cut_at, WHOLE_WALK_BEGAN: self.began_at or started})
+        return meta
 
 
 def plan_walk(meta: dict[str, str], now: datetime, *, stop_after: int, full: bool,
-              full_every: timedelta, sidebar_covers: timedelta) -> ListingWalk:
+              full_every: timedelta, sidebar_covers: timedelta, budget: int = 0) -> ListingWalk:
     """How far this run walks the listing, from what the state says of earlier walks."""
     return ListingWalk(stop_after, _full_walk_reason(meta, now, full, full_every, sidebar_covers),
-                       meta.get(WALK_REACHED))
+                       meta.get(WALK_REACHED), budget, meta.get(WHOLE_WALK_RESUME), meta.get(WHOLE_WALK_BEGAN))
 
 
 def _full_walk_reason(meta: dict[str, str], now: datetime, full: bool, full_every: timedelta,

@@ -11,6 +11,8 @@ from newscrawl.state.policy import (
     FULL_WALK_AT,
     LAST_RUN_AT,
     WALK_REACHED,
+    WHOLE_WALK_BEGAN,
+    WHOLE_WALK_RESUME,
     ListingWalk,
     Visit,
     may_skip_comment_pages,
@@ -94,6 +96,61 @@ def test_a_walk_goes_past_where_an_unfinished_one_got_before_counting() -> None:
 
 def test_full_is_a_whole_walk() -> None:
     assert plan(meta(timedelta(hours=6), timedelta(days=1)), full=True).full_reason == "asked for (full=1)"
+
+
+def walk_pages(walk: ListingWalk, listing: list[list[str]], start: int = 0) -> list[int]:
+    """Walk a listing of pages (each a list of article ids, all settled) as the spider does: the
+    pages read, by index; ``?p=N`` is page N's URL."""
+    read, url = [], f"?p={start}"
+    while url is not None:
+        number = int(url.split("=")[1])
+        read.append(number)
+        walk.read()
+        for article in listing[number]:
+            walk.see(article, True)
+        url = walk.after(f"?p={number}", f"?p={number + 1}" if number + 1 < len(listing) else None)
+    return read
+
+
+LISTING = [[f"{page}-{n}" for n in range(3)] for page in range(10)]  # 10 pages of 3 settled articles
+
+
+def test_a_whole_walk_over_the_budget_is_spread_over_runs_and_dated_from_its_start() -> None:
+    """Each run reads the head by the usual rule, then goes on from where the last one stopped;
+    the page it stopped on is read again (the listing moves down as articles are published)."""
+    runs, found, read = [], meta(timedelta(days=1), timedelta(days=8)), set()
+    for run in range(6):
+        started = (NOW + timedelta(days=run)).isoformat()
+        walk = plan(found)
+        walk.budget = 4
+        pages = walk_pages(walk, LISTING)
+        runs.append(pages)
+        read.update(pages)
+        assert len(pages) <= 1 + 4  # the head (one page here) and the budget
+        found = {k: v for k, v in {**found, **walk.meta_after(started)}.items() if v is not None}
+        if FULL_WALK_AT in found and found[FULL_WALK_AT] > NOW.isoformat():
+            break
+    assert runs[0] == [0, 1, 2, 3, 4]  # the head, then a whole walk (due: FULL_WALK_EVERY) for 4 pages
+    assert runs[1] == [0, 4, 5, 6, 7]  # the head (settled after 2 articles), then page 4 again
+    assert read == set(range(10))
+    assert found[FULL_WALK_AT] == NOW.isoformat(), "dated from the run the whole walk began in"
+    assert WHOLE_WALK_RESUME not in found and WHOLE_WALK_BEGAN not in found
+
+
+def test_without_a_whole_walk_due_the_head_stops_by_its_rule_whatever_the_budget() -> None:
+    walk = plan(meta(timedelta(days=1), timedelta(days=3)))
+    walk.budget = 4
+    assert walk_pages(walk, LISTING) == [0]  # settled after two articles
+    assert walk.meta_after(NOW.isoformat())[WHOLE_WALK_RESUME] is None
+
+
+def test_the_budget_bounds_the_whole_walk_below_the_head_not_the_head() -> None:
+    """A head that does not settle (young articles, due revisits) is walked whole every run."""
+    walk = plan(meta(timedelta(days=1), timedelta(days=8), **{WHOLE_WALK_RESUME: "?p=7", WHOLE_WALK_BEGAN: "x"}))
+    walk.budget = 2
+    walk.stop_after = 7  # settles on page 2
+    assert walk_pages(walk, LISTING) == [0, 1, 2, 7, 8]
+    assert walk.meta_after(NOW.isoformat())[WHOLE_WALK_RESUME] == "?p=8"
 
 
 @pytest.mark.parametrize("text", ["7", "d", "7x", ""])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,18 @@ def build(exports: Path, out: Path) -> tuple[float, float]:
     return time.monotonic() - started, int(result.stdout.strip()) / 1024
 
 
+def disk_usage(folder: Path, exclude: str = "") -> int:
+    """Bytes of the files under ``folder``, each inode once (hard links share their blocks)."""
+    seen, total = set(), 0
+    for path in folder.rglob("*"):
+        if path.is_file() and not (exclude and exclude in path.relative_to(folder).parts):
+            stat = path.stat()
+            if stat.st_ino not in seen:
+                seen.add(stat.st_ino)
+                total += stat.st_blocks * 512
+    return total
+
+
 def browse_times(dataset: Path) -> dict[str, float]:
     """Milliseconds of each canned query (filters empty, then set) and of the search box, through
     Datasette's request path, searching the archive's most frequent word: the slowest case."""
@@ -135,8 +148,12 @@ def main() -> None:
         jsonl = sum(p.stat().st_size for p in exports.rglob("*.jsonl"))
         print(f"{args.days} runs, {items:,} item versions, {jsonl / 2**20:,.0f} MB of JSONL "
               f"(written in {time.monotonic() - started:.0f} s)")
+        shutil.rmtree(exports / SPIDER / "extra", ignore_errors=True)  # a kept folder: as the first time
+        shutil.rmtree(folder / f".{out.name}-builds", ignore_errors=True)
+        out.unlink(missing_ok=True)
         seconds, rss = build(exports, out)
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
+        first = out.resolve()
         extra = exports / SPIDER / "extra"
         extra.mkdir(exist_ok=True)
         for name in ("articles", "comments"):  # a thousand items changed once more
@@ -145,8 +162,11 @@ def main() -> None:
             (extra / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
                                                  encoding="utf-8")
         (extra / "manifest.json").write_text(json.dumps({"run_id": "extra", "started_at": "2018-10-01T09:00:00+00:00"}))
+        with_both = disk_usage(folder / f".{out.name}-builds", exclude="cache")
         seconds, rss = build(exports, out)
-        print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB")
+        shared = disk_usage(folder / f".{out.name}-builds", exclude="cache") - with_both
+        print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB; its extra disk beside the first "
+              f"build {shared / 2**20:,.0f} MB of {disk_usage(first) / 2**20:,.0f} MB (hard links to what did not change)")
         summary = json.loads((out / "summary.json").read_text())
         if "archive_sqlite_seconds" in summary:
             print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")

@@ -75,7 +75,8 @@ def word_in_forms(db: sqlite3.Connection) -> tuple[str, set[str], dict[int, str]
     forms: dict[str, set[str]] = defaultdict(set)
     for text in texts.values():
         for word in re.findall(r"[а-яё]{5,}", text.lower()):
-            forms[stem_text(word)].add(word)
+            if stem_text(word):  # not a stop word
+                forms[stem_text(word)].add(word)
     stem, words = max(forms.items(), key=lambda item: (len(item[1]), item[0]))
     one, *others = sorted(words)
     holding = {rowid: text for rowid, text in (texts | quotes).items()

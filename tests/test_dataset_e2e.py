@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -50,6 +51,10 @@ def three_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Key
 
 
 def read(path: Path) -> pd.DataFrame:
+    """One file; for the history (``history/comments.parquet``), its files of every run together."""
+    if not path.exists() and path.parent.name == "history":
+        files = sorted((path.parent / path.stem).glob(f"*{path.suffix}"))
+        return pd.concat([read(file) for file in files], ignore_index=True)
     if path.suffix == ".parquet":
         return duckdb.sql(f"SELECT * FROM '{path}'").df()
     if path.suffix == ".jsonl":
@@ -193,7 +198,7 @@ def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path)
     assert quoting and all(r["quote_comment_id"] == by_number.get((r["article_id"], r["quote_number"])) for r in quoting)
     assert any(r["quote_comment_id"] for r in quoting)
     assert all(r["quote_comment_id"] is None for r in rows if r["quote_number"] is None)
-    history = (tmp_path / "dataset" / "history" / "comments.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    history = (tmp_path / "dataset" / "history" / "comments" / "day1.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert history.split(",")[-1] == "quote_comment_id"
 
 
@@ -213,7 +218,8 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
     forms: dict[str, set[str]] = defaultdict(set)
     for text in texts.values():
         for word in re.findall(r"[а-яё]{5,}", text.lower()):
-            forms[stem_text(word)].add(word)
+            if stem_text(word):  # not a stop word
+                forms[stem_text(word)].add(word)
     stem, words = max(forms.items(), key=lambda item: len(item[1]))
     assert len(words) >= 2, "the replica's comments hold no word in two forms"
     one, *others = sorted(words)
@@ -231,3 +237,60 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
     summary = json.loads((tmp_path / "dataset" / "summary.json").read_text())
     assert summary["archive_sqlite"]["comments"] == len(texts) + db.execute(
         "SELECT count(*) FROM comments WHERE text IS NULL").fetchone()[0]
+
+
+def sqlite_content(path: Path) -> dict[str, Any]:
+    """Every table of archive.sqlite as sorted rows (rowids aside), and what a search finds."""
+    db = sqlite3.connect(path)
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'")]
+    content: dict[str, Any] = {name: sorted(map(repr, db.execute(f"SELECT * FROM {name}"))) for name in tables}
+    content["search"] = sorted(db.execute(
+        "SELECT c.comment_id, f.text FROM comments_fts f JOIN comments c ON c.rowid = f.rowid"))
+    return content
+
+
+def test_a_rebuild_after_a_new_run_writes_only_that_run_and_equals_a_build_from_nothing(three_days: Any, tmp_path: Path) -> None:
+    """The history of the runs already built is shared with the previous build (the same files,
+    hard-linked), archive.sqlite is brought up to date rather than made again, and what comes
+    out is what a build from nothing makes."""
+    source, _, _ = three_days
+    exports = tmp_path / "exports"
+    shutil.copytree(source, exports, ignore=shutil.ignore_patterns("day2"))
+    out = tmp_path / "dataset"
+    build(exports, out)
+    before = out.resolve()
+    shutil.copytree(source / "vpk" / "day2", exports / "vpk" / "day2")
+    build(exports, out)
+    after = out.resolve()
+    summary = json.loads((after / "summary.json").read_text())
+    assert summary["archive_sqlite_built"] == "updated"
+    for name in ("articles", "comments"):
+        for run in ("day0", "day1"):
+            for suffix in (".parquet", ".jsonl", ".csv"):
+                file = f"history/{name}/{run}{suffix}"
+                assert (after / file).stat().st_ino == (before / file).stat().st_ino, f"{file} written again"
+    fresh = tmp_path / "fresh"
+    build(source, fresh)
+    for file in ("articles.jsonl", "comments.jsonl", "history/comments/day2.jsonl", "history/articles/day2.csv"):
+        assert (after / file).read_bytes() == (fresh / file).read_bytes(), file
+    assert sqlite_content(after / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")
+
+
+def test_a_run_changed_since_the_last_build_is_written_again_with_those_after_it(three_days: Any, tmp_path: Path) -> None:
+    """A run recovered after it died (its manifest changed) changes what the runs after it link
+    to: its history and theirs are written again, and archive.sqlite is made from nothing."""
+    source, _, _ = three_days
+    exports = tmp_path / "exports"
+    shutil.copytree(source, exports)
+    out = tmp_path / "dataset"
+    build(exports, out)
+    before = out.resolve()
+    manifest_file = exports / "vpk" / "day1" / "manifest.json"
+    manifest_file.write_text(json.dumps({**json.loads(manifest_file.read_text()), "recovered": True}))
+    build(exports, out)
+    after = out.resolve()
+    inode = {run: (after / f"history/comments/{run}.parquet").stat().st_ino ==
+             (before / f"history/comments/{run}.parquet").stat().st_ino for run in ("day0", "day1", "day2")}
+    assert inode == {"day0": True, "day1": False, "day2": False}
+    assert json.loads((after / "summary.json").read_text())["archive_sqlite_built"] == "from nothing"

@@ -99,15 +99,15 @@ def metadata(dataset: Path) -> dict[str, Any]:
     """Datasette's metadata for the build in ``dataset`` (its ``datapackage.json``)."""
     package = json.loads((dataset / "datapackage.json").read_text(encoding="utf-8"))
     tables: dict[str, dict[str, Any]] = {}
-    for resource in package["resources"]:
-        if not resource["path"].endswith(".csv"):
-            continue
-        name = resource["name"].replace("-", "_")
-        tables[name] = {
+    for resource in package["resources"]:  # the history's resources, one a run, describe one table each
+        kind = resource["path"].split("/")[-2] if resource["path"].startswith("history/") else None
+        name = f"history_{kind}" if kind else resource["name"]
+        tables.setdefault(name, {
             "title": TABLE_TITLES.get(name, name),
-            "description": resource["description"].split(". Also as")[0] + ".",
+            "description": "Every version of every item, with the run it came from." if kind
+                           else resource["description"].split(". Also as")[0] + ".",
             "columns": {f["name"]: f["description"] for f in resource["schema"]["fields"]},
-        }
+        })
     tables["comments"]["columns"]["quote_of_article"] = archivedb.DESCRIPTIONS["quote_of_article"]
     for name, fts in SEARCHED.items():
         tables[name].update(fts_table=fts, fts_pk="rowid")

@@ -29,6 +29,7 @@ INDEXES = [
 # Keys and links, declared so that SQL tools (Datasette among them) link a comment to its article
 # and a quote to the comment it quotes.
 KEYS = {"articles": "article_id", "comments": "comment_id"}
+HISTORY = ("history_articles", "history_comments")
 LINKS = {
     "comments": [("article_id", "articles", "article_id"), ("quote_comment_id", "comments", "comment_id")],
     "history_comments": [("comment_id", "comments", "comment_id")],
@@ -64,55 +65,110 @@ DESCRIPTIONS = {
 }
 
 
-def write(path: Path, duck: Any, tables: dict[str, Path]) -> dict[str, int]:
-    """Build ``path`` from the build's Parquet files (``tables``: SQLite table → Parquet), read
-    through the build's DuckDB connection in batches; returns the rows of each table."""
+def write(path: Path, duck: Any, tables: dict[str, list[Path]]) -> dict[str, int]:
+    """Build ``path`` from the build's Parquet files (``tables``: SQLite table → its Parquet
+    files), read through the build's DuckDB connection in batches; returns each table's rows."""
     partial = path.with_suffix(".part")
     partial.unlink(missing_ok=True)
-    db = sqlite3.connect(partial)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    rows = {name: _copy(db, duck, name, parquet) for name, parquet in tables.items()}
+    db = _open(partial)
+    for name, parquet in tables.items():
+        _create(db, duck, name, _parquet(parquet))
+        _insert(db, duck, name, f"SELECT * FROM {_parquet(parquet)}")
     for table, columns in SEARCHED.items():
         _index_text(db, table, columns)
     for table, column in INDEXES:
         db.execute(f"CREATE INDEX {table}_by_{column} ON {table} ({column})")
-    for name, query in SUMMARIES.items():
-        db.execute(f"CREATE TABLE {name} AS {query}")
-    db.commit()
+    _summarise(db)
     db.execute("ANALYZE")
+    return _close(db, partial, path)
+
+
+def update(path: Path, duck: Any, changes: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Bring a copy of the previous build's file up to date: for ``articles`` and ``comments``
+    (``changes``: the build's ``current`` Parquet, and the history files ``added`` since), the
+    added versions join the history, each item they touch gets its current row (and its
+    full-text row) again, and the summaries are computed again. The same content as ``write``
+    from nothing, in the time the new runs take."""
+    partial = path.with_suffix(".part")
+    os.replace(path, partial)
+    db = _open(partial)
+    for name, change in changes.items():
+        if not change["added"]:
+            continue
+        key, added = KEYS[name], _parquet(change["added"])
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} AS id FROM {added}")
+        touched = [row[0] for row in duck.execute("SELECT id FROM touched").fetchall()]
+        db.execute("CREATE TEMP TABLE touched (id TEXT PRIMARY KEY)")
+        db.executemany("INSERT INTO touched VALUES (?)", ((item,) for item in touched))
+        db.execute(f"DELETE FROM {name}_fts WHERE rowid IN (SELECT rowid FROM {name} WHERE {key} IN temp.touched)")
+        db.execute(f"DELETE FROM {name} WHERE {key} IN temp.touched")
+        _insert(db, duck, name, f"SELECT c.* FROM {_parquet([change['current']])} c SEMI JOIN touched t ON c.{key} = t.id")
+        _index_text(db, name, SEARCHED[name], f"WHERE {key} IN temp.touched")
+        _insert(db, duck, f"history_{name}", f"SELECT * FROM {added}")
+        db.execute("DROP TABLE temp.touched")
+    for name in SUMMARIES:
+        db.execute(f"DROP TABLE {name}")
+    _summarise(db)
+    return _close(db, partial, path)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=OFF")  # a file made whole in .part and renamed: no journal needed
+    db.execute("PRAGMA synchronous=OFF")
+    return db
+
+
+def _close(db: sqlite3.Connection, partial: Path, path: Path) -> dict[str, int]:
+    db.commit()
+    rows = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in (*KEYS, *HISTORY)}
     db.close()
     os.replace(partial, path)
     return rows
 
 
-def _copy(db: sqlite3.Connection, duck: Any, name: str, parquet: Path) -> int:
-    source = f"read_parquet('{str(parquet).replace(chr(39), chr(39) * 2)}')"
-    described = duck.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    picks = [f"array_to_string({column}, '; ') AS {column}" if kind.endswith("[]") else column
-             for column, kind, *_ in described]
-    columns = [f"{column} {SQL_TYPES.get(kind, 'TEXT')}" for column, kind, *_ in described]
+def _summarise(db: sqlite3.Connection) -> None:
+    for name, query in SUMMARIES.items():
+        db.execute(f"CREATE TABLE {name} AS {query}")
+
+
+def _parquet(files: list[Path]) -> str:
+    return "read_parquet([" + ", ".join(f"'{str(p).replace(chr(39), chr(39) * 2)}'" for p in files) + "])"
+
+
+def _picks(duck: Any, source: str, name: str) -> list[tuple[str, str, str]]:
+    """Each column as (SQLite column, its SQLite type, its DuckDB expression): lists joined."""
+    out = []
+    for column, kind, *_ in duck.execute(f"DESCRIBE SELECT * FROM {source}").fetchall():
+        pick = f"array_to_string({column}, '; ') AS {column}" if kind.endswith("[]") else column
+        out.append((column, SQL_TYPES.get(kind, "TEXT"), pick))
     if name == "comments":  # a quote of the article itself ("Цитата, q"), not of a comment
-        picks.append("(quote_text IS NOT NULL AND quote_number IS NULL) AS quote_of_article")
-        columns.append("quote_of_article INTEGER")
-    if name in KEYS:
-        columns = [f"{c} PRIMARY KEY" if c.split()[0] == KEYS[name] else c for c in columns]
+        out.append(("quote_of_article", "INTEGER", "(quote_text IS NOT NULL AND quote_number IS NULL) AS quote_of_article"))
+    return out
+
+
+def _create(db: sqlite3.Connection, duck: Any, name: str, source: str) -> None:
+    columns = [f"{column} {kind}" + (" PRIMARY KEY" if KEYS.get(name) == column else "")
+               for column, kind, _ in _picks(duck, source, name)]
     columns += [f"FOREIGN KEY ({column}) REFERENCES {table} ({key})" for column, table, key in LINKS.get(name, [])]
     db.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
-    # Streamed in Arrow batches: a DuckDB result fetched row by row is held whole in memory first.
-    reader = duck.sql(f"SELECT {', '.join(picks)} FROM {source}").to_arrow_reader(BATCH)
+
+
+def _insert(db: sqlite3.Connection, duck: Any, name: str, query: str) -> None:
+    """The rows of a DuckDB query, streamed in Arrow batches: a DuckDB result fetched row by row
+    is held whole in memory first."""
+    picks = _picks(duck, f"({query})", name)
+    reader = duck.sql(f"SELECT {', '.join(pick for *_, pick in picks)} FROM ({query})").to_arrow_reader(BATCH)
     insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(picks))})"
-    count = 0
     for batch in reader:
         db.executemany(insert, zip(*(column.to_pylist() for column in batch.columns), strict=True))
-        count += batch.num_rows
-    return count
 
 
-def _index_text(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+def _index_text(db: sqlite3.Connection, table: str, columns: tuple[str, ...], where: str = "") -> None:
     """``<table>_fts``: the stemmed words of ``columns``, one row per row of the table (same rowid)."""
-    db.execute(f"CREATE VIRTUAL TABLE {table}_fts USING fts5({', '.join(columns)}, tokenize='unicode61')")
-    select = db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}")
+    if not where:
+        db.execute(f"CREATE VIRTUAL TABLE {table}_fts USING fts5({', '.join(columns)}, tokenize='unicode61')")
+    select = db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table} {where}")
     insert = f"INSERT INTO {table}_fts (rowid, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})"
     while batch := select.fetchmany(BATCH):
         db.executemany(insert, [(row[0], *(stem_text(value) for value in row[1:])) for row in batch])

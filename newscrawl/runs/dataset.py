@@ -4,8 +4,8 @@ Each run folder holds only what changed in that run. The dataset puts them toget
 
 - ``articles`` and ``comments``: the archive as it stands, one row per item at its latest
   version (a deleted comment keeps its last text, flagged ``deleted`` with ``deleted_at``);
-- ``history/articles`` and ``history/comments``: every version of every item, with the run it
-  came from (views and comment counts over time);
+- ``history/articles/<run>`` and ``history/comments/<run>``: every version of every item, one
+  file per run (views and comment counts over time); a rebuild writes only the new run's;
 
 each as Parquet, JSONL and CSV (spreadsheet-safe, as the run exports are), with
 ``datapackage.json`` (the Frictionless Data Package: fields, types, descriptions),
@@ -73,6 +73,7 @@ DESCRIPTIONS = {
 }
 CHART = "comments_per_day.png"
 ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
+FORMATS = (".parquet", ".jsonl", ".csv")
 
 
 @dataclass
@@ -103,6 +104,10 @@ def columns(item_class: type) -> dict[str, str]:
     return {f.name: SQL_TYPES[hints[f.name]] for f in fields(item_class)}
 
 
+# What a history file's content depends on besides its runs: the columns, and how they are made.
+SCHEMA = hashlib.sha1(json.dumps([columns(Article), columns(Comment), "quote link: run prefix"]).encode()).hexdigest()[:8]
+
+
 class Builder:
     def __init__(self, runs: Path, out: Path, memory_limit: str = "1GB", sqlite: bool = False) -> None:
         """``runs``: the spider's run folders (``layout.runs_dir``); ``sqlite``: write archive.sqlite too."""
@@ -122,26 +127,28 @@ class Builder:
         started = time.monotonic()
         runs = find_runs(self.runs_dir)
         self.cache.mkdir(parents=True, exist_ok=True)
-        partitions = {name: [self._partition(folder, name) for folder in runs.included] for name in TABLES}
+        partitions = {name: [(f.name, self._partition(f, name)) for f in runs.included] for name in TABLES}
+        previous = self.out.resolve() if self.out.is_symlink() and self.out.resolve().is_dir() else None
+        shared = _history_keys(previous)
         build = self.builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        (build / "history").mkdir(parents=True)
+        keys, added = {}, {}
         for name, item_class in TABLES.items():
-            history, current = build / "history" / f"{name}.parquet", build / f"{name}.parquet"
-            self._copy(self._history(name, partitions[name]), history)
-            self._copy(self._current(name, item_class, history), current)
-            for parquet in (history, current):  # JSONL and CSV from the Parquet: the same rows
-                self._derive(parquet)
-        self.tables = {"articles": build / "articles.parquet", "comments": build / "comments.parquet",
-                       "history_articles": build / "history" / "articles.parquet",
-                       "history_comments": build / "history" / "comments.parquet"}
+            folder = build / "history" / name
+            folder.mkdir(parents=True)
+            keys[name], added[name] = self._history(name, partitions[name], folder, previous, shared.get(name, {}))
+            current = build / f"{name}.parquet"
+            self._copy(self._current(name, item_class, [folder / f"{run}.parquet" for run, _ in partitions[name]]),
+                       current)
+            self._derive(current)  # JSONL and CSV from the Parquet: the same rows
+        self.tables = {"articles": [build / "articles.parquet"], "comments": [build / "comments.parquet"],
+                       **{f"history_{name}": [build / "history" / name / f"{run}.parquet" for run, _ in partitions[name]]
+                          for name in TABLES}}
         summary = self._summary(runs, time.monotonic() - started)
+        summary["history_keys"] = keys
         summary["chart"] = self._chart(build / CHART)
-        if self.sqlite:
+        if self.sqlite and runs.included:
             sqlite_started = time.monotonic()
-            summary["archive_sqlite"] = archivedb.write(build / ARCHIVE_DB, self.db, {
-                "articles": self.tables["articles"], "comments": self.tables["comments"],
-                "history_articles": self.tables["history_articles"],
-                "history_comments": self.tables["history_comments"]})
+            summary["archive_sqlite"], summary["archive_sqlite_built"] = self._archive_db(build, previous, shared, keys, added)
             summary["archive_sqlite_seconds"] = round(time.monotonic() - sqlite_started, 2)
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
@@ -149,6 +156,20 @@ class Builder:
         self._publish(build)
         summary["seconds"] = round(time.monotonic() - started, 2)
         return summary
+
+    def _archive_db(self, build: Path, previous: Path | None, shared: dict[str, dict[str, str]],
+                    keys: dict[str, dict[str, str]], added: dict[str, list[str]]) -> tuple[dict[str, int], str]:
+        """``archive.sqlite``: the previous build's, brought up to date with the runs added since,
+        when every run it holds is unchanged; else built from nothing."""
+        target = build / ARCHIVE_DB
+        kept = all(keys[name].get(run) == key for name in TABLES for run, key in shared.get(name, {}).items())
+        if previous is not None and (previous / ARCHIVE_DB).is_file() and shared and kept:
+            shutil.copyfile(previous / ARCHIVE_DB, target)
+            return archivedb.update(target, self.db, {
+                name: {"current": self.tables[name][0],
+                       "added": [build / "history" / name / f"{run}.parquet" for run in added[name]]}
+                for name in TABLES}), "updated"
+        return archivedb.write(target, self.db, self.tables), "from nothing"
 
     # --- reading the runs ----------------------------------------------------------------------------
 
@@ -171,22 +192,61 @@ class Builder:
             os.replace(partial, path)
         return str(path)
 
-    def _history(self, name: str, partitions: list[str]) -> str:
-        key = KEYS[name]
-        files = ", ".join(f"'{_quote(p)}'" for p in partitions)
-        source = f"read_parquet([{files}])" if partitions else _empty_select(TABLES[name], "", "")
-        rows = f"SELECT * FROM {source}" if name != "comments" else _with_quote_link(f"SELECT * FROM {source}")
-        return f"{rows} ORDER BY {key}, version, run_started_at"
+    def _history(self, name: str, partitions: list[tuple[str, str]], folder: Path, previous: Path | None,
+                 shared: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        """Each run's versions in ``history/<name>/<run>.{parquet,jsonl,csv}``. A run's files depend
+        only on it and the runs before it (a quote is linked to a comment archived by then), so
+        each is keyed by the chain of their cache files: one the previous build has under the same
+        key is shared (hard-linked), not written again. Returns the keys, and the runs written."""
+        keys, written, chain = {}, [], SCHEMA
+        for index, (run, partition) in enumerate(partitions):
+            chain = hashlib.sha1(f"{chain}/{Path(partition).name}".encode()).hexdigest()[:16]
+            keys[run] = chain
+            before = [previous / "history" / name / f"{run}{ext}" for ext in FORMATS] if previous else []
+            if shared.get(run) == chain and all(path.is_file() for path in before):
+                for path in before:
+                    os.link(path, folder / path.name)
+                continue
+            if not written and name == "comments":
+                self._numbers(partitions)
+            target = folder / f"{run}.parquet"
+            self._copy(self._run_history(name, partition, index), target)
+            self._derive(target)
+            written.append(run)
+        self.db.execute("DROP TABLE IF EXISTS numbers")  # its memory is the current archive's now
+        return keys, written
 
-    def _current(self, name: str, item_class: type, history_file: Path) -> str:
+    def _numbers(self, partitions: list[tuple[str, str]]) -> None:
+        """Each comment number of each article, and the first run (by index) that archived it."""
+        self.db.execute("CREATE OR REPLACE TEMP TABLE run_index (filename VARCHAR, since INTEGER)")
+        self.db.executemany("INSERT INTO run_index VALUES (?, ?)", [(p, i) for i, (_, p) in enumerate(partitions)])
+        files = ", ".join(f"'{_quote(p)}'" for _, p in partitions)
+        self.db.execute(
+            "CREATE OR REPLACE TEMP TABLE numbers AS SELECT p.article_id, p.number, min(r.since) AS since, "
+            f"any_value(p.comment_id) AS comment_id FROM read_parquet([{files}], filename = true) p "
+            "JOIN run_index r USING (filename) WHERE p.number IS NOT NULL GROUP BY p.article_id, p.number")
+
+    def _run_history(self, name: str, partition: str, index: int) -> str:
+        rows, key = f"read_parquet('{_quote(partition)}')", KEYS[name]
+        if name != "comments":
+            return f"SELECT * FROM {rows} ORDER BY {key}, version"
+        # "№N" names the comment with that number in the same article (a comment keeps its number
+        # for ever on this site), as archived by this run or an earlier one.
+        return (f"SELECT r.*, n.comment_id AS quote_comment_id FROM {rows} r LEFT JOIN numbers n "
+                f"ON n.article_id = r.article_id AND n.number = r.quote_number AND n.since <= {index} "
+                f"ORDER BY r.{key}, r.version")
+
+    def _current(self, name: str, item_class: type, history_files: list[Path]) -> str:
         """The latest version of each item. Keys and versions are grouped first and the rows joined
         after: a window over whole rows would hold every version in memory at once."""
-        key, history = KEYS[name], f"read_parquet('{_quote(str(history_file))}')"
+        key, history = KEYS[name], _source(history_files, item_class)
         latest = _latest(history, key)
         if item_class is Article:
             return f"{latest} ORDER BY {key}"
-        # A deleted comment's latest version has no text: it keeps its last words, flagged.
-        content = _latest(history, key, where="WHERE NOT deleted")
+        # A deleted comment's latest version has no text: it keeps its last words, flagged. Only
+        # the deleted ones are looked up, so the join holds a few rows, not the archive.
+        gone = f"SELECT {key} FROM ({latest}) WHERE deleted"
+        content = _latest(history, key, where=f"WHERE NOT deleted AND {key} IN ({gone})")
         picks = []
         for column in columns(item_class):
             if column in (key, "article_id", "version", "deleted"):
@@ -225,7 +285,7 @@ class Builder:
 
     def _summary(self, runs: Runs, seconds: float) -> dict[str, Any]:
         def one(query: str) -> tuple[Any, ...]:
-            return self.db.execute(query.format(**{k: f"read_parquet('{_quote(str(v))}')"
+            return self.db.execute(query.format(**{k: _source(v, TABLES[k.removeprefix("history_")])
                                                    for k, v in self.tables.items()})).fetchall()[0]
 
         articles, first, last = one("SELECT count(*), min(published_at), max(published_at) FROM {articles}")
@@ -248,7 +308,7 @@ class Builder:
         matplotlib.use("Agg")
         from matplotlib import pyplot
 
-        comments = f"read_parquet('{_quote(str(self.tables['comments']))}')"
+        comments = _source(self.tables["comments"], Comment)
         rows = self.db.execute(f"SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM {comments} "
                                "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
         (crawled,) = self.db.execute(f"SELECT max(crawled_at) FROM {comments}").fetchone()
@@ -283,12 +343,20 @@ class Builder:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def _with_quote_link(rows: str) -> str:
-    """The rows with ``quote_comment_id``: the comment that "№N" quotes, in the same article (a
-    comment keeps its number for ever on this site, so any version of it names it)."""
-    numbers = f"SELECT DISTINCT article_id, number, comment_id AS quote_comment_id FROM ({rows}) WHERE number IS NOT NULL"
-    return (f"SELECT r.*, n.quote_comment_id FROM ({rows}) r LEFT JOIN ({numbers}) n "
-            "ON n.article_id = r.article_id AND n.number = r.quote_number")
+def _history_keys(build: Path | None) -> dict[str, dict[str, str]]:
+    """The key of each run's history files in a build (``Builder._history``), if it has them."""
+    try:
+        return json.loads((build / "summary.json").read_text(encoding="utf-8")).get("history_keys", {}) if build else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _source(parquet: list[Path], item_class: type) -> str:
+    """Rows of these Parquet files; no file: no rows, with the columns they would have."""
+    if parquet:
+        return "read_parquet([" + ", ".join(f"'{_quote(str(p))}'" for p in parquet) + "])"
+    link = ", NULL::VARCHAR AS quote_comment_id" if item_class is Comment else ""
+    return f"(SELECT *{link} FROM {_empty_select(item_class, '', '')})"
 
 
 def _latest(history: str, key: str, where: str = "") -> str:
@@ -300,23 +368,27 @@ def _latest(history: str, key: str, where: str = "") -> str:
 
 
 def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
-    """The Frictionless Data Package that describes the CSV files."""
+    """The Frictionless Data Package that describes the CSV files: the archive as it stands, and
+    the history, one file per run."""
     resources = []
-    for folder, what in (("", "as it stands"), ("history/", "every version, with its run")):
-        for name, item_class in TABLES.items():
-            extra = ({"deleted_at": "string", **RUN_COLUMNS} if not folder else dict(RUN_COLUMNS)) \
-                if name == "comments" else RUN_COLUMNS
+    for name, item_class in TABLES.items():
+        files = [(name, f"{name}.csv", "as it stands")]
+        files += [(f"history-{name}-{run.lower()}", f"history/{name}/{run}.csv", f"every version run {run} emitted")
+                  for run in summary["history_keys"][name]]
+        for resource, path, what in files:
+            history = resource.startswith("history-")
+            extra = dict(RUN_COLUMNS) if history or name == "articles" else {"deleted_at": "string", **RUN_COLUMNS}
             if name == "comments":
                 extra = {**extra, "quote_comment_id": "string"}
             schema_fields = [_field(c, t) for c, t in columns(item_class).items()]
             schema_fields += [{"name": c, "type": "string", "description": DESCRIPTIONS[c]} for c in extra]
             resources.append({
-                "name": f"{folder.rstrip('/').replace('/', '-')}{'-' if folder else ''}{name}",
-                "path": f"{folder}{name}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
-                "description": f"{name.capitalize()} {what}. Also as .parquet and .jsonl beside it. Text cells that "
+                "name": resource, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
+                "description": f"{name.capitalize()}: {what}. Also as .parquet and .jsonl beside it. Text cells that "
                                f"start with {' '.join(repr(s) for s in FORMULA_STARTS)} carry a leading apostrophe "
                                "in CSV only (spreadsheet safety).",
-                "schema": {"fields": schema_fields, "primaryKey": [KEYS[name]] if not folder else [KEYS[name], "version", "run_id"]},
+                "schema": {"fields": schema_fields,
+                           "primaryKey": [KEYS[name], "version", "run_id"] if history else [KEYS[name]]},
             })
     return {"name": "newscrawl-vpk", "title": "vpk.name news articles and reader comments",
             "created": summary["built_at"], "resources": resources}

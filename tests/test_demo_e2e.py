@@ -29,7 +29,8 @@ def test_the_demo_keeps_to_its_folder_and_the_next_command_works(replica: Replic
     again = demo(folder)
     assert again.returncode == 0, again.stderr[-2000:]
     assert len(list((folder / "exports" / "vpk").iterdir())) == 1  # replaced, not added: one version-1 row each
-    rows = (folder / "dataset" / "history" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    (history,) = (folder / "dataset" / "history" / "articles").glob("*.jsonl")
+    rows = history.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 21
     # the README's next command, in a checkout whose exports and state the demo did not touch
     own = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / '.state' / 'x.sqlite'}",

@@ -3,7 +3,7 @@
 
     python -m newscrawl run [-a NAME=VALUE]... [-s NAME=VALUE]...
     python -m newscrawl dataset [-s NAME=VALUE]...
-    python -m newscrawl reextract [--runs ID,ID|all] [-s NAME=VALUE]...
+    python -m newscrawl reextract [--runs ID,ID|all] [-j N] [-s NAME=VALUE]...
     python -m newscrawl evidence ID [-s EXPORTS_DIR=…]
     python -m newscrawl browse [--port 8001] [-s DATASET_DIR=…]
     python -m newscrawl distributed seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…
@@ -17,6 +17,7 @@ to start, 75 another run holds the lock (try later), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
                                 help="setting override (EXPORTS_DIR, DATASET_DIR, DATASET_MEMORY_LIMIT)")
     again = commands.add_parser("reextract", help="make the items again from the WARC archives of runs, without the site")
     again.add_argument("--runs", default="all", help="run ids with commas, or all (default)")
+    again.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                       help="worker processes, whole articles to each (default: the cores)")
     again.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="setting override")
     proof = commands.add_parser("evidence", help="an article's or comment's versions and the archived pages they rest on")
@@ -64,8 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         return distributed(args)
     spider = site(project_settings([])).SPIDER
     if args.command == "reextract":
-        execute(["scrapy", "crawl", spider, "--summary", "-a", f"run_id=reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
-                 *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}", *_settings(args.settings)])
+        return reextract(spider, args)
     if args.command == "dataset":
         return build_dataset(args.settings)
     if args.command == "evidence":
@@ -89,6 +91,19 @@ REEXTRACT_SETTINGS = [
     '"https": "newscrawl.exports.archive.ArchiveDownloadHandler"}',
     "ROBOTSTXT_OBEY=False", "ARCHIVE_ENABLED=False",
 ]
+
+
+def reextract(spider: str, args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise SystemExit(f"newscrawl: -j takes 1 or more workers, not {args.jobs}")
+    run_id = f"reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    crawl = ["scrapy", "crawl", spider, "--summary", *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}",
+             *_settings(args.settings)]
+    if args.jobs == 1:
+        execute([*crawl, "-a", f"run_id={run_id}"])  # exits with the crawl command's status
+    from newscrawl.runs import reextract as parallel
+
+    return parallel.run(project_settings(args.settings), spider, run_id, args.jobs, [sys.executable, "-m", *crawl])
 
 
 def _settings(values: list[str]) -> list[str]:

@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
 ARCHIVE_ENABLED = True
 # python -m newscrawl reextract: the runs whose archives are read back ("all", or ids with commas).
 REEXTRACT_RUNS = ""
+# A worker of `reextract -j N` takes the archived articles of its part ("k/N": newscrawl.runs.reextract).
+REEXTRACT_PART = ""
 
 # --- Contracts (scrapy check vpk) ------------------------------------------------------------------
 SPIDER_CONTRACTS = {"newscrawl.contracts.PageContract": 10, "newscrawl.contracts.FieldsContract": 10}

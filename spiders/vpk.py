@@ -35,6 +35,7 @@ from newscrawl.pages.vpk import (
     page_kind,
     read_page,
 )
+from newscrawl.runs.reextract import in_part
 from newscrawl.state.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
 from newscrawl.state.history import History, WalkOutcome
 from newscrawl.state.policy import (
@@ -173,9 +174,11 @@ class VpkSpider(scrapy.Spider):
         """Re-extraction: every article page in the archive of the chosen runs, each walked again
         through its archived comment pages (``ArchiveDownloadHandler`` answers)."""
         urls: dict[str, str] = {}
+        part = self.settings.get("REEXTRACT_PART")  # one worker of several: its share of whole articles
         for url, rendered in self.archived:
             article_id = article_id_from_url(url)
-            if article_id and not rendered and urlsplit(url).path.endswith(".html"):
+            if article_id and not rendered and urlsplit(url).path.endswith(".html") and (
+                    not part or in_part(article_id, part)):
                 urls[article_id] = url
         self.crawler.stats.set_value(statkeys.LISTED_ARTICLES, len(urls))
         return [self._article_request(url, article_id, ARTICLE_PRIORITY, canonical=False)

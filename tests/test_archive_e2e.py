@@ -92,3 +92,47 @@ def test_reextracting_an_older_run_corrects_that_run_and_moves_nothing_later(tmp
     for record in records:  # same content as then: nothing to correct, so nothing emitted
         assert record["crawled_at"] == day0[record.get("comment_id") or record["article_id"]]["crawled_at"]
     assert dataset_rows(exports, tmp_path / "after") == before
+
+
+def reextract(exports: Path, state: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken", *extra,
+                             "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result, Path(json.loads(result.stdout.strip().splitlines()[-1])["manifest"]).parent
+
+
+def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) -> None:
+    """``-j 3`` deals whole articles out to three worker crawls and merges them into one run
+    folder: the same records (in another order), the same state, the same counts, no part left."""
+    import csv
+    import shutil
+    import sqlite3
+
+    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
+    site = Site("--articles", "40")
+    try:
+        broken = run_crawl(site.day(0).url + "news/", exports, "-s", f"STATE_URI={state}", *breaking_settings(),
+                           run_id="broken")
+    finally:
+        site.stop()
+    assert broken.returncode == 1
+    shutil.copy(state, tmp_path / "state-one.sqlite")
+    one, one_run = reextract(exports, tmp_path / "state-one.sqlite", "-j", "1")
+    three, three_run = reextract(exports, state, "-j", "3")
+    assert "(3 workers)" in three.stderr
+    assert sorted(p.name for p in (exports / "vpk").iterdir()) == sorted(["broken", one_run.name, three_run.name])
+    for name in ("articles", "comments"):
+        records = [sorted((run / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()) for run in (one_run, three_run)]
+        assert records[0] == records[1] and (records[0] or name == "comments"), name  # the comments were right
+        assert (three_run / f"{name}.csv").read_bytes() == (one_run / f"{name}.csv").read_bytes() or sorted(
+            csv.reader((three_run / f"{name}.csv").open(encoding="utf-8-sig", newline=""))) == sorted(
+            csv.reader((one_run / f"{name}.csv").open(encoding="utf-8-sig", newline=""))), name
+    with_one, with_three = (json.loads(r.stdout.strip().splitlines()[-1]) for r in (one, three))
+    assert with_three["counts"] == with_one["counts"] and with_three["healthy"] == with_one["healthy"]
+
+    def table(path: Path, name: str) -> list[tuple[Any, ...]]:
+        return sorted(sqlite3.connect(path).execute(f"SELECT * FROM {name}"))
+
+    for name in ("articles", "comments"):
+        assert table(state, name) == table(tmp_path / "state-one.sqlite", name), name

@@ -107,5 +107,7 @@ def test_per_item_log_lines_only_at_debug(day0_crawl, replica_factory, tmp_path)
     replica = replica_factory("--articles", "5", "--js-share", "0")
     result = run_crawl(replica.url + "news/", tmp_path, "-s", "LOG_LEVEL=DEBUG")
     assert result.returncode == 0
-    assert result.log.count("Scraped from <200 ") == result.stats["item_scraped_count"] > 5
+    # "Scraped from <200 …>", or "Scraped from [Failure …]" for an article a failed comment page
+    # left to its errback (a page that timed out on a loaded machine)
+    assert result.log.count("Scraped from ") == result.stats["item_scraped_count"] > 5
     assert result.log.count("Crawled (200) ") == result.stats["downloader/response_status_count/200"]

@@ -35,8 +35,7 @@ class FieldCoverage:
         self.runs_kept = settings.getint("HEALTH_COVERAGE_RUNS")
         self.items: Counter[str] = Counter()
         self.present: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS.values()}
-        self.fields = {kind: [f for f in field_names(cls) if f not in RUN_FIELDS and f != "deleted"]
-                       for cls, kind in KINDS.items()}  # what the pages say, not what the run adds
+        self.fields = {kind: covered_fields(cls) for cls, kind in KINDS.items()}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
@@ -66,6 +65,11 @@ class FieldCoverage:
         stats.set_value(statkeys.HEALTH_PROBLEMS, problems)
         if history and coverage and not problems:
             history.remember({COVERAGE_HISTORY: json.dumps([*earlier, coverage][-self.runs_kept:])})
+
+
+def covered_fields(item_class: type) -> list[str]:
+    """The fields whose coverage is watched: what the pages say, not what the run adds."""
+    return [f for f in field_names(item_class) if f not in RUN_FIELDS and f != "deleted"]
 
 
 def rule_problems(coverage: dict[str, dict[str, float]], items: dict[str, int],

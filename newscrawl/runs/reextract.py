@@ -1,0 +1,167 @@
+"""``python -m newscrawl reextract -j N``: one re-extraction over N processes, one run folder.
+
+Parsing is CPU-bound and a Scrapy process uses one core, so the archived articles are dealt out
+to N worker crawls (``REEXTRACT_PART=k/N``: whole articles, so that each walk of a thread stays
+in one process), each its own run folder ``<run>.part<k>``. While they run the parent holds the
+state's run lock for all of them (each worker takes a lock of its own): their writes to the
+state touch disjoint articles, and SQLite serialises their commits. When every worker finished,
+their folders become the one run folder a single process would have written (records in
+order: the JSONL files concatenated, the CSV written again from them, the manifest made from the
+summed stats) and the parts go. A worker that fails leaves the parts as they are (each a run
+of its own, recovered like any run) and the command exits with its status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from newscrawl import statkeys
+from newscrawl.exports import manifest
+from newscrawl.exports.feeds import jsonl_records, write_csvs
+from newscrawl.extract.items import Article, Comment
+from newscrawl.layout import RunLayout
+from newscrawl.monitoring.health import covered_fields
+from newscrawl.runs.preflight import run_lock_path, take_run_lock
+from newscrawl.runs.runfolder import is_alive
+
+ITEMS = {"article": Article, "comment": Comment}
+
+
+def in_part(article_id: str, part: str) -> bool:
+    """Whether an article is the worker's ``part`` ("k/N"): the same answer in every process.
+
+    >>> [in_part(a, "0/2") for a in ("1", "2", "3")] == [not in_part(a, "1/2") for a in ("1", "2", "3")]
+    True
+    """
+    index, count = (int(n) for n in part.split("/"))
+    return zlib.crc32(article_id.encode()) % count == index
+
+
+def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: list[str]) -> int:
+    """Run ``command`` (a ``scrapy crawl`` of the re-extraction, without its run id) as ``jobs``
+    workers, and merge their run folders into ``run_id``'s; returns the exit status."""
+    lock = take_run_lock(settings)
+    if lock is None:
+        print(f"newscrawl: another run holds {run_lock_path(settings)}; not starting", file=sys.stderr)
+        return manifest.EXIT_LOCKED
+    folder = RunLayout.of(settings, spider, run_id).folder
+    parts = [folder.with_name(f"{run_id}.part{k}") for k in range(jobs)]
+    with lock:
+        workers = []
+        for k, part in enumerate(parts):
+            workers.append(subprocess.Popen([*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
+                                             "-s", f"RUN_LOCK={part.parent / f'.{part.name}.lock'}"],
+                                            stdout=subprocess.DEVNULL))
+            # The next worker starts once this one holds its run folder: before, the checks a run
+            # makes at its start would take this folder for a run that died, and recover it.
+            while not is_alive(part) and workers[-1].poll() is None:
+                time.sleep(0.05)
+        statuses = [worker.wait() for worker in workers]
+        failed = [s for s in statuses if s not in (manifest.EXIT_HEALTHY, manifest.EXIT_UNHEALTHY)]
+        if failed or any(manifest.read(part) is None for part in parts):
+            print(f"newscrawl: a worker of {run_id} did not finish (exit {statuses}); its parts are left as runs "
+                  f"of their own: {', '.join(p.name for p in parts)}", file=sys.stderr)
+            return max(failed, default=manifest.EXIT_UNHEALTHY)
+        merged = merge(parts, folder, settings)
+    for part in parts:
+        (part.parent / f".{part.name}.lock").unlink(missing_ok=True)
+    path = RunLayout(folder).manifest
+    print("\n".join([f"newscrawl: run {run_id} ({jobs} workers)", *manifest.summary_lines(merged)]), file=sys.stderr)
+    print(manifest.verdict_line(merged, path), file=sys.stderr)
+    status = manifest.exit_status(merged)
+    print(json.dumps({"manifest": str(path), "exit_status": status, "healthy": merged["healthy"],
+                      "problems": merged["problems"], "counts": merged["counts"]}, ensure_ascii=False))
+    return status
+
+
+def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, Any]:
+    """The parts' records and stats as one run folder (its manifest written last: until then the
+    folder is no run), then the parts removed."""
+    folder.mkdir()
+    for kind, target in RunLayout(folder).exports():
+        with target.open("wb") as out:
+            for part in parts:
+                source = RunLayout(part).jsonl(kind)
+                if source.exists():
+                    with source.open("rb") as records:
+                        shutil.copyfileobj(records, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    write_csvs(folder, settings)
+    found = [manifest.read(part) or {} for part in parts]
+    stats = summed([f["stats"] for f in found])
+    stats[statkeys.COVERAGE] = coverage(folder)  # shares are not summed: counted again over every record
+    merged = manifest.build(
+        run_id=folder.name, spider=found[0]["spider"], arguments=found[0]["arguments"],
+        started_at=min(datetime.fromisoformat(f["started_at"]) for f in found),
+        reason=next((f["finish_reason"] for f in found if f["finish_reason"] != "finished"), "finished"),
+        stats=stats, settings=found[0]["settings"], max_error_rate=_rate(found[0]), extra_problems=_extra_problems(found))
+    manifest.write(folder, merged)
+    for part in parts:
+        shutil.rmtree(part)
+    return merged
+
+
+def summed(stats: list[dict[str, Any]]) -> dict[str, Any]:
+    """The workers' stats as one run's: counts added, lists joined, dicts merged alike, times
+    the earliest start and latest finish, anything else as the first worker has it."""
+    out: dict[str, Any] = {}
+    for one in stats:
+        for key, value in one.items():
+            if key not in out:
+                out[key] = value
+            elif isinstance(value, bool) or value is None:
+                continue
+            elif isinstance(value, int | float) and isinstance(out[key], int | float):
+                out[key] += value
+            elif isinstance(value, list):
+                out[key] = [*out[key], *(v for v in value if v not in out[key] or not isinstance(v, str))]
+            elif isinstance(value, dict):
+                out[key] = summed([out[key], value])
+            elif isinstance(value, str) and key.endswith("finish_time"):
+                out[key] = max(out[key], value)
+            elif isinstance(value, str) and key.endswith("start_time"):
+                out[key] = min(out[key], value)
+    return out
+
+
+def coverage(folder: Path) -> dict[str, dict[str, float]]:
+    """``FieldCoverage``'s shares, over the run's records (deletions aside)."""
+    out = {}
+    for kind, path in RunLayout(folder).exports():
+        fields = covered_fields(ITEMS[kind])
+        present: Counter[str] = Counter()
+        items = 0
+        for record in jsonl_records(path):
+            if record.get("deleted"):
+                continue
+            items += 1
+            present.update(f for f in fields if record.get(f) not in (None, [], ""))
+        if items:
+            out[kind] = {f: round(present[f] / items, 4) for f in fields}
+    return out
+
+
+def _extra_problems(found: list[dict[str, Any]]) -> list[str]:
+    """What a worker's manifest names beyond what its stats give (those come again from the sum)."""
+    out: list[str] = []
+    for one in found:
+        from_stats = set(manifest.health_problems(one["stats"], one["finish_reason"], _rate(one)))
+        out += [p for p in one["problems"] if p not in from_stats and p not in out]
+    return out
+
+
+def _rate(found: dict[str, Any]) -> float:
+    return float(found["settings"].get("HEALTH_MAX_ERROR_RATE", 0.05))

@@ -194,7 +194,15 @@ REDIS_URL = ""
 DISTRIBUTED_LEASE_TTL = 30
 # The pages whose requests stay in the worker that holds their walk (meta["page"]).
 DISTRIBUTED_WALK_PAGES = ["listing", "comments"]
-SPIDER_MIDDLEWARES = {"newscrawl.distributed.walks.LocalWalks": 950}
+# Every item and request a callback yields passes through each spider middleware's generator.
+# Off, as they do nothing here: DEPTH_LIMIT is not used, the URLs followed are the site's own
+# (canonical, short), and the spider copies no response meta into its requests.
+SPIDER_MIDDLEWARES = {
+    "newscrawl.distributed.walks.LocalWalks": 950,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
 
 # --- Engine ------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 N ?= 200
 BENCH_N = $(if $(filter command line,$(origin N)),$(N),5000)
 
-.PHONY: setup system-deps test test-unit demo crawl run dataset browse bench bench-dataset bench-archive lint clean
+.PHONY: setup system-deps test test-unit demo crawl run dataset browse bench bench-dataset bench-archive bench-scale lint clean
 
 setup: $(VENV)/.installed system-deps
 
@@ -72,6 +72,10 @@ bench-dataset: setup
 	$(PY) -m bench.dataset --articles $(if $(filter command line,$(origin N)),$(N),50000)
 
 # The WARC archive's size, and a re-extraction's speed against the live crawl (50,000 articles).
+# The real archive's size (600,000 articles, 10 M comments; N= and C= for others): rebuild_state, the listing walk.
+bench-scale: setup
+	$(PY) -m bench.scale --articles $(if $(filter command line,$(origin N)),$(N),600000) --comments $(if $(C),$(C),10000000)
+
 bench-archive: setup
 	$(PY) -m bench.archive --articles $(if $(filter command line,$(origin N)),$(N),50000)
 

@@ -31,7 +31,7 @@ system-deps:
 	fi
 
 test: setup
-	$(PY) -m pytest -q -n 3 --dist loadgroup
+	$(PY) -m pytest -q -n 3 --dist worksteal
 
 # The tests that start no process (no crawl, no replica, no redis-server): the developer's loop.
 test-unit: $(VENV)/.installed

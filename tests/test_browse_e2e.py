@@ -23,11 +23,10 @@ from newscrawl.settings import BROWSER_EXECUTABLE
 from tests.conftest import ROOT, free_port
 from tests.test_dataset_e2e import build
 
-# One worker runs the module (make test: --dist loadgroup), so its fixtures run once.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_browse_e2e")]
+pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")  # kept while other modules run between its tests
+@pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
 def served(day0_crawl: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sqlite3.Connection]]:
     """The browse server's URL and the archive it serves."""
     _, result = day0_crawl

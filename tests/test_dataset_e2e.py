@@ -17,8 +17,7 @@ import pytest
 
 from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_crawl
 
-# One worker runs the module (make test: --dist loadgroup), so its fixtures run once.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_dataset_e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def build(exports: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -32,7 +31,7 @@ def truth(replica: Replica) -> dict[Key, dict[str, Any]]:
     return {record_key(r): {k: v for k, v in r.items() if k != "_type"} for r in replica.truth()}
 
 
-@pytest.fixture(scope="session")  # kept while other modules run between its tests
+@pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
 def three_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Key, dict[str, Any]], set[Key]]:
     """Runs on day 0, 1 and 2 with one state; the truth of day 2, and what was deleted by then."""
     folder = tmp_path_factory.mktemp("three-days")

@@ -86,10 +86,10 @@ def test_comments_that_never_reach_the_sidebar_are_caught_within_full_walk_every
 
 
 def test_a_whole_walk_over_its_budget_is_spread_over_runs_and_skips_no_article(tmp_path: Path) -> None:
-    """WHOLE_WALK_BUDGET=3: the whole walk due on day 8 reads 3 pages below the head a run, each
+    """WHOLE_WALK_BUDGET=2: the whole walk due on day 8 reads 2 pages below the head a run, each
     run going on from the page the last one stopped on; done, it is dated from day 8's run."""
-    site = Site("--articles", "150")
-    budget = 3
+    site = Site("--articles", "100")
+    budget = 2
     try:
         crawl(site.day(0), tmp_path, "day0")
         listings = []

@@ -19,8 +19,7 @@ import pytest
 
 from tests.conftest import CrawlResult, Key, Replica, Site, assert_archive_is_truth, record_key, run_crawl
 
-# One worker runs the module (make test: --dist loadgroup), so its fixtures run once.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_lies_e2e")]
+pytestmark = pytest.mark.e2e
 QUICK = ["-s", "BROKEN_PAGE_BACKOFF=0.05", "-s", "DOWNLOAD_TIMEOUT=2"]
 
 
@@ -111,7 +110,7 @@ def test_a_run_gets_through_some_lies_by_itself(tmp_path: Path, lie: str) -> Non
         site.stop()
 
 
-@pytest.fixture(scope="session")  # kept while other modules run between its tests
+@pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
 def hostile(replica_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Replica, Path]:
     replica = replica_factory("--articles", "40", "--hostile")
     folder = tmp_path_factory.mktemp("hostile")

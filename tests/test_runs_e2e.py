@@ -24,8 +24,7 @@ from tests.conftest import (
     start_replica,
 )
 
-# One worker runs the module (make test: --dist loadgroup), so its fixtures run once.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_runs_e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def scrapy_crawl(url: str, exports: Path, state: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -49,7 +48,7 @@ ENTRY_POINTS: dict[str, Callable[..., subprocess.CompletedProcess[str]]] = {
     "scrapy crawl": scrapy_crawl, "python -m newscrawl run": newscrawl_run, "make crawl": make_crawl}
 
 
-@pytest.fixture(scope="session")  # kept while other modules run between its tests
+@pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
 def archived(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Exports holding one complete run of the replica, and its state."""
     folder = tmp_path_factory.mktemp("archived")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,3 +266,17 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     yield server
     server.stop()
+
+
+def word_in_most_forms(texts: Iterable[str]) -> tuple[str, list[str]]:
+    """The stem the texts write in most forms (stop words aside), and those forms, sorted: a
+    search in one form must find the others (``archive.sqlite``'s Russian stems)."""
+    from newscrawl.runs.search import stem_text
+
+    forms: dict[str, set[str]] = {}
+    for text in texts:
+        for word in re.findall(r"[а-яё]{5,}", text.lower()):
+            if stem_text(word):  # not a stop word
+                forms.setdefault(stem_text(word), set()).add(word)
+    stem, words = max(forms.items(), key=lambda item: len(item[1]))  # the first seen of the most
+    return stem, sorted(words)

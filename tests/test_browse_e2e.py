@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from newscrawl.runs.search import stem_text
 from newscrawl.settings import BROWSER_EXECUTABLE
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, word_in_most_forms
 from tests.test_dataset_e2e import build
 
 pytestmark = pytest.mark.e2e
@@ -72,13 +71,7 @@ def word_in_forms(db: sqlite3.Connection) -> tuple[str, set[str], dict[int, str]
     text or quote holds the stem, by rowid)."""
     texts = dict(db.execute("SELECT rowid, text FROM comments WHERE text IS NOT NULL"))
     quotes = dict(db.execute("SELECT rowid, quote_text FROM comments WHERE quote_text IS NOT NULL"))
-    forms: dict[str, set[str]] = defaultdict(set)
-    for text in texts.values():
-        for word in re.findall(r"[а-яё]{5,}", text.lower()):
-            if stem_text(word):  # not a stop word
-                forms[stem_text(word)].add(word)
-    stem, words = max(forms.items(), key=lambda item: (len(item[1]), item[0]))
-    one, *others = sorted(words)
+    stem, (one, *others) = word_in_most_forms(texts.values())
     holding = {rowid: text for rowid, text in (texts | quotes).items()
                if stem in stem_text(texts.get(rowid)).split() + stem_text(quotes.get(rowid)).split()}
     return one, set(others), holding

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_crawl
+from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_crawl, word_in_most_forms
 
 pytestmark = pytest.mark.e2e
 
@@ -205,24 +205,15 @@ def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path)
 def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(three_days: Any, tmp_path: Path) -> None:
     """``archive.sqlite`` opens in plain sqlite3 (no tokenizer to register): a word searched in one
     form finds the comments that carry it in others; quotes link to the comment they quote."""
-    import re
-    import sqlite3
-    from collections import defaultdict
-
     from newscrawl.runs.search import stem_query, stem_text
 
     exports, final, _ = three_days
     build(exports, tmp_path / "dataset")
     db = sqlite3.connect(tmp_path / "dataset" / "archive.sqlite")
     texts = dict(db.execute("SELECT rowid, text FROM comments WHERE text IS NOT NULL"))
-    forms: dict[str, set[str]] = defaultdict(set)
-    for text in texts.values():
-        for word in re.findall(r"[а-яё]{5,}", text.lower()):
-            if stem_text(word):  # not a stop word
-                forms[stem_text(word)].add(word)
-    stem, words = max(forms.items(), key=lambda item: len(item[1]))
+    stem, words = word_in_most_forms(texts.values())
     assert len(words) >= 2, "the replica's comments hold no word in two forms"
-    one, *others = sorted(words)
+    one, *others = words
     found = {row[0] for row in db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?",
                                           (f"text : {stem_query(one)}",))}
     assert found == {rowid for rowid, text in texts.items() if stem in stem_text(text).split()}

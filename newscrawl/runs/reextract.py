@@ -68,7 +68,13 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
             # makes at its start would take this folder for a run that died, and recover it.
             while not is_alive(part) and workers[-1].poll() is None:
                 time.sleep(0.05)
-        statuses = [worker.wait() for worker in workers]
+        try:
+            statuses = [worker.wait() for worker in workers]
+        except KeyboardInterrupt:  # Ctrl-C reached the workers too: each closes its part as a run
+            statuses = [worker.wait() for worker in workers]
+            print(f"newscrawl: {run_id} interrupted; its parts are left as runs of their own: "
+                  f"{', '.join(p.name for p in parts)}", file=sys.stderr)
+            return manifest.EXIT_INTERRUPTED
         failed = [s for s in statuses if s not in (manifest.EXIT_HEALTHY, manifest.EXIT_UNHEALTHY)]
         if failed or any(manifest.read(part) is None for part in parts):
             print(f"newscrawl: a worker of {run_id} did not finish (exit {statuses}); its parts are left as runs "

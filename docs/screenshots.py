@@ -1,6 +1,6 @@
 """The README's screenshots of ``python -m newscrawl browse``, taken in Chromium.
 
-    .venv/bin/python docs/screenshots.py DATASET_DIR   (after `make demo`: demo/dataset)
+    PYTHONPATH=. .venv/bin/python docs/screenshots.py DATASET_DIR   (after `make demo`: demo/dataset)
 
 Writes ``docs/browse-search.png`` (a word searched in one form, found in others) and
 ``docs/browse-thread.png`` (an article's thread, a quote followed to the comment it quotes).
@@ -9,15 +9,13 @@ Writes ``docs/browse-search.png`` (a word searched in one form, found in others)
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from newscrawl.settings import BROWSER_EXECUTABLE
+from tests.conftest import browse_server
 
 HERE = Path(__file__).resolve().parent
 PORT = 8765
@@ -28,16 +26,7 @@ def main(dataset: Path) -> None:
     article_id, quote_id = db.execute(
         "SELECT c.article_id, c.quote_comment_id FROM comments c WHERE c.quote_comment_id IS NOT NULL "
         "GROUP BY c.article_id ORDER BY count(*) DESC LIMIT 1").fetchone()
-    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(PORT), "-s",
-                               f"DATASET_DIR={dataset}"], cwd=HERE.parent)
-    url = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with browse_server(dataset, PORT) as url:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=BROWSER_EXECUTABLE)
             page = browser.new_page(viewport={"width": 1100, "height": 760})
@@ -48,10 +37,7 @@ def main(dataset: Path) -> None:
             page.evaluate("window.scrollBy(0, -300)")
             page.screenshot(path=HERE / "browse-thread.png")
             browser.close()
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]).resolve())

@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -280,3 +282,25 @@ def word_in_most_forms(texts: Iterable[str]) -> tuple[str, list[str]]:
                 forms.setdefault(stem_text(word), set()).add(word)
     stem, words = max(forms.items(), key=lambda item: len(item[1]))  # the first seen of the most
     return stem, sorted(words)
+
+
+@contextmanager
+def browse_server(dataset: Path, port: int | None = None) -> Iterator[str]:
+    """``python -m newscrawl browse`` over ``dataset``, once it answers: its URL (the tests' and
+    ``docs/screenshots.py``'s)."""
+    port = port or free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
+                               f"DATASET_DIR={dataset}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

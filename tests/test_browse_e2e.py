@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +15,7 @@ import pytest
 
 from newscrawl.runs.search import stem_text
 from newscrawl.settings import BROWSER_EXECUTABLE
-from tests.conftest import ROOT, free_port, word_in_most_forms
+from tests.conftest import browse_server, word_in_most_forms
 from tests.test_dataset_e2e import build
 
 pytestmark = pytest.mark.e2e
@@ -31,22 +27,8 @@ def served(day0_crawl: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     _, result = day0_crawl
     dataset = tmp_path_factory.mktemp("browse") / "dataset"
     build(result.run_dir.parent.parent, dataset)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
-                               f"DATASET_DIR={dataset}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                time.sleep(0.2)
+    with browse_server(dataset) as url:
         yield url, sqlite3.connect(dataset / "archive.sqlite")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -70,8 +70,9 @@ def write_runs(exports: Path, articles: int, days: int) -> int:
     return written
 
 
-def build(exports: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of one build, in its own process.
+def build(exports: Path, out: Path) -> tuple[float, float, int]:
+    """Wall seconds, the peak RSS (MB) of one build, in its own process, and the most bytes the
+    builds' folder held meanwhile (sampled twice a second; the run cache aside).
 
     The peak is the process's own ``VmHWM``, not ``ru_maxrss``: Linux carries the parent's peak
     across fork and exec into ``ru_maxrss``, so it reported this bench's 11 GB of ground truth."""
@@ -80,12 +81,20 @@ def build(exports: Path, out: Path) -> tuple[float, float]:
             "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
             "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), sqlite=s.getbool('DATASET_SQLITE')).build(); "
             "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    builds, peak = out.parent / f".{out.name}-builds", 0
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"the build failed:\n{result.stderr[-3000:]}")
-    return time.monotonic() - started, int(result.stdout.strip()) / 1024
+    child = subprocess.Popen([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while child.poll() is None:
+        try:
+            peak = max(peak, disk_usage(builds, exclude="cache"))
+        except FileNotFoundError:  # a file the build removed while it was being counted
+            pass
+        time.sleep(0.5)
+    stdout, stderr = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"the build failed:\n{stderr[-3000:]}")
+    return time.monotonic() - started, int(stdout.strip()) / 1024, peak
 
 
 def disk_usage(folder: Path, exclude: str = "") -> int:
@@ -151,7 +160,7 @@ def main() -> None:
         shutil.rmtree(exports / SPIDER / "extra", ignore_errors=True)  # a kept folder: as the first time
         shutil.rmtree(folder / f".{out.name}-builds", ignore_errors=True)
         out.unlink(missing_ok=True)
-        seconds, rss = build(exports, out)
+        seconds, rss, _ = build(exports, out)
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
         first = out.resolve()
         extra = exports / SPIDER / "extra"
@@ -162,12 +171,18 @@ def main() -> None:
             (extra / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
                                                  encoding="utf-8")
         (extra / "manifest.json").write_text(json.dumps({"run_id": "extra", "started_at": "2018-10-01T09:00:00+00:00"}))
-        with_both = disk_usage(folder / f".{out.name}-builds", exclude="cache")
-        seconds, rss = build(exports, out)
-        shared = disk_usage(folder / f".{out.name}-builds", exclude="cache") - with_both
-        print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB; its extra disk beside the first "
-              f"build {shared / 2**20:,.0f} MB of {disk_usage(first) / 2**20:,.0f} MB (hard links to what did not change)")
+        alone = disk_usage(folder / f".{out.name}-builds", exclude="cache")
+        seconds, rss, peak = build(exports, out)
+        kept = disk_usage(folder / f".{out.name}-builds", exclude="cache") - alone
+        size = disk_usage(first)
+        print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB; disk beside the first build "
+              f"({size / 2**20:,.0f} MB): at most {(peak - alone) / 2**20:,.0f} MB during the rebuild "
+              f"({(peak - alone) / size:.1%}), {kept / 2**20:,.0f} MB after it (what did not change is shared)")
         summary = json.loads((out / "summary.json").read_text())
+        for name in ("articles", "comments"):
+            months = list((out / f"{name}.parquet").iterdir())
+            written = sum(path.stat().st_nlink == 1 for path in months)  # the others are shared: 2 links
+            print(f"{name}: {written} of {len(months)} months written again")
         if "archive_sqlite_seconds" in summary:
             print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
         from newscrawl.browse.metadata import TIME_LIMIT_MS
@@ -177,9 +192,11 @@ def main() -> None:
               + ", ".join(f"{name} {ms:.0f}" for name, ms in times.items()))
         print(f"current: {summary['articles']:,} articles, {summary['comments']:,} comments "
               f"({summary['deleted_comments']:,} deleted); history: {summary['versions']}")
-        for path in sorted(out.resolve().rglob("*")):
-            if path.is_file():
-                print(f"  {path.relative_to(out.resolve())!s:<28} {path.stat().st_size / 2**20:>9.1f} MB")
+        last = out.resolve()
+        for path in sorted(p for p in last.iterdir() if p.name != "history") + sorted((last / "history").glob("*/*")):
+            files = sorted(path.iterdir()) if path.is_dir() else [path]  # a month's folder: its files together
+            size = sum(file.stat().st_size for file in files) / 2**20
+            print(f"  {path.relative_to(last)!s:<28} {size:>9.1f} MB" + (f" in {len(files)} files" if path.is_dir() else ""))
 
 
 if __name__ == "__main__":

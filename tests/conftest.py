@@ -6,6 +6,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -147,6 +148,12 @@ def run_records(folder: Path) -> list[dict[str, Any]]:
         else:
             assert not lines, f"{csv} is empty but the JSONL holds {len(lines)} lines"
     return records
+
+
+def dataset_records(dataset: Path, name: str) -> list[dict[str, Any]]:
+    """The dataset's ``articles`` or ``comments`` as they stand: ``<name>.jsonl/``'s files, one a month."""
+    return [json.loads(line) for part in sorted((dataset / f"{name}.jsonl").glob("*.jsonl"))
+            for line in part.open(encoding="utf-8")]
 
 
 def archive(exports: Path) -> dict[Key, list[dict[str, Any]]]:
@@ -304,3 +311,32 @@ def browse_server(dataset: Path, port: int | None = None) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def sqlite_content(path: Path) -> dict[str, Any]:
+    """Every table of archive.sqlite as sorted rows (rowids aside), and what a search finds."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                 "AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'")]
+        content: dict[str, Any] = {name: sorted(map(repr, db.execute(f"SELECT * FROM {name}"))) for name in tables}
+        content["search"] = sorted(db.execute(
+            "SELECT c.comment_id, f.text FROM comments_fts f JOIN comments c ON c.rowid = f.rowid"))
+    finally:
+        db.close()
+    return content
+
+
+def write_run(runs: Path, run_id: str, started_at: str, articles: list[dict[str, Any]],
+              comments: list[dict[str, Any]]) -> None:
+    """A run folder as a run leaves it (its JSONL and manifest), for the dataset's builder; each
+    record's run fields default to a first sighting at ``started_at``."""
+    from newscrawl.layout import RunLayout
+
+    seen = {"crawled_at": started_at, "version": 1, "first_seen_at": started_at, "last_seen_at": started_at}
+    layout = RunLayout(runs / run_id)
+    layout.folder.mkdir(parents=True)
+    for kind, records in (("article", articles), ("comment", comments)):
+        layout.jsonl(kind).write_text("".join(json.dumps({**seen, **r}, ensure_ascii=False) + "\n" for r in records),
+                                      encoding="utf-8")
+    layout.manifest.write_text(json.dumps({"run_id": run_id, "started_at": started_at}))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.breaker import breaking_settings
-from tests.conftest import ROOT, Site, run_crawl
+from tests.conftest import ROOT, Site, dataset_records, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +46,7 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
                     "-s", f"DATASET_DIR={tmp_path / 'dataset'}"], cwd=ROOT, check=True, capture_output=True)
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for name, key in (("articles", "article_id"), ("comments", "comment_id")):
-        for line in (tmp_path / "dataset" / f"{name}.jsonl").open(encoding="utf-8"):
-            record = json.loads(line)
+        for record in dataset_records(tmp_path / "dataset", name):
             current[(name, record[key])] = record
     want = {(r["_type"] + "s", r["article_id"] if r["_type"] == "article" else r["comment_id"]): r for r in truth}
     assert current.keys() == want.keys()
@@ -61,8 +60,7 @@ def dataset_rows(exports: Path, out: Path) -> dict[tuple[str, str], dict[str, An
                     "-s", f"DATASET_DIR={out}"], cwd=ROOT, check=True, capture_output=True)
     rows = {}
     for name, key in (("articles", "article_id"), ("comments", "comment_id")):
-        for line in (out / f"{name}.jsonl").open(encoding="utf-8"):
-            record = json.loads(line)
+        for record in dataset_records(out, name):
             rows[(name, record[key])] = record
     return rows
 
@@ -136,3 +134,4 @@ def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) 
 
     for name in ("articles", "comments"):
         assert table(state, name) == table(tmp_path / "state-one.sqlite", name), name
+

@@ -15,7 +15,17 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, Key, Replica, Site, archive, record_key, run_crawl, word_in_most_forms
+from tests.conftest import (
+    ROOT,
+    Key,
+    Replica,
+    Site,
+    archive,
+    record_key,
+    run_crawl,
+    sqlite_content,
+    word_in_most_forms,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,11 +60,16 @@ def three_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Key
     return folder / "exports", final, seen - final.keys()
 
 
+def parts(path: Path) -> list[Path]:
+    """``comments.jsonl/``: its files, one a month; ``history/comments.jsonl``: ``history/comments/``'s, one a run."""
+    folder = path if path.is_dir() else path.parent / path.stem
+    return sorted(folder.glob(f"*{path.suffix}"))
+
+
 def read(path: Path) -> pd.DataFrame:
-    """One file; for the history (``history/comments.parquet``), its files of every run together."""
-    if not path.exists() and path.parent.name == "history":
-        files = sorted((path.parent / path.stem).glob(f"*{path.suffix}"))
-        return pd.concat([read(file) for file in files], ignore_index=True)
+    """One file; for ``comments.parquet`` or ``history/comments.parquet``, its folder's files together."""
+    if not path.is_file():
+        return pd.concat([read(file) for file in parts(path)], ignore_index=True)
     if path.suffix == ".parquet":
         return duckdb.sql(f"SELECT * FROM '{path}'").df()
     if path.suffix == ".jsonl":
@@ -63,7 +78,7 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.open(encoding="utf-8")]
+    return [json.loads(line) for part in parts(path) for line in part.open(encoding="utf-8")]
 
 
 def test_the_current_archive_is_the_truth_of_the_last_day(three_days: Any, tmp_path: Path) -> None:
@@ -155,7 +170,7 @@ def test_a_reader_during_a_rebuild_sees_one_whole_dataset(three_days: Any, tmp_p
             try:
                 folder = out.resolve(strict=True)  # what a reader opens: one build, old or new
                 summary = json.loads((folder / "summary.json").read_text())
-                rows = duckdb.sql(f"SELECT count(*) FROM '{folder / 'comments.parquet'}'").fetchall()[0][0]
+                rows = duckdb.sql(f"SELECT count(*) FROM '{folder / 'comments.parquet' / '*.parquet'}'").fetchall()[0][0]
             except FileNotFoundError:
                 mixed.append("no dataset")
                 continue
@@ -180,8 +195,8 @@ def test_the_dataset_opens_in_pandas_as_the_readme_shows_with_ids_as_strings(thr
     exports, _, _ = three_days
     build(exports, tmp_path / "dataset")
     parquet = pd.read_parquet(tmp_path / "dataset" / "comments.parquet")
-    csv = pd.read_csv(tmp_path / "dataset" / "comments.csv", encoding="utf-8-sig",
-                      dtype={"article_id": str, "comment_id": str})
+    csv = pd.concat(pd.read_csv(path, encoding="utf-8-sig", dtype={"article_id": str, "comment_id": str})
+                    for path in sorted((tmp_path / "dataset" / "comments.csv").glob("*.csv")))
     assert isinstance(parquet["article_id"].iloc[0], str) and isinstance(csv["article_id"].iloc[0], str)
     joined = parquet[["comment_id", "article_id"]].merge(csv[["comment_id", "article_id"]], on=["comment_id", "article_id"])
     assert len(joined) == len(parquet) == len(csv)
@@ -192,7 +207,7 @@ def test_the_dataset_opens_in_pandas_as_the_readme_shows_with_ids_as_strings(thr
 def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path) -> None:
     exports, final, _ = three_days
     build(exports, tmp_path / "dataset")
-    rows = [json.loads(line) for line in (tmp_path / "dataset" / "comments.jsonl").open(encoding="utf-8")]
+    rows = lines(tmp_path / "dataset" / "comments.jsonl")
     by_number = {(r["article_id"], r["number"]): r["comment_id"] for r in rows}
     quoting = [r for r in rows if r["quote_number"] is not None]
     assert quoting and all(r["quote_comment_id"] == by_number.get((r["article_id"], r["quote_number"])) for r in quoting)
@@ -230,17 +245,6 @@ def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(thre
         "SELECT count(*) FROM comments WHERE text IS NULL").fetchone()[0]
 
 
-def sqlite_content(path: Path) -> dict[str, Any]:
-    """Every table of archive.sqlite as sorted rows (rowids aside), and what a search finds."""
-    db = sqlite3.connect(path)
-    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'")]
-    content: dict[str, Any] = {name: sorted(map(repr, db.execute(f"SELECT * FROM {name}"))) for name in tables}
-    content["search"] = sorted(db.execute(
-        "SELECT c.comment_id, f.text FROM comments_fts f JOIN comments c ON c.rowid = f.rowid"))
-    return content
-
-
 def test_a_rebuild_after_a_new_run_writes_only_that_run_and_equals_a_build_from_nothing(three_days: Any, tmp_path: Path) -> None:
     """The history of the runs already built is shared with the previous build (the same files,
     hard-linked), archive.sqlite is brought up to date rather than made again, and what comes
@@ -263,8 +267,10 @@ def test_a_rebuild_after_a_new_run_writes_only_that_run_and_equals_a_build_from_
                 assert (after / file).stat().st_ino == (before / file).stat().st_ino, f"{file} written again"
     fresh = tmp_path / "fresh"
     build(source, fresh)
-    for file in ("articles.jsonl", "comments.jsonl", "history/comments/day2.jsonl", "history/articles/day2.csv"):
+    current = [str(p.relative_to(fresh)) for name in ("articles", "comments") for p in parts(fresh / f"{name}.jsonl")]
+    for file in (*current, "history/comments/day2.jsonl", "history/articles/day2.csv"):
         assert (after / file).read_bytes() == (fresh / file).read_bytes(), file
+    assert (after / "archive.sqlite").stat().st_ino == (before / "archive.sqlite").stat().st_ino, "one file, updated"
     assert sqlite_content(after / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")
 
 

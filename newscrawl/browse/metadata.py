@@ -99,13 +99,13 @@ def metadata(dataset: Path) -> dict[str, Any]:
     """Datasette's metadata for the build in ``dataset`` (its ``datapackage.json``)."""
     package = json.loads((dataset / "datapackage.json").read_text(encoding="utf-8"))
     tables: dict[str, dict[str, Any]] = {}
-    for resource in package["resources"]:  # the history's resources, one a run, describe one table each
-        kind = resource["path"].split("/")[-2] if resource["path"].startswith("history/") else None
-        name = f"history_{kind}" if kind else resource["name"]
+    for resource in package["resources"]:  # one a month or a run, each folder's describe one table
+        *history, folder, _ = resource["path"].split("/")  # history/comments/day0.csv, comments.csv/2018-09.csv
+        name = f"history_{folder}" if history else folder.removesuffix(".csv")
         tables.setdefault(name, {
             "title": TABLE_TITLES.get(name, name),
-            "description": "Every version of every item, with the run it came from." if kind
-                           else resource["description"].split(". Also as")[0] + ".",
+            "description": "Every version of every item, with the run it came from." if history
+                           else "Each item at its latest version; a deleted comment keeps its last text.",
             "columns": {f["name"]: f["description"] for f in resource["schema"]["fields"]},
         })
     tables["comments"]["columns"]["quote_of_article"] = archivedb.DESCRIPTIONS["quote_of_article"]
@@ -114,7 +114,7 @@ def metadata(dataset: Path) -> dict[str, Any]:
         tables[fts] = {"hidden": True}
     for name, column in LABELS.items():
         tables[name]["label_column"] = column
-    for name in archivedb.SUMMARIES:
+    for name in (*archivedb.SUMMARIES, archivedb.RUNS):
         tables[name] = {"description": archivedb.DESCRIPTIONS[name]}
     return {
         "title": package.get("title", "newscrawl archive"),

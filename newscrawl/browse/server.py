@@ -10,7 +10,7 @@ from datasette.plugins import pm
 
 from newscrawl.browse import plugin
 from newscrawl.browse.metadata import TIME_LIMIT_MS, metadata
-from newscrawl.runs.dataset import ARCHIVE_DB
+from newscrawl.runs.dataset import ARCHIVE_DB, shared_archive_db
 
 TEMPLATES = Path(__file__).parent / "templates"
 SETTINGS = {
@@ -22,15 +22,18 @@ SETTINGS = {
 
 
 def archive(dataset: Path) -> Datasette:
-    """Datasette over the build ``dataset`` points to. It serves that build (resolved), read-only
-    and immutable, until it is restarted: a newer build published meanwhile is not seen."""
+    """Datasette over the dataset's ``archive.sqlite``, read-only, with the metadata of the build
+    ``dataset`` points to. The builds share that file and bring it up to date in place, in one
+    transaction (``Builder._archive_db``): it is opened as a file that changes, never as
+    immutable, and new runs show without a restart. A build that makes it anew (a run it held
+    changed) renames a new file over it, which connections opened before do not see: restart."""
     build = dataset.resolve()
     if not (build / ARCHIVE_DB).is_file():
         raise SystemExit(f"newscrawl: no {ARCHIVE_DB} in {dataset}/: build it with `python -m newscrawl dataset` "
                          "(DATASET_SQLITE on)")
     if not pm.is_registered(plugin):
         pm.register(plugin, name="newscrawl-browse")
-    return Datasette(immutables=[str(build / ARCHIVE_DB)], metadata=metadata(build), template_dir=str(TEMPLATES),
+    return Datasette(files=[str(shared_archive_db(dataset))], metadata=metadata(build), template_dir=str(TEMPLATES),
                      settings=SETTINGS)
 
 

@@ -30,6 +30,7 @@ INDEXES = [
 # and a quote to the comment it quotes.
 KEYS = {"articles": "article_id", "comments": "comment_id"}
 HISTORY = ("history_articles", "history_comments")
+RUNS = "runs"  # which runs' versions the file holds: what an update adds, and what it can build on
 LINKS = {
     "comments": [("article_id", "articles", "article_id"), ("quote_comment_id", "comments", "comment_id")],
     "history_comments": [("comment_id", "comments", "comment_id")],
@@ -62,68 +63,98 @@ DESCRIPTIONS = {
     "most_discussed": "Articles by the comments archived under them.",
     "deleted_and_edited": "Comments deleted (proved by two complete walks) or edited, with their last text.",
     "quotes": "Who quotes whom: pairs of authors with the quotes between them.",
+    RUNS: "The runs whose versions this file holds, each with the key of its history files (summary.json).",
 }
 
 
-def write(path: Path, duck: Any, tables: dict[str, list[Path]]) -> dict[str, int]:
-    """Build ``path`` from the build's Parquet files (``tables``: SQLite table → its Parquet
-    files), read through the build's DuckDB connection in batches; returns each table's rows."""
+def write(path: Path, duck: Any, tables: dict[str, str], runs: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Build ``path`` from the build's Parquet files (``tables``: SQLite table → the DuckDB
+    source of its rows), read through the build's DuckDB connection in batches; ``runs``: each
+    table's runs with the key of their history files. Made whole beside ``path`` and renamed over it, so a
+    reader of the file it replaces keeps reading that one. Returns each table's rows."""
     partial = path.with_suffix(".part")
     partial.unlink(missing_ok=True)
-    db = _open(partial)
-    for name, parquet in tables.items():
-        _create(db, duck, name, _parquet(parquet))
-        _insert(db, duck, name, f"SELECT * FROM {_parquet(parquet)}")
+    db = sqlite3.connect(partial)
+    db.execute("PRAGMA journal_mode=OFF")  # a new file, renamed when whole: no journal needed
+    db.execute("PRAGMA synchronous=OFF")
+    for name, source in tables.items():
+        _create(db, duck, name, source)
+        _insert(db, duck, name, f"SELECT * FROM {source}")
     for table, columns in SEARCHED.items():
         _index_text(db, table, columns)
     for table, column in INDEXES:
         db.execute(f"CREATE INDEX {table}_by_{column} ON {table} ({column})")
+    db.execute(f"CREATE TABLE {RUNS} (items TEXT, run_id TEXT, history_key TEXT, PRIMARY KEY (items, run_id))")
+    _hold(db, runs)
     _summarise(db)
     db.execute("ANALYZE")
-    return _close(db, partial, path)
+    rows = _close(db)
+    os.replace(partial, path)
+    return rows
 
 
-def update(path: Path, duck: Any, changes: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """Bring a copy of the previous build's file up to date: for ``articles`` and ``comments``
-    (``changes``: the build's ``current`` Parquet, and the history files ``added`` since), the
-    added versions join the history, each item they touch gets its current row (and its
-    full-text row) again, and the summaries are computed again. The same content as ``write``
-    from nothing, in the time the new runs take."""
-    partial = path.with_suffix(".part")
-    os.replace(path, partial)
-    db = _open(partial)
-    for name, change in changes.items():
-        if not change["added"]:
-            continue
-        key, added = KEYS[name], _parquet(change["added"])
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} AS id FROM {added}")
-        touched = [row[0] for row in duck.execute("SELECT id FROM touched").fetchall()]
-        db.execute("CREATE TEMP TABLE touched (id TEXT PRIMARY KEY)")
-        db.executemany("INSERT INTO touched VALUES (?)", ((item,) for item in touched))
-        db.execute(f"DELETE FROM {name}_fts WHERE rowid IN (SELECT rowid FROM {name} WHERE {key} IN temp.touched)")
-        db.execute(f"DELETE FROM {name} WHERE {key} IN temp.touched")
-        _insert(db, duck, name, f"SELECT c.* FROM {_parquet([change['current']])} c SEMI JOIN touched t ON c.{key} = t.id")
-        _index_text(db, name, SEARCHED[name], f"WHERE {key} IN temp.touched")
-        _insert(db, duck, f"history_{name}", f"SELECT * FROM {added}")
-        db.execute("DROP TABLE temp.touched")
-    for name in SUMMARIES:
-        db.execute(f"DROP TABLE {name}")
-    _summarise(db)
-    return _close(db, partial, path)
+def update(path: Path, duck: Any, current: dict[str, str], history: dict[str, dict[str, Path]],
+           runs: dict[str, dict[str, str]]) -> dict[str, int] | None:
+    """Bring ``path`` up to date in place, in one transaction: the versions of the runs it does
+    not hold yet (``history``: each table's history file of each run) join the history, each
+    item they touch gets its current row (``current``: the DuckDB source of the build's) and its full-text
+    row again, and the summaries are computed again. The same content as ``write`` from
+    nothing, in the time and the disk the new runs take (the rollback journal holds the pages
+    it changes, so a kill leaves the file as it was). Returns None, changing nothing, when a
+    run it holds is no longer in ``runs`` with the same key: then it must be made anew.
+
+    Readers (``newscrawl browse``) open it read-only and see it before or after, never between."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("BEGIN IMMEDIATE")  # a second build waits here, then finds these runs held
+        held = {(name, run): key for name, run, key in db.execute(f"SELECT * FROM {RUNS}")}
+    except sqlite3.Error:  # not a file this version wrote
+        db.close()
+        return None
+    if any(runs.get(name, {}).get(run) != key for (name, run), key in held.items()):
+        db.execute("ROLLBACK")
+        db.close()
+        return None
+    try:
+        new = {name: {run: key for run, key in keys.items() if (name, run) not in held} for name, keys in runs.items()}
+        for name, added_runs in new.items():
+            if added_runs:
+                _bring_up_to_date(db, duck, name, current[name], [history[name][run] for run in added_runs])
+        _hold(db, new)
+        for name in SUMMARIES:
+            db.execute(f"DROP TABLE {name}")
+        _summarise(db)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        db.close()
+        raise
+    return _close(db)
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode=OFF")  # a file made whole in .part and renamed: no journal needed
-    db.execute("PRAGMA synchronous=OFF")
-    return db
+def _bring_up_to_date(db: sqlite3.Connection, duck: Any, name: str, current: str, added: list[Path]) -> None:
+    key, versions = KEYS[name], _parquet(added)
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} AS id FROM {versions}")
+    db.execute("CREATE TEMP TABLE touched (id TEXT PRIMARY KEY)")
+    db.executemany("INSERT INTO touched VALUES (?)", duck.execute("SELECT id FROM touched").fetchall())
+    db.execute(f"DELETE FROM {name}_fts WHERE rowid IN (SELECT rowid FROM {name} WHERE {key} IN temp.touched)")
+    db.execute(f"DELETE FROM {name} WHERE {key} IN temp.touched")
+    _insert(db, duck, name, f"SELECT c.* FROM {current} c SEMI JOIN touched t ON c.{key} = t.id")
+    _index_text(db, name, SEARCHED[name], f"WHERE {key} IN temp.touched")
+    _insert(db, duck, f"history_{name}", f"SELECT * FROM {versions}")
+    db.execute("DROP TABLE temp.touched")
 
 
-def _close(db: sqlite3.Connection, partial: Path, path: Path) -> dict[str, int]:
+def _hold(db: sqlite3.Connection, runs: dict[str, dict[str, str]]) -> None:
+    db.executemany(f"INSERT INTO {RUNS} VALUES (?, ?, ?)",
+                   [(name, run, key) for name, keys in runs.items() for run, key in keys.items()])
+
+
+def _close(db: sqlite3.Connection) -> dict[str, int]:
     db.commit()
     rows = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in (*KEYS, *HISTORY)}
     db.close()
-    os.replace(partial, path)
     return rows
 
 

@@ -74,6 +74,9 @@ DESCRIPTIONS = {
 CHART = "comments_per_day.png"
 ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
 FORMATS = (".parquet", ".jsonl", ".csv")
+# The archive as it stands is one file a month of this column ("undated" where it is null): a
+# new run touches few months (new comments are this month's), so a rebuild writes few files.
+MONTHS = {"articles": "published_at", "comments": "posted_at"}
 
 
 @dataclass
@@ -114,7 +117,7 @@ class Builder:
         self.runs_dir = runs
         self.sqlite = sqlite
         self.out = out
-        self.builds = out.parent / f".{out.name}-builds"
+        self.builds = builds_dir(out)
         self.cache = self.builds / "cache"
         self.builds.mkdir(parents=True, exist_ok=True)
         self.db = duckdb.connect()
@@ -131,24 +134,28 @@ class Builder:
         previous = self.out.resolve() if self.out.is_symlink() and self.out.resolve().is_dir() else None
         shared = _history_keys(previous)
         build = self.builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        keys, added = {}, {}
+        keys, months, history, self.sources = {}, {}, {}, {}
         for name, item_class in TABLES.items():
             folder = build / "history" / name
             folder.mkdir(parents=True)
-            keys[name], added[name] = self._history(name, partitions[name], folder, previous, shared.get(name, {}))
-            current = build / f"{name}.parquet"
-            self._copy(self._current(name, item_class, [folder / f"{run}.parquet" for run, _ in partitions[name]]),
-                       current)
-            self._derive(current)  # JSONL and CSV from the Parquet: the same rows
-        self.tables = {"articles": [build / "articles.parquet"], "comments": [build / "comments.parquet"],
-                       **{f"history_{name}": [build / "history" / name / f"{run}.parquet" for run, _ in partitions[name]]
-                          for name in TABLES}}
+            keys[name], added = self._history(name, partitions[name], folder, previous, shared.get(name, {}))
+            history[name] = {run: folder / f"{run}.parquet" for run, _ in partitions[name]}
+            # The months the previous build holds stand, but for the items the added runs touch,
+            # if it holds every run it had as they are now (else: every month written again).
+            extends = previous is not None and shared.get(name) and all(
+                keys[name].get(run) == key for run, key in shared[name].items())
+            current = self._current_files(name, item_class, list(history[name].values()), build,
+                                          previous if extends else None, [history[name][run] for run in added])
+            months[name] = [path.stem for path in current]
+            self.sources[name] = _source(current, item_class) if current else \
+                f"({self._current(name, item_class, _source([], item_class))})"
+            self.sources[f"history_{name}"] = _source(list(history[name].values()), item_class)
         summary = self._summary(runs, time.monotonic() - started)
-        summary["history_keys"] = keys
+        summary["history_keys"], summary["months"] = keys, months
         summary["chart"] = self._chart(build / CHART)
         if self.sqlite and runs.included:
             sqlite_started = time.monotonic()
-            summary["archive_sqlite"], summary["archive_sqlite_built"] = self._archive_db(build, previous, shared, keys, added)
+            summary["archive_sqlite"], summary["archive_sqlite_built"] = self._archive_db(build, keys, history)
             summary["archive_sqlite_seconds"] = round(time.monotonic() - sqlite_started, 2)
         (build / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (build / "datapackage.json").write_text(json.dumps(datapackage(summary), ensure_ascii=False, indent=2),
@@ -157,19 +164,21 @@ class Builder:
         summary["seconds"] = round(time.monotonic() - started, 2)
         return summary
 
-    def _archive_db(self, build: Path, previous: Path | None, shared: dict[str, dict[str, str]],
-                    keys: dict[str, dict[str, str]], added: dict[str, list[str]]) -> tuple[dict[str, int], str]:
-        """``archive.sqlite``: the previous build's, brought up to date with the runs added since,
-        when every run it holds is unchanged; else built from nothing."""
-        target = build / ARCHIVE_DB
-        kept = all(keys[name].get(run) == key for name in TABLES for run, key in shared.get(name, {}).items())
-        if previous is not None and (previous / ARCHIVE_DB).is_file() and shared and kept:
-            shutil.copyfile(previous / ARCHIVE_DB, target)
-            return archivedb.update(target, self.db, {
-                name: {"current": self.tables[name][0],
-                       "added": [build / "history" / name / f"{run}.parquet" for run in added[name]]}
-                for name in TABLES}), "updated"
-        return archivedb.write(target, self.db, self.tables), "from nothing"
+    def _archive_db(self, build: Path, keys: dict[str, dict[str, str]],
+                    history: dict[str, dict[str, Path]]) -> tuple[dict[str, int], str]:
+        """``archive.sqlite``: one file the builds share (each links to it), brought up to date in
+        place with the runs it does not hold yet, so that a rebuild needs no second copy of it.
+        Made anew when a run it holds changed, and renamed over it: the previous build's readers
+        keep the file they opened. The update commits just before the new build is published, so
+        for that moment the previous build's link shows the new runs already: never a mix."""
+        live = shared_archive_db(self.out)
+        rows = archivedb.update(live, self.db, {name: self.sources[name] for name in TABLES}, history, keys) \
+            if live.is_file() else None
+        built = "updated"
+        if rows is None:
+            rows, built = archivedb.write(live, self.db, self.sources, keys), "from nothing"
+        os.link(live, build / ARCHIVE_DB)
+        return rows, built
 
     # --- reading the runs ----------------------------------------------------------------------------
 
@@ -211,7 +220,7 @@ class Builder:
                 self._numbers(partitions)
             target = folder / f"{run}.parquet"
             self._copy(self._run_history(name, partition, index), target)
-            self._derive(target)
+            self._derive(target, target.with_suffix(".jsonl"), target.with_suffix(".csv"))
             written.append(run)
         self.db.execute("DROP TABLE IF EXISTS numbers")  # its memory is the current archive's now
         return keys, written
@@ -236,13 +245,58 @@ class Builder:
                 f"ON n.article_id = r.article_id AND n.number = r.quote_number AND n.since <= {index} "
                 f"ORDER BY r.{key}, r.version")
 
-    def _current(self, name: str, item_class: type, history_files: list[Path]) -> str:
-        """The latest version of each item. Keys and versions are grouped first and the rows joined
-        after: a window over whole rows would hold every version in memory at once."""
-        key, history = KEYS[name], _source(history_files, item_class)
+    def _current_files(self, name: str, item_class: type, history: list[Path], build: Path, previous: Path | None,
+                       added: list[Path]) -> list[Path]:
+        """The archive as it stands, one file a month (``MONTHS``) in each format's folder of the
+        build (``comments.parquet/2018-09.parquet``: a folder that pandas and pyarrow read as one
+        table, as Spark writes them; returns the Parquet files). With
+        ``previous`` (the previous build's, which the ``added`` runs extend), only the months that
+        hold an item the added runs touch, before or after, are written; the others are shared
+        (hard-linked). Each file's rows are sorted by key, so either way the same bytes come out."""
+        key, month = KEYS[name], f"coalesce(substr({MONTHS[name]}, 1, 7), 'undated')"
+        for ext in FORMATS:
+            (build / f"{name}{ext}").mkdir()
+        old = {p.stem: p for p in (previous / f"{name}.parquet").glob("*.parquet")} if previous is not None else {}
+        if previous is None:
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT NULL::VARCHAR AS {key} LIMIT 0")
+            source = _source(history, item_class)
+        else:
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM {_source(added, item_class)}")
+            source = f"(SELECT h.* FROM {_source(history, item_class)} h SEMI JOIN touched USING ({key}))"
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT *, {month} AS month "
+                        f"FROM ({self._current(name, item_class, source)}) ORDER BY month, {key}")
+        written = {m for (m,) in self.db.execute("SELECT DISTINCT month FROM fresh").fetchall()}
+        if old:  # where the touched items were: a month an item left is written again too
+            files = ", ".join(f"'{_quote(str(p))}'" for p in old.values())
+            written |= {Path(f).stem for (f,) in self.db.execute(
+                f"SELECT DISTINCT filename FROM read_parquet([{files}], filename = true) SEMI JOIN touched USING ({key})"
+            ).fetchall()}
+        out = []
+        for stem in sorted(written | old.keys()):
+            target = {ext: build / f"{name}{ext}" / f"{stem}{ext}" for ext in FORMATS}
+            if stem not in written:
+                for ext, path in target.items():
+                    os.link(previous / f"{name}{ext}" / path.name, path)
+            else:
+                rows = f"SELECT * EXCLUDE (month) FROM fresh WHERE month = {_literal(stem)}"
+                if stem in old:
+                    rows += f" UNION ALL SELECT * FROM read_parquet('{_quote(str(old[stem]))}') ANTI JOIN touched USING ({key})"
+                if not self.db.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]:
+                    continue  # every item of that month moved to another
+                self._copy(f"SELECT * FROM ({rows}) ORDER BY {key}", target[".parquet"])
+                self._derive(*target.values())
+            out.append(target[".parquet"])
+        self.db.execute("DROP TABLE fresh")
+        return out
+
+    def _current(self, name: str, item_class: type, history: str) -> str:
+        """The latest version of each item of ``history`` (a DuckDB source). Keys and versions are
+        grouped first and the rows joined after: a window over whole rows would hold every
+        version in memory at once."""
+        key = KEYS[name]
         latest = _latest(history, key)
         if item_class is Article:
-            return f"{latest} ORDER BY {key}"
+            return latest
         # A deleted comment's latest version has no text: it keeps its last words, flagged. Only
         # the deleted ones are looked up, so the join holds a few rows, not the archive.
         gone = f"SELECT {key} FROM ({latest}) WHERE deleted"
@@ -255,19 +309,17 @@ class Builder:
                 picks.append(f"coalesce(k.{column}, l.{column}) AS {column}")
         picks += ["CASE WHEN l.deleted THEN l.run_started_at END AS deleted_at", "l.run_id", "l.run_started_at",
                   "coalesce(k.quote_comment_id, l.quote_comment_id) AS quote_comment_id"]
-        return (f"SELECT {', '.join(picks)} FROM ({latest}) l LEFT JOIN ({content}) k USING ({key}) "
-                f"ORDER BY l.{key}")
+        return f"SELECT {', '.join(picks)} FROM ({latest}) l LEFT JOIN ({content}) k USING ({key})"
 
     # --- writing ----------------------------------------------------------------------------------
 
     def _copy(self, query: str, parquet: Path) -> None:
         self.db.execute(f"COPY ({query}) TO '{_quote(str(parquet))}' (FORMAT parquet, COMPRESSION zstd)")
 
-    def _derive(self, parquet: Path) -> None:
+    def _derive(self, parquet: Path, jsonl: Path, csv: Path) -> None:
         """The JSONL and the CSV of a Parquet file (the CSV spreadsheet-safe, with a BOM)."""
         table = f"read_parquet('{_quote(str(parquet))}')"
-        stem = parquet.with_suffix("")
-        self.db.execute(f"COPY (SELECT * FROM {table}) TO '{_quote(str(stem))}.jsonl' (FORMAT json)")
+        self.db.execute(f"COPY (SELECT * FROM {table}) TO '{_quote(str(jsonl))}' (FORMAT json)")
         cells = []
         for column, kind, *_ in self.db.execute(f"DESCRIBE SELECT * FROM {table}").fetchall():
             if kind.endswith("[]"):
@@ -276,17 +328,16 @@ class Builder:
                 cells.append(f"{_safe(column)} AS {column}")
             else:
                 cells.append(column)
-        raw = stem.with_suffix(".csv.part")
+        raw = csv.with_suffix(".part")
         self.db.execute(f"COPY (SELECT {', '.join(cells)} FROM {table}) TO '{_quote(str(raw))}' (FORMAT csv, HEADER)")
-        with raw.open("rb") as source, stem.with_suffix(".csv").open("wb") as target:
+        with raw.open("rb") as source, csv.open("wb") as target:
             target.write("\ufeff".encode())  # a BOM, so that Excel shows Cyrillic
             shutil.copyfileobj(source, target, 1 << 20)
         raw.unlink()
 
     def _summary(self, runs: Runs, seconds: float) -> dict[str, Any]:
         def one(query: str) -> tuple[Any, ...]:
-            return self.db.execute(query.format(**{k: _source(v, TABLES[k.removeprefix("history_")])
-                                                   for k, v in self.tables.items()})).fetchall()[0]
+            return self.db.execute(query.format(**self.sources)).fetchall()[0]
 
         articles, first, last = one("SELECT count(*), min(published_at), max(published_at) FROM {articles}")
         comments, deleted = one("SELECT count(*), count(*) FILTER (deleted) FROM {comments}")
@@ -308,7 +359,7 @@ class Builder:
         matplotlib.use("Agg")
         from matplotlib import pyplot
 
-        comments = _source(self.tables["comments"], Comment)
+        comments = self.sources["comments"]
         rows = self.db.execute(f"SELECT CAST(substr(posted_at, 1, 10) AS DATE) AS day, count(*) FROM {comments} "
                                "WHERE posted_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
         (crawled,) = self.db.execute(f"SELECT max(crawled_at) FROM {comments}").fetchone()
@@ -338,9 +389,19 @@ class Builder:
             raise FileExistsError(f"{self.out} exists and is not a dataset built by newscrawl; move it aside")
         previous = self.out.resolve() if self.out.is_symlink() else None
         os.replace(link, self.out)
-        for old in self.builds.iterdir():
-            if old.name not in ("cache", "spill") and old != build and old != previous:
+        for old in self.builds.iterdir():  # archive.sqlite, a file, is shared (Builder._archive_db)
+            if old.is_dir() and old.name not in ("cache", "spill") and old != build and old != previous:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def builds_dir(out: Path) -> Path:
+    """Where the builds of the dataset ``out`` (a symlink to the latest) are made and kept."""
+    return out.parent / f".{out.name}-builds"
+
+
+def shared_archive_db(out: Path) -> Path:
+    """The ``archive.sqlite`` each build of ``out`` links to, brought up to date in place."""
+    return builds_dir(out) / ARCHIVE_DB
 
 
 def _history_keys(build: Path | None) -> dict[str, dict[str, str]]:
@@ -368,11 +429,12 @@ def _latest(history: str, key: str, where: str = "") -> str:
 
 
 def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
-    """The Frictionless Data Package that describes the CSV files: the archive as it stands, and
-    the history, one file per run."""
+    """The Frictionless Data Package that describes the CSV files: the archive as it stands, one
+    file a month, and the history, one file per run."""
     resources = []
     for name, item_class in TABLES.items():
-        files = [(name, f"{name}.csv", "as it stands")]
+        files = [(f"{name}-{month}", f"{name}.csv/{month}.csv", f"as it stands, {MONTHS[name]} in {month}")
+                 for month in summary["months"][name]]
         files += [(f"history-{name}-{run.lower()}", f"history/{name}/{run}.csv", f"every version run {run} emitted")
                   for run in summary["history_keys"][name]]
         for resource, path, what in files:

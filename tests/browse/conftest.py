@@ -4,17 +4,13 @@ article), built into a dataset with ``archive.sqlite`` by the real builder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from newscrawl.layout import RunLayout
 from newscrawl.runs.dataset import Builder
+from tests.conftest import write_run
 
-RUN = {"crawled_at": "2018-09-16T09:00:00+00:00", "version": 1, "first_seen_at": "2018-09-16T09:00:00+00:00",
-       "last_seen_at": "2018-09-16T09:00:00+00:00"}
 ARTICLES = [
     {"article_id": "44001", "url": "https://vpk.name/news/44001_armeniya_poluchila_tanki.html",
      "title": "Армения получила танки Т-90", "published_at": "2018-09-14T10:00:00+03:00", "section": "Армия",
@@ -37,16 +33,6 @@ COMMENTS = [
     {"article_id": "44002", "comment_id": "9005", "number": 1, "author": "Скептик", "text": "Про Россию опять.",
      "posted_at": "2018-09-15T13:00:00+03:00"},
 ]
-
-
-def write_run(runs: Path, run_id: str, started_at: str, articles: list[dict[str, Any]],
-              comments: list[dict[str, Any]]) -> None:
-    layout = RunLayout(runs / run_id)
-    layout.folder.mkdir(parents=True)
-    for kind, records in (("article", articles), ("comment", comments)):
-        layout.jsonl(kind).write_text("".join(json.dumps({**r, **RUN}, ensure_ascii=False) + "\n" for r in records),
-                                      encoding="utf-8")
-    layout.manifest.write_text(json.dumps({"run_id": run_id, "started_at": started_at}))
 
 
 @pytest.fixture(scope="session")

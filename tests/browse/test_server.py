@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from newscrawl.browse.server import SETTINGS, archive
+from newscrawl.runs.dataset import Builder
+from tests.browse.conftest import ARTICLES, COMMENTS
+from tests.conftest import write_run
 
 
 def test_without_archive_sqlite_it_says_how_to_build_it(tmp_path: Path) -> None:
@@ -17,5 +21,25 @@ def test_without_archive_sqlite_it_says_how_to_build_it(tmp_path: Path) -> None:
 def test_it_serves_the_build_read_only_within_the_time_limit(dataset: Path) -> None:
     served = archive(dataset)
     (db,) = [d for name, d in served.databases.items() if name == "archive"]
-    assert not db.is_mutable and Path(db.path) == (dataset.resolve() / "archive.sqlite")
+    assert db.is_mutable and Path(db.path).stat().st_ino == (dataset / "archive.sqlite").stat().st_ino  # updated in place
     assert served.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"] == 1000
+
+
+def test_a_new_build_shows_without_a_restart(tmp_path: Path) -> None:
+    """The builds bring the one archive.sqlite up to date in place: a server started before a
+    new run was built serves that run's comments."""
+    runs, out = tmp_path / "runs", tmp_path / "dataset"
+    write_run(runs, "day0", "2018-09-16T09:00:00+00:00", ARTICLES, COMMENTS)
+    Builder(runs, out, sqlite=True).build()
+    served = archive(out)
+
+    async def comments() -> list[str]:
+        answer = await served.client.get("/archive/comments.json", params={"_shape": "array", "_col": "comment_id"})
+        return sorted(row["comment_id"] for row in answer.json())
+
+    before = asyncio.run(comments())
+    write_run(runs, "day1", "2018-09-17T09:00:00+00:00", [], [
+        {"article_id": "44002", "comment_id": "9006", "number": 2, "author": "Гость", "text": "Новый комментарий.",
+         "posted_at": "2018-09-17T10:00:00+03:00"}])
+    assert Builder(runs, out, sqlite=True).build()["archive_sqlite_built"] == "updated"
+    assert asyncio.run(comments()) == sorted([*before, "9006"])

@@ -1,0 +1,115 @@
+"""newscrawl.runs.dataset.Builder on run folders written by hand: the archive as it stands is one
+file a month, and a rebuild writes the months a new run touches, shares the others, and comes
+out as a build from nothing would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl.runs import archivedb
+from newscrawl.runs.dataset import Builder
+from tests.conftest import sqlite_content, write_run
+
+DAY0_AT, DAY1_AT = "2018-09-20T09:00:00+00:00", "2018-09-21T09:00:00+00:00"
+
+
+def article(article_id: str, published_at: str, version: int = 1, views: int = 10) -> dict[str, Any]:
+    return {"article_id": article_id, "url": f"https://vpk.name/news/{article_id}_x.html", "title": f"Статья {article_id}",
+            "published_at": published_at, "views": views, "version": version}
+
+
+def comment(comment_id: str, article_id: str, posted_at: str, text: str, version: int = 1) -> dict[str, Any]:
+    return {"article_id": article_id, "comment_id": comment_id, "number": int(comment_id[1:]), "author": "Автор",
+            "posted_at": posted_at, "text": text, "version": version, "deleted": False}
+
+
+DAY0 = ([article("1", "2018-08-30T10:00:00+03:00"), article("2", "2018-09-19T10:00:00+03:00")],
+        [comment("c1", "1", "2018-08-31T12:00:00+03:00", "Первый"),
+         comment("c2", "2", "2018-09-19T12:00:00+03:00", "Второй"),
+         comment("c3", "2", "2018-09-19T13:00:00+03:00", "Третий")])
+
+
+def build(runs: Path, out: Path) -> dict[str, Any]:
+    return Builder(runs, out, sqlite=True).build()
+
+
+def files(dataset: Path) -> dict[str, bytes]:
+    """The archive as it stands, each file's bytes (Parquet aside: its bytes carry no order promise)."""
+    return {str(p.relative_to(dataset)): p.read_bytes() for ext in (".jsonl", ".csv")
+            for name in ("articles", "comments") for p in sorted((dataset / f"{name}{ext}").iterdir())}
+
+
+def inodes(dataset: Path) -> dict[str, int]:
+    build = dataset.resolve()
+    return {str(p.relative_to(build)): p.stat().st_ino for p in build.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports" / "vpk"
+    write_run(folder, "day0", DAY0_AT, *DAY0)
+    return folder
+
+
+def test_a_run_touching_one_month_writes_that_month_and_shares_the_others(runs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dataset"
+    first = build(runs, out)
+    assert first["months"] == {"articles": ["2018-08", "2018-09"], "comments": ["2018-08", "2018-09"]}
+    before = inodes(out)
+    write_run(runs, "day1", DAY1_AT, [], [comment("c3", "2", "2018-09-19T13:00:00+03:00", "Третий, исправленный", version=2),
+                                 comment("c4", "2", "2018-09-20T08:00:00+03:00", "Четвёртый")])
+    second = build(runs, out)
+    after = inodes(out)
+    shared = {path for path in after if before.get(path) == after[path]}
+    assert {p for p in shared if not p.startswith("history/")} == {
+        f"{name}{ext}/2018-08{ext}" for name in ("articles", "comments") for ext in (".parquet", ".jsonl", ".csv")
+    } | {f"articles{ext}/2018-09{ext}" for ext in (".parquet", ".jsonl", ".csv")} | {"archive.sqlite"}
+    assert second["archive_sqlite_built"] == "updated"
+    september = [json.loads(line) for line in (out / "comments.jsonl" / "2018-09.jsonl").open(encoding="utf-8")]
+    assert [(r["comment_id"], r["text"]) for r in september] == [
+        ("c2", "Второй"), ("c3", "Третий, исправленный"), ("c4", "Четвёртый")]
+    fresh = tmp_path / "fresh"
+    build(runs, fresh)
+    assert files(out) == files(fresh)
+    assert sqlite_content(out / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")
+
+
+def test_an_item_moved_to_another_month_leaves_its_old_month(runs: Path, tmp_path: Path) -> None:
+    """A re-extraction that reads a comment's date anew moves it; a month left empty has no file."""
+    out = tmp_path / "dataset"
+    build(runs, out)
+    write_run(runs, "day1", DAY1_AT, [], [comment("c1", "1", "2018-09-01T12:00:00+03:00", "Первый", version=2)])
+    summary = build(runs, out)
+    assert summary["months"]["comments"] == ["2018-09"]
+    assert not (out / "comments.csv" / "2018-08.csv").exists()
+    fresh = tmp_path / "fresh"
+    build(runs, fresh)
+    assert files(out) == files(fresh)
+    package = json.loads((out / "datapackage.json").read_text())
+    assert [r["path"] for r in package["resources"] if r["path"].startswith("comments")] == ["comments.csv/2018-09.csv"]
+
+
+def test_an_archive_sqlite_update_that_fails_leaves_the_file_as_it_was(runs: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "dataset"
+    build(runs, out)
+    held = sqlite_content(out / "archive.sqlite")
+    write_run(runs, "day1", DAY1_AT, [article("2", "2018-09-19T10:00:00+03:00", version=2, views=99)],
+              [comment("c4", "2", "2018-09-20T08:00:00+03:00", "Четвёртый")])
+
+    def fail(db: Any) -> None:
+        raise OSError("No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(archivedb, "_summarise", fail)
+        with pytest.raises(OSError, match="No space left"):
+            build(runs, out)
+    assert sqlite_content(out / "archive.sqlite") == held
+    assert build(runs, out)["archive_sqlite_built"] == "updated"
+    fresh = tmp_path / "fresh"
+    build(runs, fresh)
+    assert sqlite_content(out / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")

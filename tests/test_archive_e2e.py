@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +138,39 @@ def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) 
     for name in ("articles", "comments"):
         assert table(state, name) == table(tmp_path / "state-one.sqlite", name), name
 
+
+def test_ctrl_c_during_reextraction_over_workers_closes_each_part_as_a_run(tmp_path: Path) -> None:
+    """Ctrl-C reaches the command and its workers (one process group, as on a terminal) while
+    they start one after another: each worker that began closes its part as a run of its own,
+    and the command says so in one line and exits 130."""
+    from newscrawl.runs.runfolder import is_alive
+
+    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
+    site = Site("--articles", "40")
+    try:
+        broken = run_crawl(site.day(0).url + "news/", exports, "-s", f"STATE_URI={state}", *breaking_settings(),
+                           run_id="broken")
+    finally:
+        site.stop()
+    assert broken.returncode == 1
+    command = subprocess.Popen([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken", "-j", "2",
+                                "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(is_alive(p) for p in (exports / "vpk").glob("*.part0")):
+        assert time.monotonic() < deadline and command.poll() is None, "the first worker did not start"
+        time.sleep(0.01)
+    os.killpg(command.pid, signal.SIGINT)
+    _, stderr = command.communicate(timeout=120)
+    parts = sorted((exports / "vpk").glob("*.part*"))  # folders only: each worker's lock file is gone
+    assert command.returncode == 130, stderr[-3000:]
+    assert "reextract.py" not in stderr, "no traceback of the command's own"
+    assert stderr.strip().splitlines()[-1].endswith(
+        f"interrupted; its parts are left as runs of their own: {', '.join(p.name for p in parts)}")
+    assert parts and parts[0].name.endswith(".part0") and not any(is_alive(p) for p in parts)
+    # A worker stopped while its crawl was still opening leaves its part as a run that died: the
+    # next run recovers it, as it recovers any.
+    again, _ = reextract(exports, state, "-j", "1")
+    for part in parts:
+        found = json.loads((part / "manifest.json").read_text())
+        assert found["finish_reason"] in ("shutdown", "finished") or found.get("recovered_at"), found

@@ -59,21 +59,14 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
     folder = RunLayout.of(settings, spider, run_id).folder
     parts = [folder.with_name(f"{run_id}.part{k}") for k in range(jobs)]
     with lock:
-        workers = []
-        for k, part in enumerate(parts):
-            workers.append(subprocess.Popen([*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
-                                             "-s", f"RUN_LOCK={part.parent / f'.{part.name}.lock'}"],
-                                            stdout=subprocess.DEVNULL))
-            # The next worker starts once this one holds its run folder: before, the checks a run
-            # makes at its start would take this folder for a run that died, and recover it.
-            while not is_alive(part) and workers[-1].poll() is None:
-                time.sleep(0.05)
         try:
-            statuses = [worker.wait() for worker in workers]
-        except KeyboardInterrupt:  # Ctrl-C reached the workers too: each closes its part as a run
-            statuses = [worker.wait() for worker in workers]
+            statuses = _start_and_wait(command, parts, jobs)
+        finally:
+            for part in parts:
+                _part_lock(part).unlink(missing_ok=True)  # its worker is gone
+        if statuses is None:
             print(f"newscrawl: {run_id} interrupted; its parts are left as runs of their own: "
-                  f"{', '.join(p.name for p in parts)}", file=sys.stderr)
+                  f"{', '.join(p.name for p in parts if p.exists())}", file=sys.stderr)
             return manifest.EXIT_INTERRUPTED
         failed = [s for s in statuses if s not in (manifest.EXIT_HEALTHY, manifest.EXIT_UNHEALTHY)]
         if failed or any(manifest.read(part) is None for part in parts):
@@ -81,8 +74,6 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
                   f"of their own: {', '.join(p.name for p in parts)}", file=sys.stderr)
             return max(failed, default=manifest.EXIT_UNHEALTHY)
         merged = merge(parts, folder, settings)
-    for part in parts:
-        (part.parent / f".{part.name}.lock").unlink(missing_ok=True)
     path = RunLayout(folder).manifest
     print("\n".join([f"newscrawl: run {run_id} ({jobs} workers)", *manifest.summary_lines(merged)]), file=sys.stderr)
     print(manifest.verdict_line(merged, path), file=sys.stderr)
@@ -90,6 +81,39 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
     print(json.dumps({"manifest": str(path), "exit_status": status, "healthy": merged["healthy"],
                       "problems": merged["problems"], "counts": merged["counts"]}, ensure_ascii=False))
     return status
+
+
+def _part_lock(part: Path) -> Path:
+    return part.parent / f".{part.name}.lock"
+
+
+def _start_and_wait(command: list[str], parts: list[Path], jobs: int) -> list[int] | None:
+    """Each worker's exit status; None when Ctrl-C stopped them, once they closed their parts."""
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for k, part in enumerate(parts):
+            workers.append(subprocess.Popen([*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
+                                             "-s", f"RUN_LOCK={_part_lock(part)}"], stdout=subprocess.DEVNULL))
+            # The next worker starts once this one holds its run folder: before, the checks a run
+            # makes at its start would take this folder for a run that died, and recover it.
+            while not is_alive(part) and workers[-1].poll() is None:
+                time.sleep(0.05)
+        return [worker.wait() for worker in workers]
+    except KeyboardInterrupt:  # Ctrl-C reached the workers too: each closes its part as a run
+        _wait_through_interrupts(workers)
+        return None
+
+
+def _wait_through_interrupts(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Every worker's end. A second Ctrl-C makes the workers stop at once (Scrapy's forced
+    shutdown, recovered by the next run); the parent still waits for them to say so."""
+    for worker in workers:
+        while True:
+            try:
+                worker.wait()
+                break
+            except KeyboardInterrupt:
+                continue
 
 
 def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, Any]:

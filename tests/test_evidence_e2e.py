@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, Key, Replica, Site, archive, record_key, run_crawl
+from tests.conftest import ROOT, CrawlResult, Key, Replica, Site, archive, dataset_records, record_key, run_crawl
 
 pytestmark = pytest.mark.e2e
 QUICK = ["-s", "BROKEN_PAGE_BACKOFF=0.05", "-s", "DOWNLOAD_TIMEOUT=5"]
@@ -88,8 +88,7 @@ def test_pages_that_lie_about_what_they_are_claim_nothing_and_the_next_run_repai
                     "-s", f"DATASET_DIR={tmp_path / 'dataset'}"], cwd=ROOT, check=True, capture_output=True)
     rows: dict[Key, dict[str, Any]] = {}
     for name, kind in (("articles", "article"), ("comments", "comment")):
-        for line in (tmp_path / "dataset" / f"{name}.jsonl").open(encoding="utf-8"):
-            record = json.loads(line)
+        for record in dataset_records(tmp_path / "dataset", name):
             if not record.get("deleted"):
                 rows[(kind, record["article_id"] if kind == "article" else record["comment_id"])] = record
     assert rows.keys() == want.keys()

@@ -46,6 +46,7 @@ def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, t
     assert result.stats["newscrawl/browser_unavailable"] == len(article_pages)
     assert set(result.stats["newscrawl/browser_unavailable_urls"]) == article_pages
     assert "playwright/page_count" not in result.stats
+    assert "Starting download handler" not in result.log, "no page went to the browser: Playwright never started"
     truth = replica.truth()
     assert {a["article_id"] for a in result.records("articles")} == {a["article_id"] for a in truth if a["_type"] == "article"}
     assert {c["comment_id"] for c in result.records("comments")} == {

@@ -1,17 +1,20 @@
 """The browser path: Chromium through scrapy-playwright, for comments that only JavaScript renders.
 
 Only pages that need it go this way (``meta["playwright"]``); every other request takes Scrapy's
-plain HTTP handler inside the same download handler. The browser starts on the first such page.
+plain HTTP handler inside the same download handler. Playwright and the browser start on the
+first such page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
 from playwright.async_api import Request as PlaywrightRequest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
@@ -54,6 +57,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         options["args"] = [*options.get("args", []), *QUIET_CHROMIUM_FLAGS]
         for signal_name in ("handle_sigint", "handle_sigterm", "handle_sighup"):
             options.setdefault(signal_name, False)
+        self.playwright_started = asyncio.Lock()
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """Not at the engine's start, as scrapy-playwright does: Playwright's Node.js driver costs
+        half a second of CPU and of the run's start, and most runs need no page through the
+        browser. It starts with the first page that does (``_download_request``)."""
+
+    async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        async with self.playwright_started:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
+        return await super()._download_request(request, spider)
 
 
 def block_heavy_resources(request: PlaywrightRequest) -> bool:

@@ -14,9 +14,9 @@ from tests.conftest import CrawlResult, Key, Replica, Site, archive, record_key,
 pytestmark = pytest.mark.e2e
 
 
-def crawl(replica: Replica, tmp_path: Path, run_id: str) -> CrawlResult:
+def crawl(replica: Replica, tmp_path: Path, run_id: str, *extra: str) -> CrawlResult:
     result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
-                       run_id=run_id)
+                       *extra, run_id=run_id)
     assert result.returncode == 0, result.log[-2000:]
     return result
 
@@ -64,23 +64,25 @@ def test_after_a_gap_the_run_emits_exactly_the_difference(tmp_path: Path, first:
 
 def test_comments_that_never_reach_the_sidebar_are_caught_within_full_walk_every(tmp_path: Path) -> None:
     """Daily runs on a site whose sidebar shows nothing: old articles' new comments show only in
-    the listing's counts, deep down; the walk of the whole listing due on day 7 finds them all."""
+    the listing's counts, deep down; the walk of the whole listing due on day 3
+    (FULL_WALK_EVERY=3d) finds them all."""
     site = Site("--articles", "150", "--sidebar-size", "0")
+    every = 3
     try:
         pages = {}
-        for day in range(8):
+        for day in range(every + 1):
             replica = site.day(day)
-            result = crawl(replica, tmp_path, f"day{day}")
+            result = crawl(replica, tmp_path, f"day{day}", "-s", f"FULL_WALK_EVERY={every}d")
             pages[day] = result.stats["newscrawl/listing/pages"]
             want = truth(replica)
             latest = {key: max(versions, key=lambda r: r["version"])
                       for key, versions in archive(tmp_path / "exports").items()}
             current = {k: {f: r[f] for f in want.get(k, {})} for k, r in latest.items() if not r.get("deleted")}
             complete = current == want
-            if day == 6:
+            if day == every - 1:
                 assert not complete, "a partial walk found the old threads: the test proves nothing"
-        assert complete, "day 7: the walk of the whole listing must catch every old thread"
-        assert pages[7] >= pages[0] and max(pages[d] for d in range(1, 7)) < pages[0], pages
+        assert complete, f"day {every}: the walk of the whole listing must catch every old thread"
+        assert pages[every] >= pages[0] and max(pages[d] for d in range(1, every)) < pages[0], pages
     finally:
         site.stop()
 

@@ -71,11 +71,12 @@ bench: setup
 bench-dataset: setup
 	$(PY) -m bench.dataset --articles $(if $(filter command line,$(origin N)),$(N),50000)
 
-# The WARC archive's size, and a re-extraction's speed against the live crawl (50,000 articles).
-# The real archive's size (600,000 articles, 10 M comments; N= and C= for others): rebuild_state, the listing walk.
+# The real archive's size (600,000 articles, 10 M comments; N= and C= for others): rebuild_state,
+# the listing walk; BENCH_ARGS=--dataset also the dataset and its rebuild after a day (~4 GB a million comments).
 bench-scale: setup
-	$(PY) -m bench.scale --articles $(if $(filter command line,$(origin N)),$(N),600000) --comments $(if $(C),$(C),10000000)
+	$(PY) -m bench.scale --articles $(if $(filter command line,$(origin N)),$(N),600000) --comments $(if $(C),$(C),10000000) $(BENCH_ARGS)
 
+# The WARC archive's size, and a re-extraction's speed against the live crawl (50,000 articles).
 bench-archive: setup
 	$(PY) -m bench.archive --articles $(if $(filter command line,$(origin N)),$(N),50000)
 

@@ -132,7 +132,8 @@ class Builder:
         self.cache.mkdir(parents=True, exist_ok=True)
         partitions = {name: [(f.name, self._partition(f, name)) for f in runs.included] for name in TABLES}
         previous = self.out.resolve() if self.out.is_symlink() and self.out.resolve().is_dir() else None
-        shared = _history_keys(previous)
+        before = _summary_of(previous)
+        shared = before.get("history_keys", {})
         build = self.builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         keys, months, history, self.sources = {}, {}, {}, {}
         for name, item_class in TABLES.items():
@@ -141,8 +142,9 @@ class Builder:
             keys[name], added = self._history(name, partitions[name], folder, previous, shared.get(name, {}))
             history[name] = {run: folder / f"{run}.parquet" for run, _ in partitions[name]}
             # The months the previous build holds stand, but for the items the added runs touch,
-            # if it holds every run it had as they are now (else: every month written again).
-            extends = previous is not None and shared.get(name) and all(
+            # if it holds every run it had as they are now, one file a month (else: every month
+            # written again; a build of before the months has one file of every item).
+            extends = name in before.get("months", {}) and shared.get(name) and all(
                 keys[name].get(run) == key for run, key in shared[name].items())
             current = self._current_files(name, item_class, list(history[name].values()), build,
                                           previous if extends else None, [history[name][run] for run in added])
@@ -404,10 +406,11 @@ def shared_archive_db(out: Path) -> Path:
     return builds_dir(out) / ARCHIVE_DB
 
 
-def _history_keys(build: Path | None) -> dict[str, dict[str, str]]:
-    """The key of each run's history files in a build (``Builder._history``), if it has them."""
+def _summary_of(build: Path | None) -> dict[str, Any]:
+    """A build's ``summary.json`` (with the key of each run's history files, ``Builder._history``,
+    and its months), if it has one."""
     try:
-        return json.loads((build / "summary.json").read_text(encoding="utf-8")).get("history_keys", {}) if build else {}
+        return json.loads((build / "summary.json").read_text(encoding="utf-8")) if build else {}
     except (OSError, ValueError):
         return {}
 

@@ -5,6 +5,7 @@ out as a build from nothing would."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,22 @@ def test_an_archive_sqlite_update_that_fails_leaves_the_file_as_it_was(runs: Pat
     fresh = tmp_path / "fresh"
     build(runs, fresh)
     assert sqlite_content(out / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")
+
+
+def test_a_build_of_before_the_months_is_followed_by_every_month_written(runs: Path, tmp_path: Path) -> None:
+    """A build an earlier newscrawl made holds the archive in one file a format: the next build
+    shares none of it and writes every month, not only the ones the new run touches."""
+    out = tmp_path / "dataset"
+    build(runs, out)
+    for name in ("articles", "comments"):
+        for ext in (".parquet", ".jsonl", ".csv"):
+            shutil.rmtree(out / f"{name}{ext}")
+            (out / f"{name}{ext}").write_text("every item, as builds were before December 2026")
+    summary = out / "summary.json"
+    summary.write_text(json.dumps({k: v for k, v in json.loads(summary.read_text()).items() if k != "months"}))
+    write_run(runs, "day1", DAY1_AT, [], [comment("c4", "2", "2018-09-20T08:00:00+03:00", "Четвёртый")])
+    build(runs, out)
+    fresh = tmp_path / "fresh"
+    build(runs, fresh)
+    assert files(out) == files(fresh)
+    assert json.loads(summary.read_text())["months"]["comments"] == ["2018-08", "2018-09"]

@@ -74,6 +74,9 @@ DESCRIPTIONS = {
 CHART = "comments_per_day.png"
 ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
 FORMATS = (".parquet", ".jsonl", ".csv")
+# A row group is held whole in memory while it is written: DuckDB's default (122,880 rows) of
+# articles, bodies included, passed DATASET_MEMORY_LIMIT's 1 GB (make bench-scale, 300,000 articles).
+PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384"
 # The archive as it stands is one file a month of this column ("undated" where it is null): a
 # new run touches few months (new comments are this month's), so a rebuild writes few files.
 MONTHS = {"articles": "published_at", "comments": "posted_at"}
@@ -199,7 +202,7 @@ class Builder:
             if not source.exists() or source.stat().st_size == 0:
                 select = _empty_select(TABLES[name], folder.name, found.get("started_at", ""))
             partial = path.with_suffix(".part")
-            self.db.execute(f"COPY ({select}) TO '{_quote(str(partial))}' (FORMAT parquet)")
+            self.db.execute(f"COPY ({select}) TO '{_quote(str(partial))}' ({PARQUET})")
             os.replace(partial, path)
         return str(path)
 
@@ -316,7 +319,7 @@ class Builder:
     # --- writing ----------------------------------------------------------------------------------
 
     def _copy(self, query: str, parquet: Path) -> None:
-        self.db.execute(f"COPY ({query}) TO '{_quote(str(parquet))}' (FORMAT parquet, COMPRESSION zstd)")
+        self.db.execute(f"COPY ({query}) TO '{_quote(str(parquet))}' ({PARQUET})")
 
     def _derive(self, parquet: Path, jsonl: Path, csv: Path) -> None:
         """The JSONL and the CSV of a Parquet file (the CSV spreadsheet-safe, with a BOM)."""

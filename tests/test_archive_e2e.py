@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -103,14 +104,11 @@ def reextract(exports: Path, state: Path, *extra: str) -> tuple[subprocess.Compl
     return result, Path(json.loads(result.stdout.strip().splitlines()[-1])["manifest"]).parent
 
 
-def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) -> None:
-    """``-j 3`` deals whole articles out to three worker crawls and merges them into one run
-    folder: the same records (in another order), the same state, the same counts, no part left."""
-    import csv
-    import shutil
-    import sqlite3
-
-    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
+@pytest.fixture(scope="session")
+def broken_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A run of a 40-article site with a selector broken (no article body), and the site gone."""
+    folder = tmp_path_factory.mktemp("broken")
+    exports, state = folder / "exports", folder / "state.sqlite"
     site = Site("--articles", "40")
     try:
         broken = run_crawl(site.day(0).url + "news/", exports, "-s", f"STATE_URI={state}", *breaking_settings(),
@@ -118,6 +116,24 @@ def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) 
     finally:
         site.stop()
     assert broken.returncode == 1
+    return exports, state
+
+
+@pytest.fixture
+def broken(broken_once: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of that run's exports and state, for one test to re-extract."""
+    shutil.copytree(broken_once[0], tmp_path / "exports")
+    shutil.copy(broken_once[1], tmp_path / "state.sqlite")
+    return tmp_path / "exports", tmp_path / "state.sqlite"
+
+
+def test_reextraction_over_workers_gives_what_one_process_gives(broken: tuple[Path, Path], tmp_path: Path) -> None:
+    """``-j 3`` deals whole articles out to three worker crawls and merges them into one run
+    folder: the same records (in another order), the same state, the same counts, no part left."""
+    import csv
+    import sqlite3
+
+    exports, state = broken
     shutil.copy(state, tmp_path / "state-one.sqlite")
     one, one_run = reextract(exports, tmp_path / "state-one.sqlite", "-j", "1")
     three, three_run = reextract(exports, state, "-j", "3")
@@ -139,20 +155,13 @@ def test_reextraction_over_workers_gives_what_one_process_gives(tmp_path: Path) 
         assert table(state, name) == table(tmp_path / "state-one.sqlite", name), name
 
 
-def test_ctrl_c_during_reextraction_over_workers_closes_each_part_as_a_run(tmp_path: Path) -> None:
+def test_ctrl_c_during_reextraction_over_workers_closes_each_part_as_a_run(broken: tuple[Path, Path]) -> None:
     """Ctrl-C reaches the command and its workers (one process group, as on a terminal) while
     they start one after another: each worker that began closes its part as a run of its own,
     and the command says so in one line and exits 130."""
     from newscrawl.runs.runfolder import is_alive
 
-    exports, state = tmp_path / "exports", tmp_path / "state.sqlite"
-    site = Site("--articles", "40")
-    try:
-        broken = run_crawl(site.day(0).url + "news/", exports, "-s", f"STATE_URI={state}", *breaking_settings(),
-                           run_id="broken")
-    finally:
-        site.stop()
-    assert broken.returncode == 1
+    exports, state = broken
     command = subprocess.Popen([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken", "-j", "2",
                                 "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -79,7 +79,7 @@ def build(exports: Path, out: Path) -> tuple[float, float, int]:
     code = ("import sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
             "from newscrawl.layout import runs_dir; from newscrawl.pages.site import site; "
             "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
-            "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), sqlite=s.getbool('DATASET_SQLITE')).build(); "
+            "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), s.get('DATASET_MEMORY_LIMIT'), s.getbool('DATASET_SQLITE'), s.getint('DATASET_THREADS')).build(); "
             "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
     builds, peak = out.parent / f".{out.name}-builds", 0
     started = time.monotonic()

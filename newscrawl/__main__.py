@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
                             help="setting override")
     dataset_parser = commands.add_parser("dataset", help="one dataset from every run (DATASET_DIR)")
     dataset_parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                                help="setting override (EXPORTS_DIR, DATASET_DIR, DATASET_MEMORY_LIMIT)")
+                                help="setting override (EXPORTS_DIR, DATASET_DIR, DATASET_MEMORY_LIMIT, DATASET_THREADS)")
     again = commands.add_parser("reextract", help="make the items again from the WARC archives of runs, without the site")
     again.add_argument("--runs", default="all", help="run ids with commas, or all (default)")
     again.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
@@ -177,7 +177,8 @@ def build_dataset(overrides: list[str]) -> None:
     settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))
     runs = runs_dir(settings, site(settings).SPIDER)
-    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT"), settings.getbool("DATASET_SQLITE")).build()
+    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT"), settings.getbool("DATASET_SQLITE"),
+                      settings.getint("DATASET_THREADS")).build()
     left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"
     print(f"newscrawl: dataset in {out}/ from {len(summary['runs_included'])} runs in {summary['seconds']} s: "
           f"{summary['articles']} articles, {summary['comments']} comments ({summary['deleted_comments']} deleted); "

@@ -142,9 +142,12 @@ FEEDS = {
 CSV_EXPORT = {"encoding": "utf-8-sig", "item_export_kwargs": {"join_multivalued": "; ", "export_empty_fields": True}}
 FEED_STORE_EMPTY = True
 # python -m newscrawl dataset: where the dataset of all runs is published (a symlink to its
-# latest build), and the most memory DuckDB may use for it before spilling to disk.
+# latest build), and the most memory DuckDB may use for it before spilling to disk, with how
+# many threads: one sorts the archive's rows within 1 GB (two ran out of it at 300,000 articles,
+# make bench-scale); two are ~10% faster where there is memory for them.
 DATASET_DIR = "dataset"
 DATASET_MEMORY_LIMIT = "1GB"
+DATASET_THREADS = 1
 # The dataset also holds archive.sqlite (newscrawl.runs.archivedb), for `python -m newscrawl
 # browse` and SQL; 0 leaves it out (it is the largest file of a build).
 DATASET_SQLITE = True

@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from newscrawl import settings as defaults
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
@@ -74,9 +75,10 @@ DESCRIPTIONS = {
 CHART = "comments_per_day.png"
 ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
 FORMATS = (".parquet", ".jsonl", ".csv")
-# A row group is held whole in memory while it is written: DuckDB's default (122,880 rows) of
-# articles, bodies included, passed DATASET_MEMORY_LIMIT's 1 GB (make bench-scale, 300,000 articles).
-PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384"
+# A row group is held whole in memory while it is written and while it is read: DuckDB's default
+# (122,880 rows) of articles, bodies included, passed DATASET_MEMORY_LIMIT's 1 GB (make
+# bench-scale, 300,000 articles), and 16,384 still did when two threads read them.
+PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048"
 # The archive as it stands is one file a month of this column ("undated" where it is null): a
 # new run touches few months (new comments are this month's), so a rebuild writes few files.
 MONTHS = {"articles": "published_at", "comments": "posted_at"}
@@ -115,7 +117,8 @@ SCHEMA = hashlib.sha1(json.dumps([columns(Article), columns(Comment), "quote lin
 
 
 class Builder:
-    def __init__(self, runs: Path, out: Path, memory_limit: str = "1GB", sqlite: bool = False) -> None:
+    def __init__(self, runs: Path, out: Path, memory_limit: str = defaults.DATASET_MEMORY_LIMIT, sqlite: bool = False,
+                 threads: int = defaults.DATASET_THREADS) -> None:
         """``runs``: the spider's run folders (``layout.runs_dir``); ``sqlite``: write archive.sqlite too."""
         self.runs_dir = runs
         self.sqlite = sqlite
@@ -125,6 +128,7 @@ class Builder:
         self.builds.mkdir(parents=True, exist_ok=True)
         self.db = duckdb.connect()
         self.db.execute(f"SET memory_limit = '{memory_limit}'")
+        self.db.execute(f"SET threads = {int(threads)}")
         self.db.execute(f"SET temp_directory = '{self.builds / 'spill'}'")
         self.db.execute("SET preserve_insertion_order = false")
         self.db.execute("SET enable_progress_bar = false")

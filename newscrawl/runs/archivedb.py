@@ -1,7 +1,7 @@
 """``archive.sqlite``: the dataset as one SQLite file for browsing (Datasette) and SQL.
 
-Written by ``newscrawl dataset`` into each build from its Parquet, with Python's ``sqlite3``
-(DuckDB cannot write SQLite here): the archive as it stands (``articles``, ``comments`` with
+One file the builds of ``newscrawl dataset`` share, made from their Parquet with Python's
+``sqlite3`` (DuckDB cannot write SQLite here) and then brought up to date in place, run by run: the archive as it stands (``articles``, ``comments`` with
 ``quote_comment_id`` and ``quote_of_article``), every version (``history_articles``,
 ``history_comments``), full-text indexes over stemmed Russian (``comments_fts``: text and
 quote; ``articles_fts``: title and body; ``newscrawl.runs.search``), indexes for the filters
@@ -70,8 +70,8 @@ DESCRIPTIONS = {
 def write(path: Path, duck: Any, tables: dict[str, str], runs: dict[str, dict[str, str]]) -> dict[str, int]:
     """Build ``path`` from the build's Parquet files (``tables``: SQLite table → the DuckDB
     source of its rows), read through the build's DuckDB connection in batches; ``runs``: each
-    table's runs with the key of their history files. Made whole beside ``path`` and renamed over it, so a
-    reader of the file it replaces keeps reading that one. Returns each table's rows."""
+    table's runs with the key of their history files. Made whole beside ``path`` and renamed
+    over it, so a reader of the file it replaces keeps reading that one. Returns each table's rows."""
     partial = path.with_suffix(".part")
     partial.unlink(missing_ok=True)
     db = sqlite3.connect(partial)
@@ -97,8 +97,8 @@ def update(path: Path, duck: Any, current: dict[str, str], history: dict[str, di
            runs: dict[str, dict[str, str]]) -> dict[str, int] | None:
     """Bring ``path`` up to date in place, in one transaction: the versions of the runs it does
     not hold yet (``history``: each table's history file of each run) join the history, each
-    item they touch gets its current row (``current``: the DuckDB source of the build's) and its full-text
-    row again, and the summaries are computed again. The same content as ``write`` from
+    item they touch gets its current row (``current``: the build's, as DuckDB sources) and its
+    full-text row again, and the summaries are computed again. The same content as ``write`` from
     nothing, in the time and the disk the new runs take (the rollback journal holds the pages
     it changes, so a kill leaves the file as it was). Returns None, changing nothing, when a
     run it holds is no longer in ``runs`` with the same key: then it must be made anew.

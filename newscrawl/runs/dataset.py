@@ -3,20 +3,23 @@
 Each run folder holds only what changed in that run. The dataset puts them together:
 
 - ``articles`` and ``comments``: the archive as it stands, one row per item at its latest
-  version (a deleted comment keeps its last text, flagged ``deleted`` with ``deleted_at``);
+  version (a deleted comment keeps its last text, flagged ``deleted`` with ``deleted_at``), one
+  file a month (``comments.parquet/2018-09.parquet``); a rebuild writes the months the new runs
+  touch;
 - ``history/articles/<run>`` and ``history/comments/<run>``: every version of every item, one
   file per run (views and comment counts over time); a rebuild writes only the new run's;
 
 each as Parquet, JSONL and CSV (spreadsheet-safe, as the run exports are), with
 ``datapackage.json`` (the Frictionless Data Package: fields, types, descriptions),
-``summary.json`` and a first chart (``comments_per_day.png``).
+``summary.json``, a first chart (``comments_per_day.png``) and ``archive.sqlite`` (one file
+the builds share, brought up to date in place: ``newscrawl.runs.archivedb``).
 
 DuckDB does the merge: it reads JSONL and writes Parquet, CSV and JSON in one statement each,
 and spills to disk rather than holding the archive in memory (pandas would load every version
 of every comment at once). Each run's JSONL is converted once to Parquet in a cache, so a
 rebuild after a new run reads that run's JSONL and the others' Parquet. The dataset is built in
-a folder of its own and published by swapping a symlink, so a reader sees the old dataset or
-the new one, never a mix. Runs that are still going, or died and were not recovered, are left
+a folder of its own, sharing (hard links) what did not change, and published by swapping a
+symlink, so a reader sees the old dataset or the new one, never a mix. Runs that are still going, or died and were not recovered, are left
 out and named.
 """
 
@@ -274,7 +277,8 @@ class Builder:
             source = f"(SELECT h.* FROM {_source(history, item_class)} h SEMI JOIN touched USING ({key}))"
         self.db.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT *, {month} AS month "
                         f"FROM ({self._current(name, item_class, source)}) ORDER BY month, {key}")
-        written = {m for (m,) in self.db.execute("SELECT DISTINCT month FROM fresh").fetchall()}
+        fresh = {m for (m,) in self.db.execute("SELECT DISTINCT month FROM fresh").fetchall()}
+        written = set(fresh)
         if old:  # where the touched items were: a month an item left is written again too
             files = ", ".join(f"'{_quote(str(p))}'" for p in old.values())
             written |= {Path(f).stem for (f,) in self.db.execute(
@@ -290,7 +294,7 @@ class Builder:
                 rows = f"SELECT * EXCLUDE (month) FROM fresh WHERE month = {_literal(stem)}"
                 if stem in old:
                     rows += f" UNION ALL SELECT * FROM read_parquet('{_quote(str(old[stem]))}') ANTI JOIN touched USING ({key})"
-                if not self.db.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]:
+                if stem not in fresh and not self.db.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]:
                     continue  # every item of that month moved to another
                 self._copy(f"SELECT * FROM ({rows}) ORDER BY {key}", target[".parquet"])
                 self._derive(*target.values())

@@ -72,12 +72,15 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
     exports = tmp_path / "exports"
     seed(redis_server.url, replica)
     slower = ("-s", "CONCURRENT_REQUESTS=4")
-    doomed = worker(redis_server.url, exports, "doomed", *slower)
-    survivor = worker(redis_server.url, exports, "survivor", *slower)
     comments, leases = exports / "vpk" / "doomed" / "comments.jsonl", CrawlKeys("vpk").leases("doomed")
     server, deadline = redis.Redis.from_url(redis_server.url), time.monotonic() + 120
-    while time.monotonic() < deadline and not (
-            comments.exists() and comments.stat().st_size > 200_000 and server.hlen(leases)):
+    doomed = worker(redis_server.url, exports, "doomed", *slower)
+    while not server.hlen(leases):  # the doomed worker first, holding the listing: it has work to die with
+        assert time.monotonic() < deadline and doomed.poll() is None, "the doomed worker took no request"
+        time.sleep(0.02)
+    survivor = worker(redis_server.url, exports, "survivor", *slower)
+    while not (comments.exists() and comments.stat().st_size > 200_000 and server.hlen(leases)):
+        assert time.monotonic() < deadline and doomed.poll() is None, "the doomed worker never got mid-crawl"
         time.sleep(0.02)  # mid-crawl: past its first commits, holding requests
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)

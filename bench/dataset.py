@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.pages.vpk import SPIDER
+from newscrawl.runs.dataset import builds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,7 @@ def build(exports: Path, out: Path) -> tuple[float, float, int]:
             "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
             "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), s.get('DATASET_MEMORY_LIMIT'), s.getbool('DATASET_SQLITE'), s.getint('DATASET_THREADS')).build(); "
             "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
-    builds, peak = out.parent / f".{out.name}-builds", 0
+    builds, peak = builds_dir(out), 0
     started = time.monotonic()
     child = subprocess.Popen([sys.executable, "-c", code, str(exports), str(out)], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -95,6 +96,13 @@ def build(exports: Path, out: Path) -> tuple[float, float, int]:
     if child.returncode:
         raise SystemExit(f"the build failed:\n{stderr[-3000:]}")
     return time.monotonic() - started, int(stdout.strip()) / 1024, peak
+
+
+def months_written(dataset: Path, name: str) -> tuple[int, int]:
+    """Of the latest build's monthly files of ``name``, those it wrote, and all: the others it
+    shares with the build before (a second link)."""
+    months = list((dataset / f"{name}.parquet").iterdir())
+    return sum(path.stat().st_nlink == 1 for path in months), len(months)
 
 
 def disk_usage(folder: Path, exclude: str = "") -> int:
@@ -158,7 +166,7 @@ def main() -> None:
         print(f"{args.days} runs, {items:,} item versions, {jsonl / 2**20:,.0f} MB of JSONL "
               f"(written in {time.monotonic() - started:.0f} s)")
         shutil.rmtree(exports / SPIDER / "extra", ignore_errors=True)  # a kept folder: as the first time
-        shutil.rmtree(folder / f".{out.name}-builds", ignore_errors=True)
+        shutil.rmtree(builds_dir(out), ignore_errors=True)
         out.unlink(missing_ok=True)
         seconds, rss, _ = build(exports, out)
         print(f"dataset from nothing: {seconds:.1f} s, peak RSS {rss:.0f} MB")
@@ -171,18 +179,16 @@ def main() -> None:
             (extra / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
                                                  encoding="utf-8")
         (extra / "manifest.json").write_text(json.dumps({"run_id": "extra", "started_at": "2018-10-01T09:00:00+00:00"}))
-        alone = disk_usage(folder / f".{out.name}-builds", exclude="cache")
+        alone = disk_usage(builds_dir(out), exclude="cache")
         seconds, rss, peak = build(exports, out)
-        kept = disk_usage(folder / f".{out.name}-builds", exclude="cache") - alone
+        kept = disk_usage(builds_dir(out), exclude="cache") - alone
         size = disk_usage(first)
         print(f"rebuilt after one more run: {seconds:.1f} s, peak RSS {rss:.0f} MB; disk beside the first build "
               f"({size / 2**20:,.0f} MB): at most {(peak - alone) / 2**20:,.0f} MB during the rebuild "
               f"({(peak - alone) / size:.1%}), {kept / 2**20:,.0f} MB after it (what did not change is shared)")
         summary = json.loads((out / "summary.json").read_text())
         for name in ("articles", "comments"):
-            months = list((out / f"{name}.parquet").iterdir())
-            written = sum(path.stat().st_nlink == 1 for path in months)  # the others are shared: 2 links
-            print(f"{name}: {written} of {len(months)} months written again")
+            print(f"{name}: {'{} of {}'.format(*months_written(out, name))} months written again")
         if "archive_sqlite_seconds" in summary:
             print(f"archive.sqlite (in the rebuild above): {summary['archive_sqlite_seconds']} s")
         from newscrawl.browse.metadata import TIME_LIMIT_MS

@@ -33,6 +33,7 @@ from newscrawl import settings as defaults
 from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout
 from newscrawl.pages.vpk import SPIDER
+from newscrawl.runs.dataset import builds_dir
 from newscrawl.state.policy import ListingWalk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ def write_run(folder: Path, articles: int, comments: int) -> int:
 def write_day(folder: Path, articles: int, comments: int, new: int = 20_000, young: int = 270, old: int = 30) -> None:
     """A day's run after the first: ``new`` comments under the newest 1,000 articles, and one
     comment edited and one deleted in each of ``young`` threads of the last month and ``old``
-    threads anywhere in the archive (moderation comes mostly within days of a comment)."""
+    threads before it (moderation comes mostly within days of a comment); no thread twice."""
     layout = RunLayout(folder)
     folder.mkdir(parents=True)
     rng, day = random.Random(2), "2018-09-16T09:00:00+00:00"
@@ -87,8 +88,8 @@ def write_day(folder: Path, articles: int, comments: int, new: int = 20_000, you
                                   "number": per + 1 + n // 1000, "author": f"user{rng.randrange(5000)}",
                                   "posted_at": "2018-09-16T11:00:00+03:00", "text": " ".join(rng.choices(WORDS, k=25)),
                                   "deleted": False, "version": 1, **stamp, "first_seen_at": day}, ensure_ascii=False) + "\n")
-        last_month = range(max(0, articles - 3000), articles)
-        for article in rng.sample(last_month, min(young, len(last_month))) + rng.sample(range(articles), old):
+        before, last_month = range(max(0, articles - 3000)), range(max(0, articles - 3000), articles)
+        for article in rng.sample(last_month, min(young, len(last_month))) + rng.sample(before, min(old, len(before))):
             edited, gone = 10**7 + article * per, 10**7 + article * per + 1
             posted = published(article, articles) + timedelta(hours=1)
             out.write(json.dumps({"article_id": str(100000 + article), "comment_id": str(edited), "number": 1,
@@ -101,10 +102,10 @@ def write_day(folder: Path, articles: int, comments: int, new: int = 20_000, you
 
 
 def dataset(exports: Path, folder: Path, articles: int, comments: int) -> None:
-    from bench.dataset import build, disk_usage
+    from bench.dataset import build, disk_usage, months_written
 
     out = folder / "dataset"
-    shutil.rmtree(folder / f".{out.name}-builds", ignore_errors=True)  # a kept folder: as the first time
+    shutil.rmtree(builds_dir(out), ignore_errors=True)  # a kept folder: as the first time
     out.unlink(missing_ok=True)
     seconds, rss, _ = build(exports, out)
     first = out.resolve()
@@ -113,11 +114,10 @@ def dataset(exports: Path, folder: Path, articles: int, comments: int) -> None:
     write_day(exports / SPIDER / "day1", articles, comments)
     alone = disk_usage(first.parent, exclude="cache")
     seconds, rss, peak = build(exports, out)
-    months = {name: (sum(p.stat().st_nlink == 1 for p in (out / f"{name}.parquet").iterdir()),
-                     len(list((out / f"{name}.parquet").iterdir()))) for name in ("articles", "comments")}
+    written, months = months_written(out, "comments")
     print(f"rebuilt after a day's run: {seconds:.0f} s, peak RSS {rss:.0f} MB, at most {(peak - alone) / 2**20:,.0f} MB "
           f"of disk beside the first build ({(peak - alone) / size:.1%}); comment months written again "
-          f"{months['comments'][0]} of {months['comments'][1]}")
+          f"{written} of {months}")
 
 
 def rebuild_state(exports: Path, state: Path) -> dict[str, float]:

@@ -62,7 +62,8 @@ lint: setup
 
 # Speed and memory against bare Scrapy and a plain spider: `make bench N=1000 ROUNDS=3`;
 # BENCH_ARGS="--browser" adds the cost of a page through Chromium, "--spiders newscrawl" one spider,
-# "--profile" profiles newscrawl's crawl instead (cProfile, by function).
+# "--layers" adds newscrawl with its layers (WARC, state, page checks, exports) turned off one after
+# another, "--profile" profiles newscrawl's crawl instead (cProfile, by function).
 ROUNDS ?= 3
 bench: setup
 	$(PY) -m bench.run --articles $(BENCH_N) --rounds $(ROUNDS) $(BENCH_ARGS)

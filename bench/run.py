@@ -1,12 +1,13 @@
 """``make bench``: newscrawl against bare Scrapy (ceiling) and a plain spider (peer), in one run.
 
     python -m bench.run [--articles 5000] [--rounds 3] [--spiders ceiling,peer,newscrawl] [--browser]
-                        [--no-distributed]
+                        [--no-distributed] [--layers]
     python -m bench.run --profile [--articles 1000]
 
 Starts the replica (no JavaScript-only comments, so all three fetch exactly the same URLs:
 listing pages, articles, comment pages), crawls it with each spider in alternating rounds and
-quotes medians; then a shared crawl of the same replica by one worker and by two
+quotes medians (``--layers`` adds newscrawl with its layers turned off one after another, so
+that each layer's cost a page is measured in the same rounds); then a shared crawl of the same replica by one worker and by two
 (``bench.distributed``). Then the micro-benchmarks: dates and counters against plain dateparser, the
 extraction cost of one page, and (``--browser``) what a page through Chromium costs against a
 plain one.
@@ -97,11 +98,27 @@ def newscrawl_crawl(url: str, folder: Path) -> list[str]:
             "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
 
 
-def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: int) -> dict[str, float]:
+def layers_off() -> dict[str, list[str]]:
+    """newscrawl's crawl with its layers turned off one after another (``--layers``), by the row's
+    name: the ``-s`` settings of each. A row keeps the layers of the rows above it off, so the
+    difference between two rows is what one layer costs a page. Each layer is what it guarantees:
+    the WARC (every record points to the page it came from), the state (versions, deletions,
+    dedupe within and across runs), the page checks (a page proves what it is before it is read),
+    the exports (the JSONL log the state commits against, and the CSV files)."""
+    middlewares = newscrawl_settings("DOWNLOADER_MIDDLEWARES")["DOWNLOADER_MIDDLEWARES"]
+    del middlewares["newscrawl.fetch.middlewares.WholePages"]
+    steps = [("no warc", "ARCHIVE_ENABLED=0"), ("no state", "ITEM_PIPELINES={}"),
+             ("no checks", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}"), ("no exports", "FEEDS={}")]
+    return {name: [setting for _, setting in steps[: i + 1]] for i, (name, _) in enumerate(steps)}
+
+
+def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: int,
+               off: list[str] | None = None) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(dir=work))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if spider == "newscrawl":
-        measured = run_measured([sys.executable, *newscrawl_crawl(url, folder)], ROOT, env, replica_pid)
+    if spider == "newscrawl" or off is not None:
+        command = [sys.executable, *newscrawl_crawl(url, folder), *(f"-s{setting}" for setting in off or ())]
+        measured = run_measured(command, ROOT, env, replica_pid)
         stats = json.loads((folder / SPIDER / "bench" / "manifest.json").read_text())["stats"]
     else:
         stats_file = folder / "stats.json"
@@ -122,7 +139,10 @@ def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: i
             "replica_cpu_share": measured["replica_cpu_s"] / elapsed}
 
 
-def crawl_benchmark(articles: int, rounds: int, spiders: list[str], work: Path) -> dict[str, Any]:
+def crawl_benchmark(articles: int, rounds: int, spiders: list[str], work: Path,
+                    layers: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    layers = layers or {}
+    spiders = spiders + list(layers)
     replica, url = start_replica("--articles", str(articles), "--js-share", "0")
     try:
         urls = crawl_urls(url, "--articles", str(articles), "--js-share", "0")
@@ -132,7 +152,7 @@ def crawl_benchmark(articles: int, rounds: int, spiders: list[str], work: Path) 
         for round_number in range(rounds):
             order = spiders[round_number % len(spiders):] + spiders[: round_number % len(spiders)]
             for spider in order:
-                result = crawl_once(spider, url, url_file, work, replica.pid)
+                result = crawl_once(spider, url, url_file, work, replica.pid, layers.get(spider))
                 runs[spider].append(result)
                 print(f"  round {round_number + 1} {spider:<10} {result['pages_per_s']:7.0f} pages/s "
                       f"{result['cpu_ms_per_page']:5.2f} CPU ms/page {result['peak_rss_mb']:6.0f} MB", flush=True)
@@ -140,7 +160,8 @@ def crawl_benchmark(articles: int, rounds: int, spiders: list[str], work: Path) 
         replica.terminate()
         replica.wait()
     medians = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in runs.items()}
-    return {"articles": articles, "urls": len(urls), "rounds": rounds, "median": medians, "runs": runs}
+    return {"articles": articles, "urls": len(urls), "rounds": rounds, "median": medians, "runs": runs,
+            "layers_off": list(layers)}
 
 
 def date_benchmark() -> dict[str, Any]:
@@ -272,6 +293,8 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also measure what a page through Chromium costs")
     parser.add_argument("--profile", action="store_true",
                         help="only profile newscrawl's crawl (cProfile) and print where its time goes")
+    parser.add_argument("--layers", action="store_true",
+                        help="also crawl with newscrawl's layers turned off one after another: what each costs a page")
     parser.add_argument("--no-distributed", dest="distributed", action="store_false",
                         help="leave out the shared crawl's rows (one worker, two workers, through Redis)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
@@ -284,7 +307,7 @@ def main() -> None:
             profile_crawl(args.articles, work, ROOT / "bench" / "profile.out")
             return
         print(f"Crawl: replica with {args.articles} articles, {args.rounds} rounds of {', '.join(spiders)}")
-        crawl = crawl_benchmark(args.articles, args.rounds, spiders, work)
+        crawl = crawl_benchmark(args.articles, args.rounds, spiders, work, layers_off() if args.layers else None)
         shared = distributed_benchmark(args.articles, work) if args.distributed else None
         dates, extraction = date_benchmark(), extraction_benchmark()
         browser = browser_benchmark(work) if args.browser else None
@@ -314,6 +337,19 @@ def main() -> None:
     print(f"\nWritten to {args.out}")
 
 
+def print_layers(crawl: dict[str, Any]) -> None:
+    """What each layer costs a page (CPU), and newscrawl/peer (pages/s) without it and those above it."""
+    median, rows = crawl["median"], ["newscrawl", *crawl.get("layers_off", ())]
+    if len(rows) == 1 or "newscrawl" not in median:
+        return
+    print("\nnewscrawl's layers, turned off one after another (each row also without the rows above it)")
+    print(f"{'':<10} {'CPU ms/page':>12} {'the layer':>10} {'vs peer':>8}")
+    for above, row in zip(rows, rows[1:], strict=False):
+        cost = median[above]["cpu_ms_per_page"] - median[row]["cpu_ms_per_page"]
+        versus = f"{median[row]['pages_per_s'] / median['peer']['pages_per_s']:8.2f}" if "peer" in median else ""
+        print(f"{row:<10} {median[row]['cpu_ms_per_page']:12.2f} {cost:10.2f} {versus}")
+
+
 def print_table(results: dict[str, Any]) -> None:
     crawl = results["crawl"]
     print(f"\nCrawl of {crawl['urls']} pages ({crawl['articles']} articles), median of {crawl['rounds']} rounds")
@@ -324,6 +360,7 @@ def print_table(results: dict[str, Any]) -> None:
     for key in ("ratio_vs_ceiling", "ratio_vs_peer"):
         if results[key] is not None:
             print(f"newscrawl {key.replace('_', ' ')}: {results[key]:.2f}")
+    print_layers(crawl)
     if results["distributed"]:
         print_rows(results["distributed"])
     d = results["dates"]

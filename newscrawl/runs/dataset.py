@@ -178,7 +178,7 @@ class Builder:
 
     def _archive_db(self, build: Path, keys: dict[str, dict[str, str]],
                     history: dict[str, dict[str, Path]]) -> tuple[dict[str, int], str]:
-        """``archive.sqlite``: one file the builds share (each links to it), brought up to date in
+        """``archive.sqlite``: one file the builds share (a symbolic link in each), brought up to date in
         place with the runs it does not hold yet, so that a rebuild needs no second copy of it.
         Made anew when a run it holds changed, and renamed over it: the previous build's readers
         keep the file they opened. The update commits just before the new build is published, so
@@ -189,7 +189,11 @@ class Builder:
         built = "updated"
         if rows is None:
             rows, built = archivedb.write(live, self.db, self.sources, keys), "from nothing"
-        os.link(live, build / ARCHIVE_DB)
+        # A symbolic link, not a hard one: SQLite looks for a killed update's rollback journal
+        # beside the file's name, and follows a symbolic link to it. Under a second name (a hard
+        # link), a reader would find no journal and read the half-written pages as the database
+        # (tests/runs/test_dataset.py kills an update to hold this).
+        (build / ARCHIVE_DB).symlink_to(os.path.relpath(live, build))
         return rows, built
 
     # --- reading the runs ----------------------------------------------------------------------------

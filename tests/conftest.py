@@ -327,6 +327,43 @@ def sqlite_content(path: Path) -> dict[str, Any]:
     return content
 
 
+# A build of the dataset killed inside its archive.sqlite update, once the update's pages reach
+# the file (a large update's do before it commits; a one-page cache makes a small one's do too).
+_KILLED_INSIDE_THE_UPDATE = """
+import sqlite3, sys, time
+from pathlib import Path
+from newscrawl.runs import archivedb
+from newscrawl.runs.dataset import Builder
+
+connect = sqlite3.connect
+def small_cache(*args, **kwargs):
+    db = connect(*args, **kwargs)
+    db.execute("PRAGMA cache_size=1")
+    return db
+def killed_here(db):
+    print("inside the update", flush=True)
+    time.sleep(600)
+sqlite3.connect, archivedb._summarise = small_cache, killed_here
+Builder(Path(sys.argv[1]), Path(sys.argv[2]), sqlite=True).build()
+"""
+
+
+def kill_inside_sqlite_update(runs: Path, out: Path) -> None:
+    """Build the dataset ``out`` of ``runs`` in a process killed (SIGKILL) inside its update of
+    ``archive.sqlite``, with the update's pages in the file and its rollback journal beside it."""
+    from newscrawl.runs.dataset import shared_archive_db
+
+    killed = subprocess.Popen([sys.executable, "-c", _KILLED_INSIDE_THE_UPDATE, str(runs), str(out)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert killed.stdout is not None and killed.stdout.readline().strip() == "inside the update"
+    finally:
+        killed.kill()
+        killed.wait()
+    journal = Path(f"{shared_archive_db(out)}-journal")
+    assert journal.is_file() and journal.stat().st_size, "premise: the killed update left its rollback journal"
+
+
 def write_run(runs: Path, run_id: str, started_at: str, articles: list[dict[str, Any]],
               comments: list[dict[str, Any]]) -> None:
     """A run folder as a run leaves it (its JSONL and manifest), for the dataset's builder; each

@@ -10,6 +10,7 @@ from datasette.plugins import pm
 
 from newscrawl.browse import plugin
 from newscrawl.browse.metadata import TIME_LIMIT_MS, metadata
+from newscrawl.runs import archivedb
 from newscrawl.runs.dataset import ARCHIVE_DB, shared_archive_db
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,6 +34,7 @@ def archive(dataset: Path) -> Datasette:
                          "(DATASET_SQLITE on)")
     if not pm.is_registered(plugin):
         pm.register(plugin, name="newscrawl-browse")
+    archivedb.roll_back_killed_update(shared_archive_db(dataset))
     return Datasette(files=[str(shared_archive_db(dataset))], metadata=metadata(build), template_dir=str(TEMPLATES),
                      settings=SETTINGS)
 

@@ -133,6 +133,21 @@ def update(path: Path, duck: Any, current: dict[str, str], history: dict[str, di
     return _close(db)
 
 
+def roll_back_killed_update(path: Path) -> None:
+    """Undo an update a kill left in ``path`` (its rollback journal beside it), as SQLite does
+    when a connection that may write reads it first. A read-only reader (Datasette opens the file
+    with ``mode=ro``) cannot, and fails every query until someone has. A build still running
+    holds its lock, so its journal is not taken for a killed one's."""
+    db = sqlite3.connect(path, timeout=0)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):  # locked: a build is writing it, not killed; nothing to undo
+            raise
+    finally:
+        db.close()
+
+
 def _bring_up_to_date(db: sqlite3.Connection, duck: Any, name: str, current: str, added: list[Path]) -> None:
     key, versions = KEYS[name], _parquet(added)
     duck.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} AS id FROM {versions}")

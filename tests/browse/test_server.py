@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from newscrawl.browse.server import SETTINGS, archive
-from newscrawl.runs.dataset import Builder
+from newscrawl.runs.dataset import Builder, shared_archive_db
 from tests.browse.conftest import ARTICLES, COMMENTS
-from tests.conftest import write_run
+from tests.conftest import kill_inside_sqlite_update, write_run
 
 
 def test_without_archive_sqlite_it_says_how_to_build_it(tmp_path: Path) -> None:
@@ -43,3 +44,37 @@ def test_a_new_build_shows_without_a_restart(tmp_path: Path) -> None:
          "posted_at": "2018-09-17T10:00:00+03:00"}])
     assert Builder(runs, out, sqlite=True).build()["archive_sqlite_built"] == "updated"
     assert asyncio.run(comments()) == sorted([*before, "9006"])
+
+
+def test_a_build_killed_inside_its_update_is_rolled_back_when_browse_starts(tmp_path: Path) -> None:
+    """Datasette opens archive.sqlite read-only, which cannot roll a killed update back: the
+    server does it as it starts, and serves the archive as it was before that build."""
+    runs, out = tmp_path / "runs", tmp_path / "dataset"
+    write_run(runs, "day0", "2018-09-16T09:00:00+00:00", ARTICLES, COMMENTS)
+    Builder(runs, out, sqlite=True).build()
+    write_run(runs, "day1", "2018-09-17T09:00:00+00:00", [], [
+        {"article_id": "44002", "comment_id": str(9100 + n), "number": n, "author": "Гость",
+         "text": f"Комментарий номер {n}. " * 40, "posted_at": "2018-09-17T10:00:00+03:00"} for n in range(2, 300)])
+    kill_inside_sqlite_update(runs, out)
+    served = archive(out)
+
+    async def comments() -> list[str]:
+        answer = await served.client.get("/archive/comments.json", params={"_shape": "array", "_col": "comment_id"})
+        assert answer.status_code == 200, answer.text
+        return sorted(row["comment_id"] for row in answer.json())
+
+    assert asyncio.run(comments()) == sorted(c["comment_id"] for c in COMMENTS)
+
+
+def test_it_starts_while_a_build_writes_archive_sqlite(tmp_path: Path) -> None:
+    """A build holding archive.sqlite's lock is running, not killed: browse starts and leaves it be."""
+    runs, out = tmp_path / "runs", tmp_path / "dataset"
+    write_run(runs, "day0", "2018-09-16T09:00:00+00:00", ARTICLES, COMMENTS)
+    Builder(runs, out, sqlite=True).build()
+    build = sqlite3.connect(shared_archive_db(out), isolation_level=None)
+    build.execute("BEGIN EXCLUSIVE")
+    try:
+        assert archive(out).databases["archive"].is_mutable
+    finally:
+        build.execute("ROLLBACK")
+        build.close()

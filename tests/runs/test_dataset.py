@@ -7,16 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import Builder, shared_archive_db
-from tests.conftest import ROOT, sqlite_content, write_run
+from newscrawl.runs.dataset import Builder
+from tests.conftest import kill_inside_sqlite_update, sqlite_content, write_run
 
 DAY0_AT, DAY1_AT = "2018-09-20T09:00:00+00:00", "2018-09-21T09:00:00+00:00"
 
@@ -119,27 +117,6 @@ def test_an_archive_sqlite_update_that_fails_leaves_the_file_as_it_was(runs: Pat
     assert sqlite_content(out / "archive.sqlite") == sqlite_content(fresh / "archive.sqlite")
 
 
-# A build of the dataset killed inside its archive.sqlite update, once the update's pages reach
-# the file (a large update's do before it commits; a one-page cache makes a small one's do too).
-KILLED_INSIDE_THE_UPDATE = """
-import sqlite3, sys, time
-from pathlib import Path
-from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import Builder
-
-connect = sqlite3.connect
-def small_cache(*args, **kwargs):
-    db = connect(*args, **kwargs)
-    db.execute("PRAGMA cache_size=1")
-    return db
-def killed_here(db):
-    print("inside the update", flush=True)
-    time.sleep(600)
-sqlite3.connect, archivedb._summarise = small_cache, killed_here
-Builder(Path(sys.argv[1]), Path(sys.argv[2]), sqlite=True).build()
-"""
-
-
 def test_a_build_killed_inside_its_sqlite_update_shows_no_half_of_it_through_the_dataset(
         runs: Path, tmp_path: Path) -> None:
     """SQLite finds a killed transaction's rollback journal beside the name it opens the file by,
@@ -150,15 +127,7 @@ def test_a_build_killed_inside_its_sqlite_update_shows_no_half_of_it_through_the
     held = sqlite_content(out / "archive.sqlite")
     write_run(runs, "day1", DAY1_AT, [article("2", "2018-09-19T10:00:00+03:00", version=2, views=99)],
               [comment(f"c{n}", "2", "2018-09-20T08:00:00+03:00", f"Комментарий номер {n}. " * 40) for n in range(4, 400)])
-    killed = subprocess.Popen([sys.executable, "-c", KILLED_INSIDE_THE_UPDATE, str(runs), str(out)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert killed.stdout is not None and killed.stdout.readline().strip() == "inside the update"
-    finally:
-        killed.kill()
-        killed.wait()
-    journal = Path(f"{shared_archive_db(out)}-journal")
-    assert journal.is_file() and journal.stat().st_size, "premise: the killed update left its rollback journal"
+    kill_inside_sqlite_update(runs, out)
     try:  # read-only, a reader cannot roll the journal back: it refuses, or sees the file as it was
         read_only = sqlite3.connect(f"file:{out / 'archive.sqlite'}?mode=ro", uri=True)
         assert read_only.execute("SELECT count(*) FROM comments").fetchone() == (len(held["comments"]),)

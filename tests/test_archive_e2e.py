@@ -183,3 +183,29 @@ def test_ctrl_c_during_reextraction_over_workers_closes_each_part_as_a_run(broke
     for part in parts:
         found = json.loads((part / "manifest.json").read_text())
         assert found["finish_reason"] in ("shutdown", "finished") or found.get("recovered_at"), found
+
+
+def test_a_killed_reextraction_stops_its_workers_which_close_their_parts(broken: tuple[Path, Path]) -> None:
+    """The command holds the state's run lock for its workers: killed (SIGKILL, no chance to stop
+    them), it takes them with it (each stops as after Ctrl-C, its part closed as a run), rather
+    than leave them writing to the state while the next run takes the lock."""
+    from newscrawl.runs.runfolder import is_alive
+
+    exports, state = broken
+    command = subprocess.Popen([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken", "-j", "2",
+                                "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(is_alive(p) for p in (exports / "vpk").glob("*.part0")):
+        assert time.monotonic() < deadline and command.poll() is None, "the first worker did not start"
+        time.sleep(0.01)
+    command.kill()
+    command.wait()
+    while any(is_alive(p) for p in (exports / "vpk").glob("*.part*")):
+        assert time.monotonic() < deadline, "a worker outlived the command"
+        time.sleep(0.05)
+    reextract(exports, state, "-j", "1")  # the next run: it recovers a part stopped while it opened
+    parts = sorted(p for p in (exports / "vpk").glob("*.part*") if p.is_dir())  # a worker's lock file stays
+    assert [p.name[-6:] for p in parts] == [".part0"], "the second worker never started"
+    found = json.loads((parts[0] / "manifest.json").read_text())
+    assert found["finish_reason"] == "shutdown" or found.get("recovered_at"), found

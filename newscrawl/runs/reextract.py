@@ -13,14 +13,17 @@ of its own, recovered like any run) and the command exits with its status.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,7 +96,8 @@ def _start_and_wait(command: list[str], parts: list[Path], jobs: int) -> list[in
     try:
         for k, part in enumerate(parts):
             workers.append(subprocess.Popen([*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
-                                             "-s", f"RUN_LOCK={_part_lock(part)}"], stdout=subprocess.DEVNULL))
+                                             "-s", f"RUN_LOCK={_part_lock(part)}"], stdout=subprocess.DEVNULL,
+                                            preexec_fn=_stopped_with(os.getpid())))
             # The next worker starts once this one holds its run folder: before, the checks a run
             # makes at its start would take this folder for a run that died, and recover it.
             while not is_alive(part) and workers[-1].poll() is None:
@@ -102,6 +106,24 @@ def _start_and_wait(command: list[str], parts: list[Path], jobs: int) -> list[in
     except KeyboardInterrupt:  # Ctrl-C reached the workers too: each closes its part as a run
         _wait_through_interrupts(workers)
         return None
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _stopped_with(parent: int) -> Callable[[], None]:
+    """A worker's ``preexec_fn``: SIGTERM for the worker when ``parent`` dies, killed or not
+    (Linux's parent-death signal). The parent holds the state's run lock for every worker: a
+    worker left running after it would write to the state while another run takes that lock.
+    Stopped, a worker closes its part as a run of its own, as after Ctrl-C."""
+
+    def arm() -> None:
+        if sys.platform == "linux":
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # it died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 def _wait_through_interrupts(workers: list[subprocess.Popen[bytes]]) -> None:

@@ -3,6 +3,7 @@ here and asked of here by every module that reads or writes a run folder."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,27 @@ ITEM_FILES = {"article": "articles", "comment": "comments"}
 ARCHIVE = "pages.warc.gz"
 MANIFEST = "manifest.json"
 LOCK = ".lock"  # held while the run lives
+# A re-extraction over N workers (newscrawl.runs.reextract) writes parts <run>.part<k>, then
+# merges them into <run>.merging and renames that to <run>.
+PART = re.compile(r"(?P<run>.+)\.part\d+")
+MERGING = ".merging"
 
 
 def runs_dir(settings: Any, spider: str) -> Path:
     """Every run folder of a spider: ``<EXPORTS_DIR>/<spider>``."""
     return Path(settings.get("EXPORTS_DIR")) / spider
+
+
+def run_folders(runs: Path) -> list[Path]:
+    """The run folders in ``runs`` (closed, running or dead), in name order: every folder but a
+    merge of parts still being written, and the parts of a merged run. A kill between the merged
+    run's rename and the parts' removal leaves both, and the parts' records are the merged run's:
+    read twice, they would be two sightings of each item. The next re-extraction removes them."""
+    if not runs.is_dir():
+        return []
+    folders = sorted(path for path in runs.iterdir() if path.is_dir() and not path.name.endswith(MERGING))
+    merged = {folder.name for folder in folders if (folder / MANIFEST).exists()}
+    return [folder for folder in folders if not ((part := PART.fullmatch(folder.name)) and part["run"] in merged)]
 
 
 @dataclass(frozen=True)

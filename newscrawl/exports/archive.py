@@ -36,7 +36,7 @@ from warcio.warcwriter import WARCWriter
 from newscrawl import statkeys
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records
-from newscrawl.layout import ARCHIVE, RunLayout, runs_dir
+from newscrawl.layout import ARCHIVE, RunLayout, run_folders, runs_dir
 from newscrawl.pages.html import RECORD_ID_META
 from newscrawl.pages.site import site
 
@@ -196,7 +196,7 @@ def reextract_folders(settings: BaseSettings) -> tuple[Path, ...]:
     runs = runs_dir(settings, site(settings).SPIDER)
     chosen = settings.get("REEXTRACT_RUNS")
     if chosen == "all":
-        return tuple(sorted((f for f in runs.iterdir() if RunLayout(f).archive.exists()), key=_started))
+        return tuple(sorted((f for f in run_folders(runs) if RunLayout(f).archive.exists()), key=_started))
     return tuple(sorted((runs / name.strip() for name in chosen.split(",") if name.strip()), key=_started))
 
 

@@ -43,7 +43,7 @@ from newscrawl.exports import manifest
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
 from newscrawl.extract.normalize import MOSCOW
-from newscrawl.layout import RunLayout
+from newscrawl.layout import RunLayout, run_folders
 from newscrawl.runs import archivedb
 from newscrawl.runs.runfolder import is_alive
 
@@ -96,7 +96,7 @@ class Runs:
 def find_runs(runs: Path) -> Runs:
     """Runs with a manifest (closed, or recovered after they died) are in; the others are named."""
     included, excluded = [], {}
-    for folder in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
+    for folder in run_folders(runs):
         if RunLayout(folder).manifest.exists():
             included.append(folder)
         elif is_alive(folder):

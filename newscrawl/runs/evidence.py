@@ -17,7 +17,7 @@ from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.exports.feeds import jsonl_records
-from newscrawl.layout import RunLayout
+from newscrawl.layout import RunLayout, run_folders
 from newscrawl.pages.vpk import excerpt
 
 EXCERPT_CHARS = 600
@@ -25,7 +25,7 @@ EXCERPT_CHARS = 600
 
 def versions(runs: Path, item_id: str) -> list[tuple[Path, dict[str, Any]]]:
     """Every record of the item (an article id or a comment id), oldest first."""
-    found = [(folder, record) for folder in sorted(runs.iterdir()) if folder.is_dir()
+    found = [(folder, record) for folder in run_folders(runs)
              for kind, path in RunLayout(folder).exports() for record in jsonl_records(path)
              if record.get(f"{kind}_id") == item_id and (kind == "comment" or "title" in record)]
     return sorted(found, key=lambda pair: (pair[1].get("version") or 0, pair[1].get("crawled_at") or ""))

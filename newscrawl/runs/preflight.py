@@ -17,7 +17,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
-from newscrawl.layout import RunLayout, runs_dir
+from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.runs.rebuild import rebuild
 from newscrawl.runs.runfolder import checkpoint_of, hold, is_alive
 from newscrawl.state.policy import parse_duration, parse_schedule
@@ -149,7 +149,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
     uri = state_uri(settings)
     if not uri:
         return None
-    earlier = [f for f in runs.iterdir() if f.is_dir() and _holds_items(f)]
+    earlier = [f for f in run_folders(runs) if _holds_items(f)]
     missing = not is_remote(uri) and not Path(sqlite_path(uri)).exists()
     if missing and not rebuild_state:  # not created here: a mistyped path stays a mistake
         _refuse_lost(uri, runs, earlier, settings)

@@ -23,7 +23,7 @@ from scrapy.settings import BaseSettings
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
-from newscrawl.layout import RunLayout
+from newscrawl.layout import RunLayout, run_folders
 from newscrawl.runs.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore
 from newscrawl.state.versioning import article_state, comment_state, content_hash
@@ -45,7 +45,7 @@ def rebuild(store: StateStore, runs: Path, settings: BaseSettings) -> Rebuilt:
     for folder in dead:
         _cut_to_whole_lines(folder, settings)
         write_killed_manifest(folder, {})
-    folders = sorted((f for f in runs.iterdir() if f.is_dir()), key=_run_order) if runs.is_dir() else []
+    folders = sorted(run_folders(runs), key=_run_order)
     with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=runs.parent if runs.is_dir() else None) as scratch:
         latest = Latest(Path(scratch) / "latest.sqlite")
         for folder in folders:

@@ -34,7 +34,7 @@ from newscrawl import statkeys
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
-from newscrawl.layout import RunLayout
+from newscrawl.layout import MERGING, RunLayout, run_folders, runs_dir
 from newscrawl.monitoring.health import covered_fields
 from newscrawl.runs.preflight import run_lock_path, take_run_lock
 from newscrawl.runs.runfolder import is_alive
@@ -62,6 +62,8 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
     folder = RunLayout.of(settings, spider, run_id).folder
     parts = [folder.with_name(f"{run_id}.part{k}") for k in range(jobs)]
     with lock:
+        for name in remove_merge_leftovers(runs_dir(settings, spider)):
+            print(f"newscrawl: removed {name}, left by a re-extraction killed while it merged", file=sys.stderr)
         try:
             statuses = _start_and_wait(command, parts, jobs)
         finally:
@@ -139,8 +141,12 @@ def _wait_through_interrupts(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, Any]:
-    """The parts' records and stats as one run folder (its manifest written last: until then the
-    folder is no run), then the parts removed."""
+    """The parts' records and stats as one run folder, written as ``<run>.merging`` (no run, to
+    any reader: ``layout.run_folders``) and renamed to the run's name when whole, then the parts
+    removed. Killed before the rename, the parts stay the runs; after it, the merged run is, and
+    its parts are no more (the next re-extraction removes what such a kill left)."""
+    final, folder = folder, folder.with_name(folder.name + MERGING)
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     for kind, target in RunLayout(folder).exports():
         with target.open("wb") as out:
@@ -156,14 +162,25 @@ def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, 
     stats = summed([f["stats"] for f in found])
     stats[statkeys.COVERAGE] = coverage(folder)  # shares are not summed: counted again over every record
     merged = manifest.build(
-        run_id=folder.name, spider=found[0]["spider"], arguments=found[0]["arguments"],
+        run_id=final.name, spider=found[0]["spider"], arguments=found[0]["arguments"],
         started_at=min(datetime.fromisoformat(f["started_at"]) for f in found),
         reason=next((f["finish_reason"] for f in found if f["finish_reason"] != "finished"), "finished"),
         stats=stats, settings=found[0]["settings"], max_error_rate=_rate(found[0]), extra_problems=_extra_problems(found))
     manifest.write(folder, merged)
+    os.rename(folder, final)
     for part in parts:
         shutil.rmtree(part)
     return merged
+
+
+def remove_merge_leftovers(runs: Path) -> list[str]:
+    """What a re-extraction killed while it merged left (see ``merge``): a merge not renamed, and
+    the parts of a merged run. Returns their names."""
+    kept = {folder.name for folder in run_folders(runs)}
+    gone = [path for path in sorted(runs.iterdir()) if path.is_dir() and path.name not in kept] if runs.is_dir() else []
+    for path in gone:
+        shutil.rmtree(path)
+    return [path.name for path in gone]
 
 
 def summed(stats: list[dict[str, Any]]) -> dict[str, Any]:

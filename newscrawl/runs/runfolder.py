@@ -26,7 +26,7 @@ from scrapy.settings import BaseSettings
 from newscrawl import statkeys
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, write_csvs
-from newscrawl.layout import RunLayout
+from newscrawl.layout import RunLayout, run_folders
 from newscrawl.state.history import History
 from newscrawl.state.store import StateStore
 
@@ -63,22 +63,19 @@ def is_alive(folder: Path) -> bool:
 
 def dead_runs(runs: Path, *, besides: Path | None = None) -> list[Path]:
     """Run folders without a manifest whose process is gone."""
-    if not runs.is_dir():
-        return []
-    return [folder for folder in sorted(runs.iterdir())
-            if folder.is_dir() and folder != besides and not RunLayout(folder).manifest.exists()
-            and not is_alive(folder)]
+    return [folder for folder in run_folders(runs)
+            if folder != besides and not RunLayout(folder).manifest.exists() and not is_alive(folder)]
 
 
 def recover_killed_runs(runs: Path, store: StateStore, settings: BaseSettings, besides: Path | None = None) -> int:
     """Cut runs that died back to what the state recorded of them, write their CSV files from
     what is left, and give each its manifest."""
     checkpoints = store.checkpoints()
-    for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
+    for folder in run_folders(runs):
         found = checkpoint_of(checkpoints, folder)
         if found and RunLayout(folder).manifest.exists():
             store.forget(found[0])  # closed normally: its checkpoint is of no more use
-    for folder in sorted(runs.iterdir()) if runs.is_dir() else ():
+    for folder in run_folders(runs):
         if folder != besides and RunLayout(folder).manifest.exists() and _lacks_csv(folder):
             write_csvs(folder, settings)  # its disk was full when it closed
     dead = dead_runs(runs, besides=besides)

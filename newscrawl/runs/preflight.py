@@ -18,7 +18,7 @@ from scrapy.settings import BaseSettings
 from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, run_folders, runs_dir
-from newscrawl.runs.rebuild import rebuild
+from newscrawl.runs.rebuild import REBUILDING, rebuild
 from newscrawl.runs.runfolder import checkpoint_of, hold, is_alive
 from newscrawl.state.policy import parse_duration, parse_schedule
 from newscrawl.state.store import StateStore, StateUnreadable, is_remote, open_store, sqlite_path
@@ -160,12 +160,15 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
         raise RunRefused(f"the state is unreadable ({error}); move it aside and rebuild it from the exports "
                          "with -a rebuild_state=1") from None
     try:
-        empty = store.is_empty()
+        empty, rebuilding = store.is_empty(), store.meta().get(REBUILDING)
         if not rebuild_state:
+            if rebuilding:
+                raise RunRefused(f"the state at {mask_credentials(uri)} was being rebuilt from the exports (since "
+                                 f"{rebuilding}) when that stopped, and holds part of them; finish it with -a rebuild_state=1")
             if empty:
                 _refuse_lost(uri, runs, _committed(earlier, store), settings)
             return None
-        if not empty:
+        if not empty and not rebuilding:  # a rebuild that stopped is done again: it writes each item's state anew
             raise RunRefused(f"rebuild_state=1, but the state at {mask_credentials(uri)} is not empty; move it aside first")
         done = rebuild(store, runs, settings)
         return (f"state rebuilt from {done.runs} runs in {runs}: {done.articles} articles, "

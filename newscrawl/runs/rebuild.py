@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ from newscrawl.state.versioning import article_state, comment_state, content_has
 
 logger = logging.getLogger(__name__)
 BATCH = 5000
+# The state's meta key a rebuild holds while it writes the state, batch by batch: a state that has
+# it holds part of the exports only, and no run may start on it (newscrawl.runs.preflight).
+REBUILDING = "rebuilding_since"
 
 
 @dataclass
@@ -53,9 +57,11 @@ def rebuild(store: StateStore, runs: Path, settings: BaseSettings) -> Rebuilt:
             for kind in ("article", "comment"):
                 for records in batched(jsonl_records(layout.jsonl(kind)), BATCH):
                     latest.offer(kind, records)
+        store.save(Batch([], [], meta={REBUILDING: datetime.now(UTC).isoformat()}))
         for states in batched(latest.states(), BATCH):
             store.save(Batch([s for s in states if isinstance(s, ArticleState)],
                              [s for s in states if isinstance(s, CommentState)]))
+        store.save(Batch([], [], meta={REBUILDING: None}))
         articles, comments = latest.count("article"), latest.count("comment")
         latest.close()
     logger.warning("State rebuilt from %d runs: %d articles, %d comments", len(folders), articles, comments)

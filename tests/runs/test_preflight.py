@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
 
+from newscrawl.runs import rebuild
 from newscrawl.runs.preflight import RunRefused, check
+from newscrawl.state.store import Batch, SQLiteStateStore, open_store
+
+SEEN = "2018-09-16T09:00:00+00:00"
 
 
 def settings(tmp_path: Path, **extra: object) -> Settings:
@@ -32,3 +37,40 @@ def test_a_run_folder_that_exists_is_refused(tmp_path: Path) -> None:
 
 def test_a_first_run_starts(tmp_path: Path) -> None:
     assert check(settings(tmp_path), "vpk", "day0", rebuild_state=False) is None
+
+
+def test_a_rebuild_of_the_state_that_stopped_halfway_refuses_runs_until_it_is_done_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild writes the state in batches: stopped after some, the state holds part of the
+    exports, and a run on it would emit the rest again as new."""
+    earlier = tmp_path / "exports" / "vpk" / "day0"
+    earlier.mkdir(parents=True)
+    (earlier / "manifest.json").write_text(json.dumps({"run_id": "day0", "started_at": SEEN}))
+    (earlier / "articles.jsonl").write_text("".join(json.dumps(
+        {"article_id": str(a), "url": f"http://x/news/{a}_a.html", "version": 1, "first_seen_at": SEEN,
+         "last_seen_at": SEEN}) + "\n" for a in range(3)))
+    (earlier / "comments.jsonl").write_text("".join(json.dumps(
+        {"article_id": str(n % 3), "comment_id": f"c{n}", "number": n, "text": "т", "version": 1, "first_seen_at": SEEN,
+         "last_seen_at": SEEN}) + "\n" for n in range(30)))
+    monkeypatch.setattr(rebuild, "BATCH", 10)
+    saved, saves = SQLiteStateStore.save, []
+
+    def stopped_after_two_batches(store: SQLiteStateStore, batch: Batch) -> None:
+        saved(store, batch)
+        saves.append(batch)
+        if len(saves) == 3:  # its mark, then two batches of states
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SQLiteStateStore, "save", stopped_after_two_batches)
+        with pytest.raises(KeyboardInterrupt):
+            check(settings(tmp_path), "vpk", "day1", rebuild_state=True)
+    state = open_store(str(tmp_path / "state.sqlite"))
+    assert 0 < len(state.owners([f"c{n}" for n in range(30)])) < 30, "premise: the state holds part of the exports"
+    state.close()
+    with pytest.raises(RunRefused, match=r"was being rebuilt .* finish it with -a rebuild_state=1"):
+        check(settings(tmp_path), "vpk", "day1", rebuild_state=False)
+    assert "3 articles, 30 comments" in check(settings(tmp_path), "vpk", "day1", rebuild_state=True)
+    assert check(settings(tmp_path), "vpk", "day1", rebuild_state=False) is None
+    with pytest.raises(RunRefused, match="not empty; move it aside first"):
+        check(settings(tmp_path), "vpk", "day1", rebuild_state=True)

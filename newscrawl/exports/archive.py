@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import io
 import logging
+import mmap
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -30,6 +33,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -112,6 +116,56 @@ _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modifie
 
 # --- reading it back: re-extraction without the site ------------------------------------------
 
+GZIP_MEMBER = b"\x1f\x8b\x08"  # each record starts one (gzip per record)
+DAMAGE = (ArchiveLoadFailed, zlib.error, EOFError, ValueError)  # what warcio raises on bytes it cannot read
+
+
+def archived_records(path: Path, verify: bool = False) -> Iterator[tuple[int, Any]]:
+    """Each record of a WARC file that reads, with its offset, headers read and content not.
+
+    A damaged stretch (a flipped byte, a foreign tail) is skipped to the next record that reads,
+    and logged with where it begins and ends: each record is a gzip member of its own, so what
+    follows the damage is still the archive. A record whose content is damaged may be given (its
+    headers read): with ``verify``, ``content`` checks it."""
+    start, damaged_at = 0, None
+    with path.open("rb") as file:
+        while True:
+            file.seek(start)
+            records, last = ArchiveIterator(file, check_digests=verify), None
+            try:
+                for record in records:
+                    last = records.offset  # where it starts (get_record_offset() reads it to its end first)
+                    if damaged_at is not None:
+                        logger.warning("%s is damaged from byte %d to %d: skipped to the next record", path,
+                                       damaged_at, last)
+                        damaged_at = None
+                    yield last, record
+                return
+            except DAMAGE:
+                damaged_at = damaged_at if damaged_at is not None else (last if last is not None else start)
+                start = _next_member(file, max(start, last if last is not None else start) + 1)
+                if start < 0:
+                    logger.warning("%s is damaged from byte %d to its end", path, damaged_at)
+                    return
+
+
+def content(record: Any) -> bytes:
+    """A record's content (Content- and Transfer-Encoding undone), checked against its digests:
+    warcio gives a damaged record's content short or garbled, with no error. Raises
+    ``ArchiveLoadFailed``. The record comes from an iterator that checks digests."""
+    body = record.content_stream().read()
+    if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Block-Digest")
+                                                     or record.rec_headers.get_header("WARC-Payload-Digest")):
+        raise ArchiveLoadFailed("; ".join(record.digest_checker.problems) or "shorter than archived")
+    return body
+
+
+def _next_member(file: IO[bytes], after: int) -> int:
+    """The offset of the next gzip member's header at or after ``after``, or -1."""
+    with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return view.find(GZIP_MEMBER, after)
+
+
 @dataclass(frozen=True)
 class Archived:
     path: Path
@@ -130,14 +184,11 @@ def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
         path = RunLayout(folder).archive
         if not path.exists():
             continue
-        with path.open("rb") as file:
-            records = ArchiveIterator(file)
-            for record in records:
-                if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
-                    url = record.rec_headers.get_header("WARC-Target-URI")
-                    rendered = record.rec_headers.get_header(RENDERED_BY) is not None
-                    found[(url, rendered)] = Archived(path, records.get_record_offset(),
-                                                      record.rec_headers.get_header("WARC-Record-ID"))
+        for offset, record in archived_records(path):
+            if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                rendered = record.rec_headers.get_header(RENDERED_BY) is not None
+                found[(url, rendered)] = Archived(path, offset, record.rec_headers.get_header("WARC-Record-ID"))
     return found
 
 
@@ -159,8 +210,12 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
             raise NotArchived(f"{request.url} is not in the archive")
         with archived.path.open("rb") as file:
             file.seek(archived.offset)
-            record = next(iter(ArchiveIterator(file)))
-            body = record.content_stream().read()  # Content- and Transfer-Encoding undone
+            try:
+                record = next(iter(ArchiveIterator(file, check_digests=True)))
+                body = content(record)
+            except DAMAGE as error:
+                raise NotArchived(f"{request.url}: its record at byte {archived.offset} of {archived.path} is "
+                                  f"damaged ({error})") from None
             headers = [(k, v) for k, v in record.http_headers.headers
                        if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
         self.crawler.stats.inc_value(statkeys.REEXTRACTED_PAGES)

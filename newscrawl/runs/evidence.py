@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.http import HtmlResponse
-from warcio.archiveiterator import ArchiveIterator
 
+from newscrawl.exports.archive import DAMAGE, archived_records, content
 from newscrawl.exports.feeds import jsonl_records
 from newscrawl.layout import RunLayout, run_folders
 from newscrawl.pages.vpk import excerpt
@@ -31,18 +31,21 @@ def versions(runs: Path, item_id: str) -> list[tuple[Path, dict[str, Any]]]:
     return sorted(found, key=lambda pair: (pair[1].get("version") or 0, pair[1].get("crawled_at") or ""))
 
 
-def archived(folder: Path, record_ids: set[str]) -> dict[str, tuple[str, bytes, list[tuple[str, str]]]]:
-    """The archived responses of a run by WARC-Record-ID: URL, body and headers."""
-    found = {}
+def archived(folder: Path, record_ids: set[str]) -> dict[str, tuple[str, bytes, list[tuple[str, str]]] | None]:
+    """The archived responses of a run by WARC-Record-ID: URL, body and headers (None: damaged)."""
+    found: dict[str, tuple[str, bytes, list[tuple[str, str]]] | None] = {}
     path = RunLayout(folder).archive
     if not path.exists() or not record_ids:
         return found
-    with path.open("rb") as file:
-        for record in ArchiveIterator(file):
-            record_id = record.rec_headers.get_header("WARC-Record-ID")
-            if record.rec_type == "response" and record_id in record_ids:
-                found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read(),
-                                    record.http_headers.headers)
+    for _, record in archived_records(path, verify=True):
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if record.rec_type == "response" and record_id in record_ids:
+            try:
+                body = content(record)
+            except DAMAGE:
+                found[record_id] = None  # there, but what of it can be read is not the page
+                continue
+            found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), body, record.http_headers.headers)
     return found
 
 
@@ -64,7 +67,11 @@ def report(runs: Path, item_id: str) -> Iterator[str]:
             if record_id not in pages:
                 yield f"  {record_id}: not in {RunLayout(folder).archive}"
                 continue
-            url, body, headers = pages[record_id]
+            page = pages[record_id]
+            if page is None:
+                yield f"  {record_id}: damaged in {RunLayout(folder).archive}"
+                continue
+            url, body, headers = page
             yield f"  {record_id} {url}"
             response = HtmlResponse(url, body=body, headers=headers)
             shown = excerpt(response, item_id)

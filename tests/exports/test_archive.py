@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
@@ -47,3 +48,80 @@ def test_a_reextraction_finds_the_record_the_archiving_run_emitted(tmp_path: Pat
     assert runs.emitted(first, "article", "1") == {"article_id": "1", "version": 3, "title": "T"}
     assert runs.emitted(second, "article", "1") is None  # r2 is not re-extracted
     assert runs.emitted(first, "comment", "1") is None
+
+
+def warc_of(path: Path, pages: int) -> list[int]:
+    """A WARC file as the archive writes it (gzip per record) of ``pages`` responses; returns
+    where each record starts."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    starts = []
+    with path.open("wb") as file:
+        writer = WARCWriter(file, gzip=True)
+        for n in range(pages):
+            starts.append(file.tell())
+            writer.write_record(writer.create_warc_record(
+                f"{URL}?page={n}", "response", payload=io.BytesIO(f"<html><body>страница {n}</body></html>".encode()),
+                http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                              protocol="HTTP/1.1")))
+    return starts
+
+
+@pytest.mark.parametrize("damage", ["bytes overwritten", "a foreign tail", "a record's start lost"])
+def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_read(
+        tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "run" / "pages.warc.gz"
+    starts = warc_of(path, 6)
+    data = bytearray(path.read_bytes())
+    if damage == "bytes overwritten":  # inside the third record
+        data[starts[2] + 20: starts[2] + 60] = bytes(40)
+        lost = [2]
+    elif damage == "a foreign tail":
+        data += b"not a WARC record\n" * 3
+        lost = []
+    else:  # the fourth record's gzip header
+        data[starts[3]: starts[3] + 10] = b"x" * 10
+        lost = [3]
+    path.write_bytes(bytes(data))
+    index.cache_clear()
+    found = index((path.parent,))
+    assert sorted(int(url.rsplit("=", 1)[1]) for url, _ in found) == [n for n in range(6) if n not in lost]
+    assert all(archived.offset == starts[int(url.rsplit("=", 1)[1])] for (url, _), archived in found.items())
+    (warning,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert str(path) in warning and (("to its end" in warning) == (damage == "a foreign tail")), warning
+    index.cache_clear()
+
+
+def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path: Path) -> None:
+    import asyncio
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from newscrawl.exports.archive import ArchiveDownloadHandler, NotArchived
+
+    path = RunLayout.of({"EXPORTS_DIR": str(tmp_path)}, "vpk", "r1").archive
+    path.parent.mkdir(parents=True)
+    import hashlib
+
+    # a page longer than what warcio decompresses at a time, so that its headers read before the damage
+    body = "".join(f"<p>{hashlib.sha1(str(n).encode()).hexdigest()}</p>" for n in range(3000)).encode()
+    with path.open("wb") as file:
+        writer = WARCWriter(file, gzip=True)
+        writer.write_record(writer.create_warc_record(URL, "response", payload=io.BytesIO(body), http_headers=StatusAndHeaders(
+            "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")))
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 50] = bytes(50)  # inside the page's body: the record's headers still read
+    path.write_bytes(bytes(data))
+    index.cache_clear()
+    crawler = get_crawler(Spider, {"EXPORTS_DIR": str(tmp_path), "REEXTRACT_RUNS": "r1", "SITE": "newscrawl.pages.vpk"})
+    handler = ArchiveDownloadHandler(crawler)
+    with pytest.raises(NotArchived, match=r"record at byte 0 of .*pages.warc.gz is damaged"):
+        asyncio.run(handler.download_request(Request(URL)))
+    index.cache_clear()

@@ -171,18 +171,24 @@ def evidence(args: argparse.Namespace) -> int:
     return 1 if lines[0].startswith("newscrawl: no record") else 0
 
 
-def build_dataset(overrides: list[str]) -> None:
-    from newscrawl.runs.dataset import Builder
+def build_dataset(overrides: list[str]) -> int:
+    from newscrawl.exports import manifest
+    from newscrawl.runs.dataset import Builder, BuildRunning
 
     settings = project_settings(overrides)
     out = Path(settings.get("DATASET_DIR"))
     runs = runs_dir(settings, site(settings).SPIDER)
-    summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT"), settings.getbool("DATASET_SQLITE"),
-                      settings.getint("DATASET_THREADS")).build()
+    try:
+        summary = Builder(runs, out, settings.get("DATASET_MEMORY_LIMIT"), settings.getbool("DATASET_SQLITE"),
+                          settings.getint("DATASET_THREADS")).build()
+    except BuildRunning as running:
+        print(f"newscrawl: {running}", file=sys.stderr)
+        return manifest.EXIT_LOCKED
     left_out = "; ".join(f"{run}: {why}" for run, why in summary["runs_left_out"].items()) or "none"
     print(f"newscrawl: dataset in {out}/ from {len(summary['runs_included'])} runs in {summary['seconds']} s: "
           f"{summary['articles']} articles, {summary['comments']} comments ({summary['deleted_comments']} deleted); "
           f"runs left out: {left_out}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

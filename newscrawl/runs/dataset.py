@@ -45,7 +45,7 @@ from newscrawl.extract.items import Article, Comment
 from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout, run_folders
 from newscrawl.runs import archivedb
-from newscrawl.runs.runfolder import is_alive
+from newscrawl.runs.runfolder import hold, is_alive
 
 TABLES = {"articles": Article, "comments": Comment}
 KEYS = {"articles": "article_id", "comments": "comment_id"}
@@ -119,6 +119,13 @@ def columns(item_class: type) -> dict[str, str]:
 SCHEMA = hashlib.sha1(json.dumps([columns(Article), columns(Comment), "quote link: run prefix"]).encode()).hexdigest()[:8]
 
 
+BUILD_LOCK = ".lock"  # in the builds' folder, held while a build runs
+
+
+class BuildRunning(Exception):
+    """Another build of the same dataset is running."""
+
+
 class Builder:
     def __init__(self, runs: Path, out: Path, memory_limit: str = defaults.DATASET_MEMORY_LIMIT, sqlite: bool = False,
                  threads: int = defaults.DATASET_THREADS) -> None:
@@ -137,6 +144,18 @@ class Builder:
         self.db.execute("SET enable_progress_bar = false")
 
     def build(self) -> dict[str, Any]:
+        """Build the dataset and publish it; raises ``BuildRunning`` while another build of it runs.
+
+        One build at a time: a build removes the builds before the last as it publishes, and
+        would take a running one's half-written folder for an old build (then publish it, or fail)."""
+        lock = hold(self.builds / BUILD_LOCK)
+        if lock is None:
+            raise BuildRunning(f"another `newscrawl dataset` is building {self.out}/ (it holds {self.builds / BUILD_LOCK}); "
+                               "not starting")
+        with lock:
+            return self._build()
+
+    def _build(self) -> dict[str, Any]:
         started = time.monotonic()
         runs = find_runs(self.runs_dir)
         self.cache.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import Builder
+from newscrawl.runs.dataset import BUILD_LOCK, Builder, BuildRunning, builds_dir
+from newscrawl.runs.runfolder import hold
 from tests.conftest import kill_inside_sqlite_update, sqlite_content, write_run
 
 DAY0_AT, DAY1_AT = "2018-09-20T09:00:00+00:00", "2018-09-21T09:00:00+00:00"
@@ -161,3 +162,27 @@ def test_a_build_of_before_the_months_is_followed_by_every_month_written(runs: P
     build(runs, fresh)
     assert files(out) == files(fresh)
     assert json.loads(summary.read_text())["months"]["comments"] == ["2018-08", "2018-09"]
+
+
+def test_a_second_build_while_one_runs_refuses_in_one_line_and_touches_nothing(
+        runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A build removes the builds before the last as it publishes: a second one at the same time
+    would remove the first one's half-written build (then publish it, or fail)."""
+    from newscrawl.__main__ import main
+
+    out = tmp_path / "dataset"
+    build(runs, out)
+    builds = sorted(p.name for p in builds_dir(out).iterdir())
+    running = hold(builds_dir(out) / BUILD_LOCK)
+    assert running is not None
+    try:
+        with pytest.raises(BuildRunning):
+            build(runs, out)
+        status = main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"])
+    finally:
+        running.close()
+    assert status == 75
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"newscrawl: another `newscrawl dataset` is building {out}/") and line.endswith("not starting")
+    assert sorted(p.name for p in builds_dir(out).iterdir()) == builds
+    assert main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"]) == 0

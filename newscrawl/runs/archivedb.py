@@ -89,6 +89,8 @@ def write(path: Path, duck: Any, tables: dict[str, str], runs: dict[str, dict[st
     _summarise(db)
     db.execute("ANALYZE")
     rows = _close(db)
+    with partial.open("rb") as written:  # on disk before it takes the name (synchronous=OFF never syncs)
+        os.fsync(written.fileno())
     os.replace(partial, path)
     return rows
 

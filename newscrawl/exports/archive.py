@@ -142,8 +142,9 @@ def archived_records(path: Path, verify: bool = False) -> Iterator[tuple[int, An
                     yield last, record
                 return
             except DAMAGE:
-                damaged_at = damaged_at if damaged_at is not None else (last if last is not None else start)
-                start = _next_member(file, max(start, last if last is not None else start) + 1)
+                at = last if last is not None else start  # the record it failed in or after, or where it began
+                damaged_at = at if damaged_at is None else damaged_at
+                start = _next_member(file, at + 1)
                 if start < 0:
                     logger.warning("%s is damaged from byte %d to its end", path, damaged_at)
                     return

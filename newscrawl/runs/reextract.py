@@ -37,7 +37,7 @@ from newscrawl.extract.items import Article, Comment
 from newscrawl.layout import MERGING, RunLayout, run_folders, runs_dir
 from newscrawl.monitoring.health import covered_fields
 from newscrawl.runs.preflight import run_lock_path, take_run_lock
-from newscrawl.runs.runfolder import is_alive
+from newscrawl.runs.runfolder import hold, is_alive
 
 ITEMS = {"article": Article, "comment": Comment}
 
@@ -88,8 +88,11 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
     return status
 
 
+PART_LOCK = ".lock"  # a worker's run lock: .<run>.part<k>.lock beside its part
+
+
 def _part_lock(part: Path) -> Path:
-    return part.parent / f".{part.name}.lock"
+    return part.parent / f".{part.name}{PART_LOCK}"
 
 
 def _start_and_wait(command: list[str], parts: list[Path], jobs: int) -> list[int] | None:
@@ -175,11 +178,17 @@ def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, 
 
 def remove_merge_leftovers(runs: Path) -> list[str]:
     """What a re-extraction killed while it merged left (see ``merge``): a merge not renamed, and
-    the parts of a merged run. Returns their names."""
+    the parts of a merged run. Returns their names. The lock files of workers gone go too (a
+    killed command could not remove them)."""
     kept = {folder.name for folder in run_folders(runs)}
     gone = [path for path in sorted(runs.iterdir()) if path.is_dir() and path.name not in kept] if runs.is_dir() else []
     for path in gone:
         shutil.rmtree(path)
+    for lock in runs.glob(f".*{PART_LOCK}"):
+        held = hold(lock)
+        if held is not None:  # no worker holds it
+            lock.unlink()
+            held.close()
     return [path.name for path in gone]
 
 

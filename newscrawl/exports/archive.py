@@ -120,18 +120,18 @@ GZIP_MEMBER = b"\x1f\x8b\x08"  # each record starts one (gzip per record)
 DAMAGE = (ArchiveLoadFailed, zlib.error, EOFError, ValueError)  # what warcio raises on bytes it cannot read
 
 
-def archived_records(path: Path, verify: bool = False) -> Iterator[tuple[int, Any]]:
+def archived_records(path: Path) -> Iterator[tuple[int, Any]]:
     """Each record of a WARC file that reads, with its offset, headers read and content not.
 
     A damaged stretch (a flipped byte, a foreign tail) is skipped to the next record that reads,
     and logged with where it begins and ends: each record is a gzip member of its own, so what
     follows the damage is still the archive. A record whose content is damaged may be given (its
-    headers read): with ``verify``, ``content`` checks it."""
+    headers read): ``archived_response`` reads it whole or fails."""
     start, damaged_at = 0, None
     with path.open("rb") as file:
         while True:
             file.seek(start)
-            records, last = ArchiveIterator(file, check_digests=verify), None
+            records, last = ArchiveIterator(file), None
             try:
                 for record in records:
                     last = records.offset  # where it starts (get_record_offset() reads it to its end first)
@@ -150,15 +150,19 @@ def archived_records(path: Path, verify: bool = False) -> Iterator[tuple[int, An
                     return
 
 
-def content(record: Any) -> bytes:
-    """A record's content (Content- and Transfer-Encoding undone), checked against its digests:
-    warcio gives a damaged record's content short or garbled, with no error. Raises
-    ``ArchiveLoadFailed``. The record comes from an iterator that checks digests."""
-    body = record.content_stream().read()
-    if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Block-Digest")
-                                                     or record.rec_headers.get_header("WARC-Payload-Digest")):
+def archived_response(path: Path, offset: int) -> tuple[Any, bytes]:
+    """The record at ``offset`` of a WARC file, and its content (Content- and Transfer-Encoding
+    undone) checked against the record's digests: warcio gives a damaged record's content short
+    or garbled, with no error. Raises one of ``DAMAGE``."""
+    with path.open("rb") as file:
+        file.seek(offset)
+        record = next(iter(ArchiveIterator(file, check_digests=True)))
+        body = record.content_stream().read()
+    headers = record.rec_headers
+    if record.digest_checker.passed is not True and (headers.get_header("WARC-Block-Digest")
+                                                     or headers.get_header("WARC-Payload-Digest")):
         raise ArchiveLoadFailed("; ".join(record.digest_checker.problems) or "shorter than archived")
-    return body
+    return record, body
 
 
 def _next_member(file: IO[bytes], after: int) -> int:
@@ -209,16 +213,13 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
         archived = self.pages.get((request.url, bool(request.meta.get("playwright"))))
         if archived is None:
             raise NotArchived(f"{request.url} is not in the archive")
-        with archived.path.open("rb") as file:
-            file.seek(archived.offset)
-            try:
-                record = next(iter(ArchiveIterator(file, check_digests=True)))
-                body = content(record)
-            except DAMAGE as error:
-                raise NotArchived(f"{request.url}: its record at byte {archived.offset} of {archived.path} is "
-                                  f"damaged ({error})") from None
-            headers = [(k, v) for k, v in record.http_headers.headers
-                       if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
+        try:
+            record, body = archived_response(archived.path, archived.offset)
+        except DAMAGE as error:
+            raise NotArchived(f"{request.url}: its record at byte {archived.offset} of {archived.path} is "
+                              f"damaged ({error})") from None
+        headers = [(k, v) for k, v in record.http_headers.headers
+                   if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
         self.crawler.stats.inc_value(statkeys.REEXTRACTED_PAGES)
         request.meta[RECORD_ID_META] = archived.record_id  # the items point to what the site served then
         cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)

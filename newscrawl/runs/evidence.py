@@ -9,13 +9,14 @@ a deletion lists the pages of the two walks that did not show the comment.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from scrapy.http import HtmlResponse
 
-from newscrawl.exports.archive import DAMAGE, archived_records, content
+from newscrawl.exports.archive import DAMAGE, archived_records, archived_response
 from newscrawl.exports.feeds import jsonl_records
 from newscrawl.layout import RunLayout, run_folders
 from newscrawl.pages.vpk import excerpt
@@ -25,8 +26,9 @@ EXCERPT_CHARS = 600
 
 def versions(runs: Path, item_id: str) -> list[tuple[Path, dict[str, Any]]]:
     """Every record of the item (an article id or a comment id), oldest first."""
+    written = json.dumps(item_id, ensure_ascii=False).encode()  # as the exports write it: only those lines are read
     found = [(folder, record) for folder in run_folders(runs)
-             for kind, path in RunLayout(folder).exports() for record in jsonl_records(path)
+             for kind, path in RunLayout(folder).exports() for record in jsonl_records(path, containing=written)
              if record.get(f"{kind}_id") == item_id and (kind == "comment" or "title" in record)]
     return sorted(found, key=lambda pair: (pair[1].get("version") or 0, pair[1].get("crawled_at") or ""))
 
@@ -37,15 +39,15 @@ def archived(folder: Path, record_ids: set[str]) -> dict[str, tuple[str, bytes, 
     path = RunLayout(folder).archive
     if not path.exists() or not record_ids:
         return found
-    for _, record in archived_records(path, verify=True):
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        if record.rec_type == "response" and record_id in record_ids:
-            try:
-                body = content(record)
-            except DAMAGE:
-                found[record_id] = None  # there, but what of it can be read is not the page
-                continue
-            found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), body, record.http_headers.headers)
+    offsets = {record.rec_headers.get_header("WARC-Record-ID"): offset for offset, record in archived_records(path)
+               if record.rec_type == "response" and record.rec_headers.get_header("WARC-Record-ID") in record_ids}
+    for record_id, offset in offsets.items():
+        try:
+            record, body = archived_response(path, offset)
+        except DAMAGE:
+            found[record_id] = None  # there, but what of it can be read is not the page
+            continue
+        found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), body, record.http_headers.headers)
     return found
 
 

@@ -13,7 +13,7 @@ from scrapy.exporters import CsvItemExporter, JsonLinesItemExporter
 from scrapy.utils.project import get_project_settings as project_settings
 
 from newscrawl.exports import feeds
-from newscrawl.exports.feeds import JsonLinesExporter, write_csvs
+from newscrawl.exports.feeds import JsonLinesExporter, jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
 from newscrawl.settings import CSV_EXPORT, FEEDS
 from tests.conftest import ROOT
@@ -104,3 +104,10 @@ def test_what_the_fast_path_leaves_to_scrapy(options: dict[str, Any]) -> None:
     assert export(JsonLinesExporter, items[:1], **options) == export(JsonLinesItemExporter, items[:1], **options)
     assert export(JsonLinesExporter, items[1:], **options) == export(JsonLinesItemExporter, items[1:], **options)
     assert json.loads(export(JsonLinesExporter, items[:1], fields_to_export=["name", "price"]))["price"] == "1.50"
+
+
+def test_records_are_read_to_the_last_whole_line_and_searched_before_they_are_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "comments.jsonl"
+    path.write_text('{"comment_id": "12"}\n{"comment_id": "123", "text": "Цитата «12»"}\n{"comment_id": "12"', encoding="utf-8")
+    assert [r["comment_id"] for r in jsonl_records(path)] == ["12", "123"]
+    assert [r["comment_id"] for r in jsonl_records(path, containing=b'"12"')] == ["12"]

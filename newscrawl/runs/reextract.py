@@ -184,7 +184,7 @@ def remove_merge_leftovers(runs: Path) -> list[str]:
     gone = [path for path in sorted(runs.iterdir()) if path.is_dir() and path.name not in kept] if runs.is_dir() else []
     for path in gone:
         shutil.rmtree(path)
-    for lock in runs.glob(f".*{PART_LOCK}"):
+    for lock in runs.glob(f".*.part*{PART_LOCK}"):
         held = hold(lock)
         if held is not None:  # no worker holds it
             lock.unlink()

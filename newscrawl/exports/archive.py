@@ -162,6 +162,8 @@ def archived_response(path: Path, offset: int) -> tuple[Any, bytes]:
     if record.digest_checker.passed is not True and (headers.get_header("WARC-Block-Digest")
                                                      or headers.get_header("WARC-Payload-Digest")):
         raise ArchiveLoadFailed("; ".join(record.digest_checker.problems) or "shorter than archived")
+    if record.http_headers is None:
+        raise ArchiveLoadFailed("its HTTP headers do not read")
     return record, body
 
 
@@ -190,7 +192,8 @@ def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
         if not path.exists():
             continue
         for offset, record in archived_records(path):
-            if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
+            if record.rec_type == "response" and record.http_headers is not None \
+                    and record.http_headers.get_statuscode() == "200":  # none: damaged where they were
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 rendered = record.rec_headers.get_header(RENDERED_BY) is not None
                 found[(url, rendered)] = Archived(path, offset, record.rec_headers.get_header("WARC-Record-ID"))

@@ -51,8 +51,8 @@ def test_a_reextraction_finds_the_record_the_archiving_run_emitted(tmp_path: Pat
 
 
 def warc_of(path: Path, pages: int) -> list[int]:
-    """A WARC file as the archive writes it (gzip per record) of ``pages`` responses; returns
-    where each record starts."""
+    """A WARC file as the archive writes it (gzip per record) of ``pages`` responses, the same
+    bytes every time (record ids and dates given); returns where each record starts."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
@@ -66,31 +66,40 @@ def warc_of(path: Path, pages: int) -> list[int]:
             starts.append(file.tell())
             writer.write_record(writer.create_warc_record(
                 f"{URL}?page={n}", "response", payload=io.BytesIO(f"<html><body>страница {n}</body></html>".encode()),
+                warc_headers_dict={"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>",
+                                   "WARC-Date": "2018-09-16T09:00:00.000000Z"},
                 http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
                                               protocol="HTTP/1.1")))
+        starts.append(file.tell())
     return starts
 
 
-@pytest.mark.parametrize("damage", ["bytes overwritten", "a foreign tail", "a record's start lost"])
+# Ways a stored archive is damaged: each (the bytes changed, the pages they cost). Bytes
+# overwritten anywhere in a record cost that record at most; its headers may still read.
+DAMAGES = {
+    **{f"bytes overwritten at +{at}": (lambda data, s, at=at: data[:s[2] + at] + bytes(40) + data[s[2] + at + 40:], {2})
+       for at in range(10, 200, 21)},
+    "a foreign tail": (lambda data, s: data + b"not a WARC record\n" * 3, set()),
+    "a record's start lost": (lambda data, s: data[:s[3]] + b"x" * 10 + data[s[3] + 10:], {3}),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_read(
         tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    from newscrawl.exports.archive import DAMAGE, archived_response
+
     path = tmp_path / "run" / "pages.warc.gz"
     starts = warc_of(path, 6)
-    data = bytearray(path.read_bytes())
-    if damage == "bytes overwritten":  # inside the third record
-        data[starts[2] + 20: starts[2] + 60] = bytes(40)
-        lost = [2]
-    elif damage == "a foreign tail":
-        data += b"not a WARC record\n" * 3
-        lost = []
-    else:  # the fourth record's gzip header
-        data[starts[3]: starts[3] + 10] = b"x" * 10
-        lost = [3]
-    path.write_bytes(bytes(data))
+    damaged, may_lose = DAMAGES[damage]
+    path.write_bytes(damaged(path.read_bytes(), starts))
     index.cache_clear()
-    found = index((path.parent,))
-    assert sorted(int(url.rsplit("=", 1)[1]) for url, _ in found) == [n for n in range(6) if n not in lost]
-    assert all(archived.offset == starts[int(url.rsplit("=", 1)[1])] for (url, _), archived in found.items())
+    found = {int(url.rsplit("=", 1)[1]): archived for (url, _), archived in index((path.parent,)).items()}
+    assert set(range(6)) - may_lose <= set(found), "an undamaged page lost"
+    assert all(archived.offset == starts[n] for n, archived in found.items())
+    for n in may_lose & set(found):  # its headers read: what it holds does not
+        with pytest.raises(DAMAGE):
+            archived_response(path, found[n].offset)
     (warning,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
     assert str(path) in warning and (("to its end" in warning) == (damage == "a foreign tail")), warning
     index.cache_clear()

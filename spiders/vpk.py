@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 
 from newscrawl import statkeys
 from newscrawl.distributed.worker import seeded_start_url
-from newscrawl.exports.archive import index, reextract_folders
+from newscrawl.exports.archive import archived_pages
 from newscrawl.extract.items import Article, Comment
 from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.fetch.middlewares import BrokenPage, Offsite
@@ -35,7 +35,6 @@ from newscrawl.pages.vpk import (
     page_kind,
     read_page,
 )
-from newscrawl.runs.reextract import in_part
 from newscrawl.state.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
 from newscrawl.state.history import History, WalkOutcome
 from newscrawl.state.policy import (
@@ -155,7 +154,7 @@ class VpkSpider(scrapy.Spider):
         spider.history = None  # set in start(): extensions exist only once the crawl starts
         spider.reextracting = bool(settings.get("REEXTRACT_RUNS"))
         if spider.reextracting:  # the archive's pages, on whatever host they were fetched from
-            spider.archived = index(reextract_folders(settings))
+            spider.archived = archived_pages(settings)  # of its part's articles, for one worker of several
             spider.allowed_domains = sorted({urlsplit(url).hostname or "" for url, _ in spider.archived})
         spider.requested = set()  # article ids: one visit per run, whatever URL led to it
         spider.walk = None
@@ -174,11 +173,9 @@ class VpkSpider(scrapy.Spider):
         """Re-extraction: every article page in the archive of the chosen runs, each walked again
         through its archived comment pages (``ArchiveDownloadHandler`` answers)."""
         urls: dict[str, str] = {}
-        part = self.settings.get("REEXTRACT_PART")  # one worker of several: its share of whole articles
         for url, rendered in self.archived:
             article_id = article_id_from_url(url)
-            if article_id and not rendered and urlsplit(url).path.endswith(".html") and (
-                    not part or in_part(article_id, part)):
+            if article_id and not rendered and urlsplit(url).path.endswith(".html"):
                 urls[article_id] = url
         self.crawler.stats.set_value(statkeys.LISTED_ARTICLES, len(urls))
         return [self._article_request(url, article_id, ARTICLE_PRIORITY, canonical=False)

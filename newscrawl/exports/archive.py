@@ -19,7 +19,7 @@ import io
 import logging
 import mmap
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -173,6 +173,17 @@ def _next_member(file: IO[bytes], after: int) -> int:
         return view.find(GZIP_MEMBER, after)
 
 
+def in_part(article_id: str, part: str) -> bool:
+    """Whether an article is in a re-extraction worker's ``part`` ("k/N", ``REEXTRACT_PART``):
+    the same answer in every process (``newscrawl.runs.reextract`` deals whole articles out).
+
+    >>> [in_part(a, "0/2") for a in ("1", "2", "3")] == [not in_part(a, "1/2") for a in ("1", "2", "3")]
+    True
+    """
+    index, count = (int(n) for n in part.split("/"))
+    return zlib.crc32(article_id.encode()) % count == index
+
+
 @dataclass(frozen=True)
 class Archived:
     path: Path
@@ -180,9 +191,18 @@ class Archived:
     record_id: str
 
 
+def archived_pages(settings: BaseSettings) -> dict[tuple[str, bool], Archived]:
+    """The pages a re-extraction reads (``REEXTRACT_RUNS``), those of its part's articles for one
+    worker of several (``REEXTRACT_PART``): the spider and the download handler ask alike."""
+    return index(reextract_folders(settings), settings.get("REEXTRACT_PART"), site(settings).thread_id_from_url)
+
+
 @cache
-def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
-    """The last response archived for each URL, plain and browser-rendered apart, over runs in order.
+def index(folders: tuple[Path, ...], part: str = "",
+          thread_of: Callable[[str], str | None] | None = None) -> dict[tuple[str, bool], Archived]:
+    """The last response archived for each URL, plain and browser-rendered apart, over runs in order;
+    with ``part``, not the pages of other parts' articles (``thread_of`` a URL: its article), so
+    that each of N workers holds a share of it (~450 bytes a page: ~0.5 GB at the real archive's size).
 
     Read once per process: the spider (what to re-extract) and the download handler (where each
     page is) both ask, and a re-extraction's archives do not change while it runs."""
@@ -195,6 +215,9 @@ def index(folders: tuple[Path, ...]) -> dict[tuple[str, bool], Archived]:
             if record.rec_type == "response" and record.http_headers is not None \
                     and record.http_headers.get_statuscode() == "200":  # none: damaged where they were
                 url = record.rec_headers.get_header("WARC-Target-URI")
+                thread = thread_of(url) if part and thread_of else None
+                if thread is not None and not in_part(thread, part):
+                    continue
                 rendered = record.rec_headers.get_header(RENDERED_BY) is not None
                 found[(url, rendered)] = Archived(path, offset, record.rec_headers.get_header("WARC-Record-ID"))
     return found
@@ -210,7 +233,7 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.pages = index(reextract_folders(crawler.settings))
+        self.pages = archived_pages(crawler.settings)
 
     async def download_request(self, request: Request) -> Response:
         archived = self.pages.get((request.url, bool(request.meta.get("playwright"))))
@@ -235,7 +258,7 @@ class ArchivedRuns:
     nothing later (``VersioningPipeline``)."""
 
     def __init__(self, settings: BaseSettings) -> None:
-        self.run_of = {archived.record_id: archived.path.parent for archived in index(reextract_folders(settings)).values()}
+        self.run_of = {archived.record_id: archived.path.parent for archived in archived_pages(settings).values()}
         self.emitted_by: dict[Path, dict[tuple[str, str], dict]] = {}
 
     def emitted(self, record_id: str | None, kind: str, key: str) -> dict | None:

@@ -18,6 +18,7 @@ class Site(Protocol):
     SPIDER: str  # the spider that crawls it, and its run folders' parent (``layout.runs_dir``)
     START_URL: str
     article_id_from_url: Callable[[str], str | None]
+    thread_id_from_url: Callable[[str], str | None]  # the article of an article page's or a comment page's URL
     page_kind: Callable[[str], str | None]  # "listing", "article", "comments" from a URL's shape, or None
     page_problem: Callable[[str, Response], tuple[Any, str | None]]
 

@@ -124,6 +124,20 @@ def article_id_from_url(url: str) -> str | None:
     return match[1] if match else None
 
 
+THREAD_URL = re.compile(r"/news/(\d+)_[^/]+(?:\.html|/comments/\d+/?)$")
+
+
+def thread_id_from_url(url: str) -> str | None:
+    """The article whose page or comment page ``url`` is, or None (a listing, another page).
+
+    >>> thread_id_from_url("https://vpk.name/news/231906_rossiya.html"), thread_id_from_url(
+    ...     "https://vpk.name/news/231906_rossiya/comments/3"), thread_id_from_url("https://vpk.name/news/?page=2")
+    ('231906', '231906', None)
+    """
+    match = THREAD_URL.search(url.split("?", 1)[0].split("#", 1)[0])
+    return match[1] if match else None
+
+
 @dataclass(frozen=True)
 class ArticleLink:
     """A link to an article, with the comment count the linking page shows beside it."""

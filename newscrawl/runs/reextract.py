@@ -1,8 +1,9 @@
 """``python -m newscrawl reextract -j N``: one re-extraction over N processes, one run folder.
 
 Parsing is CPU-bound and a Scrapy process uses one core, so the archived articles are dealt out
-to N worker crawls (``REEXTRACT_PART=k/N``: whole articles, so that each walk of a thread stays
-in one process), each its own run folder ``<run>.part<k>``. While they run the parent holds the
+to N worker crawls (``REEXTRACT_PART=k/N``, ``exports.archive.in_part``: whole articles, so that
+each walk of a thread stays in one process, and each worker indexes its share of the archive),
+each its own run folder ``<run>.part<k>``. While they run the parent holds the
 state's run lock for all of them (each worker takes a lock of its own): their writes to the
 state touch disjoint articles, and SQLite serialises their commits. When every worker finished,
 their folders become the one run folder a single process would have written (records in
@@ -21,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -40,16 +40,6 @@ from newscrawl.runs.preflight import run_lock_path, take_run_lock
 from newscrawl.runs.runfolder import hold, is_alive
 
 ITEMS = {"article": Article, "comment": Comment}
-
-
-def in_part(article_id: str, part: str) -> bool:
-    """Whether an article is the worker's ``part`` ("k/N"): the same answer in every process.
-
-    >>> [in_part(a, "0/2") for a in ("1", "2", "3")] == [not in_part(a, "1/2") for a in ("1", "2", "3")]
-    True
-    """
-    index, count = (int(n) for n in part.split("/"))
-    return zlib.crc32(article_id.encode()) % count == index
 
 
 def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: list[str]) -> int:

@@ -134,3 +134,34 @@ def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path:
     with pytest.raises(NotArchived, match=r"record at byte 0 of .*pages.warc.gz is damaged"):
         asyncio.run(handler.download_request(Request(URL)))
     index.cache_clear()
+
+
+def test_a_worker_of_a_reextraction_indexes_its_part_of_the_articles_and_every_other_page(tmp_path: Path) -> None:
+    """Each of N workers holds the pages of its share of the articles (their article pages and
+    comment pages, whole), and the pages of no article (listings) as every worker may ask them."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from newscrawl.exports.archive import in_part
+    from newscrawl.pages.vpk import thread_id_from_url
+
+    base = "http://127.0.0.1:8000"
+    urls = [f"{base}/news/?page={n}" for n in (2, 3)] + [
+        url for article in range(400, 420) for url in (f"{base}/news/{article}_a.html", f"{base}/news/{article}_a/comments/2")]
+    path = tmp_path / "r1" / "pages.warc.gz"
+    path.parent.mkdir()
+    with path.open("wb") as file:
+        writer = WARCWriter(file, gzip=True)
+        for url in urls:
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(b"<html></html>"),
+                                                          http_headers=StatusAndHeaders("200 OK", [], protocol="HTTP/1.1")))
+    shares = [{url for url, _ in index((path.parent,), f"{k}/3", thread_id_from_url)} for k in range(3)]
+    assert set().union(*shares) == set(urls) == {url for url, _ in index((path.parent,))}
+    for k, share in enumerate(shares):
+        assert {u for u in share if "page=" in u} == set(urls[:2])  # listings: every worker's
+        articles = {thread_id_from_url(u) for u in share if "page=" not in u}
+        assert articles == {str(a) for a in range(400, 420) if in_part(str(a), f"{k}/3")}
+        assert all(f"{base}/news/{a}_a/comments/2" in share for a in articles)  # an article's pages together
+    index.cache_clear()

@@ -50,9 +50,9 @@ def test_a_reextraction_finds_the_record_the_archiving_run_emitted(tmp_path: Pat
     assert runs.emitted(first, "comment", "1") is None
 
 
-def warc_of(path: Path, pages: int) -> list[int]:
-    """A WARC file as the archive writes it (gzip per record) of ``pages`` responses, the same
-    bytes every time (record ids and dates given); returns where each record starts."""
+def warc_of(path: Path, pages: dict[str, bytes]) -> list[int]:
+    """A WARC file as the archive writes it (gzip per record) of ``pages`` (URL → body), the same
+    bytes every time (record ids and dates given); returns where each record starts, and its end."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
@@ -62,10 +62,10 @@ def warc_of(path: Path, pages: int) -> list[int]:
     starts = []
     with path.open("wb") as file:
         writer = WARCWriter(file, gzip=True)
-        for n in range(pages):
+        for n, (url, body) in enumerate(pages.items()):
             starts.append(file.tell())
             writer.write_record(writer.create_warc_record(
-                f"{URL}?page={n}", "response", payload=io.BytesIO(f"<html><body>страница {n}</body></html>".encode()),
+                url, "response", payload=io.BytesIO(body),
                 warc_headers_dict={"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>",
                                    "WARC-Date": "2018-09-16T09:00:00.000000Z"},
                 http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
@@ -90,7 +90,7 @@ def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_rea
     from newscrawl.exports.archive import DAMAGE, archived_response
 
     path = tmp_path / "run" / "pages.warc.gz"
-    starts = warc_of(path, 6)
+    starts = warc_of(path, {f"{URL}?page={n}": f"<html><body>страница {n}</body></html>".encode() for n in range(6)})
     damaged, may_lose = DAMAGES[damage]
     path.write_bytes(damaged(path.read_bytes(), starts))
     index.cache_clear()
@@ -107,23 +107,13 @@ def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_rea
 
 def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path: Path) -> None:
     import asyncio
-    import io
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
+    import hashlib
 
     from newscrawl.exports.archive import ArchiveDownloadHandler, NotArchived
 
     path = RunLayout.of({"EXPORTS_DIR": str(tmp_path)}, "vpk", "r1").archive
-    path.parent.mkdir(parents=True)
-    import hashlib
-
     # a page longer than what warcio decompresses at a time, so that its headers read before the damage
-    body = "".join(f"<p>{hashlib.sha1(str(n).encode()).hexdigest()}</p>" for n in range(3000)).encode()
-    with path.open("wb") as file:
-        writer = WARCWriter(file, gzip=True)
-        writer.write_record(writer.create_warc_record(URL, "response", payload=io.BytesIO(body), http_headers=StatusAndHeaders(
-            "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")))
+    warc_of(path, {URL: "".join(f"<p>{hashlib.sha1(str(n).encode()).hexdigest()}</p>" for n in range(3000)).encode()})
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
     data[middle: middle + 50] = bytes(50)  # inside the page's body: the record's headers still read
@@ -139,11 +129,6 @@ def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path:
 def test_a_worker_of_a_reextraction_indexes_its_part_of_the_articles_and_every_other_page(tmp_path: Path) -> None:
     """Each of N workers holds the pages of its share of the articles (their article pages and
     comment pages, whole), and the pages of no article (listings) as every worker may ask them."""
-    import io
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
     from newscrawl.exports.archive import in_part
     from newscrawl.pages.vpk import thread_id_from_url
 
@@ -151,12 +136,7 @@ def test_a_worker_of_a_reextraction_indexes_its_part_of_the_articles_and_every_o
     urls = [f"{base}/news/?page={n}" for n in (2, 3)] + [
         url for article in range(400, 420) for url in (f"{base}/news/{article}_a.html", f"{base}/news/{article}_a/comments/2")]
     path = tmp_path / "r1" / "pages.warc.gz"
-    path.parent.mkdir()
-    with path.open("wb") as file:
-        writer = WARCWriter(file, gzip=True)
-        for url in urls:
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(b"<html></html>"),
-                                                          http_headers=StatusAndHeaders("200 OK", [], protocol="HTTP/1.1")))
+    warc_of(path, dict.fromkeys(urls, b"<html></html>"))
     shares = [{url for url, _ in index((path.parent,), f"{k}/3", thread_id_from_url)} for k in range(3)]
     assert set().union(*shares) == set(urls) == {url for url, _ in index((path.parent,))}
     for k, share in enumerate(shares):

@@ -124,6 +124,10 @@ SIDEBAR_COVERS = "36h"
 THREAD_YOUNG_FOR = "30d"
 THREAD_WALK_EVERY_OLD = "90d"
 THREAD_WALK_BUDGET = 500
+# A thread that shows none or few of its recorded comments (what a page shows when the comments
+# behind it are down) claims no deletion until complete walks have found it so for this long,
+# and the listing's count beside it agrees (newscrawl.state.policy.absence_vouched).
+ABSENCE_CORROBORATED_AFTER = "7d"
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.jsonl as it goes: the log

@@ -29,6 +29,10 @@ THREADS_DUE = "newscrawl/walks/threads_due"  # walked whole because their last c
 DELETIONS_SUSPECTED = "newscrawl/deletions/suspected"  # missing from a complete walk
 DELETIONS_CONFIRMED = "newscrawl/deletions/confirmed"  # missing from the confirming walk too: emitted
 DELETIONS_UNCONFIRMED = "newscrawl/deletions/unconfirmed"  # seen again, or not walked again completely
+DELETIONS_WITHHELD = "newscrawl/deletions/withheld"  # most of a thread gone at once: waits for corroboration
+ABSENT_THREADS = "newscrawl/walks/absent_threads"  # URLs of threads showing none or few of their comments
+UNREADABLE_THREADS = "newscrawl/walks/unreadable_threads"  # URLs of threads no walk could read, two runs in a row
+LIKELY_PLACEHOLDERS = "newscrawl/health/likely_placeholders"  # short authorless texts under many comments
 
 
 def walk(outcome: str) -> str:
@@ -102,7 +106,8 @@ def versioned(kind: str, outcome: str) -> str:
 
 DELETIONS_RETRACTED = "state/comment/deletions_retracted"  # seen again after its deletion was emitted
 POSTED_AT_KEPT = "state/comment/posted_at_kept"  # a later page read another date: the recorded one stays
-STALE_RECORDS = "state/stale_records"  # content of an earlier version: the newer one stays
+STALE_RECORDS = "state/stale_records"  # content of an earlier version, seen once: the newer one stays for now
+VERSIONS_RESTORED = "state/comment/versions_restored"  # an earlier content seen again in a later run: current again
 
 
 def dropped_duplicate(kind: str) -> str:

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from newscrawl import statkeys
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.exports.archive import archived_pages
-from newscrawl.extract.items import Article, Comment
+from newscrawl.extract.items import GONE, Article, Comment
 from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.fetch.middlewares import BrokenPage, Offsite
 from newscrawl.monitoring.reporting import UnparsedValues
@@ -42,6 +42,7 @@ from newscrawl.state.policy import (
     LAST_RUN_AT,
     ListingWalk,
     Visit,
+    absence_vouched,
     is_settled,
     may_skip_comment_pages,
     parse_duration,
@@ -157,6 +158,8 @@ class VpkSpider(scrapy.Spider):
             spider.archived = archived_pages(settings)  # of its part's articles, for one worker of several
             spider.allowed_domains = sorted({urlsplit(url).hostname or "" for url, _ in spider.archived})
         spider.requested = set()  # article ids: one visit per run, whatever URL led to it
+        spider.listed = {}  # article id → the comment count a listing or the sidebar showed
+        spider.absence_after = parse_duration(settings.get("ABSENCE_CORROBORATED_AFTER"))
         spider.walk = None
         return spider
 
@@ -208,6 +211,7 @@ class VpkSpider(scrapy.Spider):
         listed = page.listed_articles()
         stats.inc_value(statkeys.LISTED_ARTICLES, len(listed))
         for link in listed:
+            self._note_count(link)
             state = self._state(link)
             request = self._visit(link, now, state)
             if request:
@@ -256,9 +260,7 @@ class VpkSpider(scrapy.Spider):
             BrokenPage: "broken_page", Offsite: "offsite"}.get(type(error), type(error).__name__)
         stats = self.crawler.stats
         stats.inc_value(statkeys.failed(kind))
-        urls = stats.get_value(statkeys.FAILED_URLS, [])
-        if len(urls) < MAX_LISTED_FAILURES:
-            stats.set_value(statkeys.FAILED_URLS, [*urls, f"{failure.request.url} ({kind})"])
+        _listed(stats, statkeys.FAILED_URLS, f"{failure.request.url} ({kind})")
         self.logger.error("Gave up on %s (%s): %s", failure.request.url, kind, failure.getErrorMessage())
 
     def _plan_walk(self, now: datetime) -> ListingWalk:
@@ -307,10 +309,16 @@ class VpkSpider(scrapy.Spider):
         if self.reextracting:  # the archive's pages only
             return
         for link in links:
+            self._note_count(link)
             if link.article_id not in self.requested:  # the sidebar repeats itself on every page
                 request = self._visit(link, now, self._state(link))
                 if request:
                     yield request
+
+    def _note_count(self, link: ArticleLink) -> None:
+        """What an absent thread's walk is checked against (``policy.absence_vouched``)."""
+        if link.article_id and link.comments is not None:
+            self.listed[link.article_id] = link.comments
 
     def _state(self, link: ArticleLink) -> ArticleState | None:
         return self.history.article_state(link.article_id) if self.history and link.article_id else None
@@ -424,6 +432,8 @@ class VpkSpider(scrapy.Spider):
                                  meta={WALK_META: walk, "page": "article" if again else "comments"},
                                  dont_filter=True)  # the walk is this article's own (Politeness keeps it on the host)
             return
+        if self._absence_vouched(walk):
+            walk.vouch_absence()
         result = walk.result
         assert result is not None
         self._count_walk(walk, result)
@@ -432,8 +442,12 @@ class VpkSpider(scrapy.Spider):
             for comment_id in result.deleted:
                 state = states[comment_id]
                 yield Comment(article_id=state.article_id, comment_id=comment_id, number=state.number,
-                              deleted=True, deletion_evidence=list(result.evidence))
+                              deleted=True, removal=GONE, deletion_evidence=list(result.evidence))
         article = walk.held
+        if result.outcome is Outcome.ABSENT and self.history and not self.reextracting:
+            # Its counters say what its thread does not show: the article waits in the frontier.
+            self.history.absence_seen(walk.article_id, walk.started_at)
+            return
         if article is None:
             return
         if result.complete and article.comments_count != result.live:  # the counter is contradicted by the walk
@@ -446,6 +460,14 @@ class VpkSpider(scrapy.Spider):
                 walk.url, result.outcome in (Outcome.FAILED, Outcome.UNEVEN, Outcome.UNCONFIRMED),
                 result.complete, walk.started_at, live))
         yield article
+
+    def _absence_vouched(self, walk: CommentWalk) -> bool:
+        result = walk.result
+        if result is None or result.outcome is not Outcome.ABSENT or not self.history or self.reextracting:
+            return False
+        state = self.history.article_state(walk.article_id)
+        return absence_vouched(state.absent_since if state else None, walk.started_at,
+                               self.listed.get(walk.article_id), result.live, self.absence_after)
 
     def _alive(self, article_id: str) -> list[str]:
         if not self.history or self.reextracting:  # a walk of the archive proves no deletion
@@ -471,6 +493,15 @@ class VpkSpider(scrapy.Spider):
         if result.outcome in (Outcome.UNEVEN, Outcome.UNCONFIRMED):
             self.logger.warning("Article %s: its comment walks did not add up (%s); no deletion claimed, "
                                 "walked again by the next run", walk.article_id, result.outcome.value)
+        if result.outcome is Outcome.ABSENT:
+            stats.inc_value(statkeys.DELETIONS_WITHHELD, len(result.withheld))
+            _listed(stats, statkeys.ABSENT_THREADS, walk.url)
+            self.logger.warning("Article %s shows %d of its comments, %d recorded ones missing: no deletion "
+                                "claimed until that holds for ABSENCE_CORROBORATED_AFTER and the listing agrees",
+                                walk.article_id, result.live or 0, len(result.withheld))
+        if not result.complete and result.outcome is not Outcome.PARTIAL and self.history \
+                and self.history.attempts.get(walk.article_id):
+            _listed(stats, statkeys.UNREADABLE_THREADS, walk.url)
 
     def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
         """A comment page that could not be read or proved: note it, and walk on for new comments
@@ -500,6 +531,13 @@ class VpkSpider(scrapy.Spider):
         stats.set_value(key, [*stats.get_value(key, []), url])
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
+
+
+def _listed(stats: Any, key: str, url: str) -> None:
+    """Add ``url`` to the list kept in the stats under ``key`` (at most MAX_LISTED_FAILURES)."""
+    urls = stats.get_value(key, [])
+    if len(urls) < MAX_LISTED_FAILURES and url not in urls:
+        stats.set_value(key, [*urls, url])
 
 
 def _destinations(requests: list[scrapy.Request]) -> dict[str, str]:

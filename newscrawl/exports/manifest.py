@@ -61,8 +61,9 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "articles": {k: get(statkeys.versioned("article", k)) for k in ("new", "changed", "unchanged", "corrected")},
-        "comments": {k: get(statkeys.versioned("comment", k))
-                     for k in ("new", "changed", "unchanged", "deleted", "corrected")},
+        "comments": {**{k: get(statkeys.versioned("comment", k))
+                        for k in ("new", "changed", "unchanged", "deleted", "moderated", "corrected")},
+                     "restored": get(statkeys.VERSIONS_RESTORED)},
         "duplicates_dropped": get(statkeys.dropped_duplicate("article")) + get(statkeys.dropped_duplicate("comment")),
         "pages": get("response_received_count"),
         "browser_pages": get(statkeys.BROWSER_PAGES),
@@ -77,7 +78,10 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
                           if k.startswith(statkeys.refused_page(""))},
         "walks": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith(statkeys.walk(""))},
         "deletions": {"suspected": get(statkeys.DELETIONS_SUSPECTED), "confirmed": get(statkeys.DELETIONS_CONFIRMED),
-                      "unconfirmed": get(statkeys.DELETIONS_UNCONFIRMED)},
+                      "unconfirmed": get(statkeys.DELETIONS_UNCONFIRMED), "withheld": get(statkeys.DELETIONS_WITHHELD)},
+        "absent_threads": stats.get(statkeys.ABSENT_THREADS, []),
+        "unreadable_threads": stats.get(statkeys.UNREADABLE_THREADS, []),
+        "likely_placeholders": stats.get(statkeys.LIKELY_PLACEHOLDERS, []),
         "deletions_retracted": get(statkeys.DELETIONS_RETRACTED),
         "contradicted": {"posted_at_kept": get(statkeys.POSTED_AT_KEPT), "stale_records": get(statkeys.STALE_RECORDS),
                          "counter": get(statkeys.walk("counter_contradicted"))},
@@ -150,6 +154,20 @@ def evidence_problems(stats: dict[str, Any]) -> list[str]:
     unproved = sum(stats.get(statkeys.walk(outcome), 0) for outcome in ("uneven", "unconfirmed"))
     if unproved:
         problems.append(f"{unproved} comment walk(s) did not add up: no deletion claimed, walked again next run")
+    absent = stats.get(statkeys.ABSENT_THREADS, [])
+    if absent:
+        problems.append(f"{len(absent)} thread(s) showed none or few of their recorded comments "
+                        f"({stats.get(statkeys.DELETIONS_WITHHELD, 0)} missing, e.g. {absent[0]}): no deletion "
+                        "claimed until that holds for ABSENCE_CORROBORATED_AFTER and the listing agrees; "
+                        "walked again next run")
+    unreadable = stats.get(statkeys.UNREADABLE_THREADS, [])
+    if unreadable:
+        problems.append(f"{len(unreadable)} thread(s) could not be read by this run nor the one before: "
+                        + ", ".join(unreadable[:5]) + (", …" if len(unreadable) > 5 else ""))
+    for found in stats.get(statkeys.LIKELY_PLACEHOLDERS, []):
+        problems.append(f"the text {found['text']!r} stands with no author under {found['comments']} comments: "
+                        "likely a moderator's placeholder the site module does not know (MODERATION_NOTICE), "
+                        "recorded as their text")
     contradicted = {name: stats.get(key, 0) for name, key in (
         ("dates kept", statkeys.POSTED_AT_KEPT), ("older versions", statkeys.STALE_RECORDS),
         ("counters contradicted by their walk", statkeys.walk("counter_contradicted")),

@@ -54,16 +54,20 @@ class Comment:
     first_seen_at: str | None = None
     last_seen_at: str | None = None
     deleted: bool = False
+    removal: str | None = None  # how a deleted comment was removed: "gone" or "moderated" (REMOVALS)
+    removal_notice: str | None = None  # a moderated comment: the site's placeholder shown in its place
     warc_record_id: str | None = None
     deletion_evidence: list[str] = field(default_factory=list)
 
 
-
+GONE = "gone"  # no longer on its thread's pages: two complete walks did not show it
+MODERATED = "moderated"  # a moderator's placeholder shown in its place, with its number
+REMOVALS = (GONE, MODERATED)
 
 # What a run adds from the state and the archive; the rest is what the page says.
 # ``warc_record_id``: the archived response (WARC-Record-ID) the record was read from, null for a
 # deletion; ``deletion_evidence``: a deletion's proof, the pages of the two complete walks that did
-# not show the comment.
+# not show the comment (gone), or the page that showed the placeholder (moderated).
 RUN_FIELDS = frozenset({"crawled_at", "version", "first_seen_at", "last_seen_at", "warc_record_id",
                         "deletion_evidence"})
 

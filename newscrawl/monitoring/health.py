@@ -24,6 +24,9 @@ from newscrawl.state.history import History
 KINDS = {Article: "article", Comment: "comment"}
 COVERAGE_HISTORY = "coverage_history"  # the state's meta key: the last healthy runs' coverage
 MIN_ITEMS = 20  # fewer items of a kind than this say too little about a field's coverage
+# A short text under this many comments with no author, word for word: a placeholder, not words.
+PLACEHOLDER_MIN_COMMENTS = 3
+PLACEHOLDER_MAX_CHARS = 120
 
 
 class FieldCoverage:
@@ -36,6 +39,7 @@ class FieldCoverage:
         self.items: Counter[str] = Counter()
         self.present: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS.values()}
         self.fields = {kind: covered_fields(cls) for cls, kind in KINDS.items()}
+        self.authorless: dict[str, set[str]] = {}  # short texts with no author → the comments showing them
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
@@ -51,6 +55,8 @@ class FieldCoverage:
             value = getattr(item, name)
             if value is not None and value != [] and value != "":
                 present[name] += 1
+        if kind == "comment" and item.author is None and item.text and len(item.text) <= PLACEHOLDER_MAX_CHARS:
+            self.authorless.setdefault(" ".join(item.text.split()), set()).add(item.comment_id)
         return item
 
     def close_spider(self) -> None:
@@ -63,13 +69,25 @@ class FieldCoverage:
         stats = self.crawler.stats
         stats.set_value(statkeys.COVERAGE, coverage)
         stats.set_value(statkeys.HEALTH_PROBLEMS, problems)
+        stats.set_value(statkeys.LIKELY_PLACEHOLDERS, likely_placeholders(self.authorless))
         if history and coverage and not problems:
             history.remember({COVERAGE_HISTORY: json.dumps([*earlier, coverage][-self.runs_kept:])})
 
 
+def likely_placeholders(authorless: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Short texts shown word for word with no author under many comments: what a moderator's
+    placeholder the site module does not know looks like (``pages.vpk.MODERATION_NOTICE``).
+
+    >>> likely_placeholders({"Скрыто по жалобе": {"1", "2", "3"}, "Да": {"4", "5", "6"}, "Снято с публикации": {"7"}})
+    [{'text': 'Скрыто по жалобе', 'comments': 3}]
+    """
+    return [{"text": text, "comments": len(ids)} for text, ids in sorted(authorless.items())
+            if len(ids) >= PLACEHOLDER_MIN_COMMENTS and len(text.split()) >= 2]  # "+1" from anonymous readers is words
+
+
 def covered_fields(item_class: type) -> list[str]:
     """The fields whose coverage is watched: what the pages say, not what the run adds."""
-    return [f for f in field_names(item_class) if f not in RUN_FIELDS and f != "deleted"]
+    return [f for f in field_names(item_class) if f not in RUN_FIELDS and f not in ("deleted", "removal", "removal_notice")]
 
 
 def rule_problems(coverage: dict[str, dict[str, float]], items: dict[str, int],

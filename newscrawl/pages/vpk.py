@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from lxml.html import HtmlElement
 from scrapy.http import Response
 
-from newscrawl.extract.items import Article, Comment
+from newscrawl.extract.items import MODERATED, Article, Comment
 from newscrawl.extract.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
 from newscrawl.extract.normalize import parse_ru_count
 from newscrawl.pages.evidence import PageEvidence
@@ -101,11 +101,31 @@ COMMENT_PAGE_LINKS = Query("nav.comments-pages a::attr(href)")
 COMMENT_PAGE_CURRENT = Query("nav.comments-pages span.current::text")
 COMMENT_NUMBER_TEXT = Query(xpath="descendant::span[@class='comment-num']/text()")
 THREAD_LINK = Query("h1.news-title a::attr(href)")  # a comment page's link to its article
-COMMENTS_PER_PAGE = 20  # every comment page but the last holds this many
+COMMENTS_PER_PAGE = 20  # today's page size: an estimate of a thread's pages (the walk reads the real one)
+# A moderator's placeholder left in a comment's place, its number kept: the comment is deleted,
+# "moderated". Matched on the whole (short) text, lower-cased, ё as е, punctuation aside.
+MODERATION_NOTICE = re.compile(
+    r"(?:(?:этот|данный) )?(?:комментарий|сообщение|ответ|пост|отзыв|текст(?: комментария| сообщения)?)"
+    r"(?: был[ао]?)? (?:удален|скрыт|заблокирован|отклонен|отредактирован)[аоы]?(?: .*)?"
+    r"|(?:удален|скрыт|заблокирован)[аоы]? (?:модератор|администрац|администратор|по просьбе|по решению|за нарушени).*")
+MODERATION_NOTICE_MAX = 120  # characters: a placeholder is a line, not a comment that mentions one
 
 
 COMMENT_PAGE_URL = re.compile(r"/news/\d+_[^/]+/comments/\d+/?$")
 LISTING_URL = re.compile(r"/(?:news|rubric/\w+)/?$")
+
+
+def is_moderation_notice(text: str | None) -> bool:
+    """Whether a comment's text is the site's placeholder for a comment a moderator removed.
+
+    >>> [is_moderation_notice(t) for t in ("Комментарий удалён модератором", "Сообщение скрыто.",
+    ...  "[Удалено администрацией]", "Комментарий удалён модератором, и правильно: он врал")]
+    [True, True, True, False]
+    """
+    if not text or len(text) > MODERATION_NOTICE_MAX:
+        return False
+    words = " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
+    return MODERATION_NOTICE.fullmatch(words) is not None and "," not in text.rstrip(".!")
 
 
 def page_kind(url: str) -> str | None:
@@ -197,7 +217,9 @@ class CommentsPage(SitePage):
 
     def problem(self) -> str | None:
         """Why this is not a whole comments page, or None: the document closes, and the page
-        holds the comments its block declares (a full page, or the rest on the last one)."""
+        holds the comments its block declares (all of them on a thread's only page; on a page of
+        several, some, no more than the total: how many a page holds is the walk's to check, from
+        what page 1 showed, ``CommentWalk.check``)."""
         if not document_closes(self.response):
             return "cut short"
         if self.comments_block is None:
@@ -207,12 +229,11 @@ class CommentsPage(SitePage):
         declared = parse_ru_count(self._block_attribute(COMMENTS_DECLARED))
         if declared is None:
             return None
-        current = parse_ru_count(COMMENT_PAGE_CURRENT.first(self.comments_block)) or 1
-        expected = max(0, min(COMMENTS_PER_PAGE, declared - COMMENTS_PER_PAGE * (current - 1)))
+        shown = len(self.comment_nodes)
         if not self.comment_page_urls():
-            expected = declared
-        if len(self.comment_nodes) != expected:
-            return f"{len(self.comment_nodes)} comments where the page declares {expected}"
+            return None if shown == declared else f"{shown} comments where the page declares {declared}"
+        if not 0 < shown <= declared:
+            return f"{shown} comments on a page of a thread of {declared}"
         return None
 
     @property
@@ -314,6 +335,8 @@ class CommentsPage(SitePage):
         comment = CommentLoader.load_values(values, **self.context)
         if comment.comment_id is None:  # a comment without the site's id: its article and number
             comment.comment_id = f"{article_id}-{comment.number}"
+        if is_moderation_notice(comment.text):
+            return moderated(comment)
         return comment
 
 
@@ -408,6 +431,15 @@ class ArticlePage(CommentsPage):
             loader.add_value("image_credit", match["credit"])
         else:
             loader.add_value("image_caption", caption.rstrip("."))
+
+
+def moderated(shown: Comment) -> Comment:
+    """A comment a moderator replaced by a placeholder: deleted, the placeholder kept apart from
+    its text (its last words stay in its earlier version); the page showing it is the proof."""
+    return Comment(article_id=shown.article_id, comment_id=shown.comment_id, number=shown.number,
+                   posted_at=shown.posted_at, page_url=shown.page_url, crawled_at=shown.crawled_at, deleted=True,
+                   removal=MODERATED, removal_notice=shown.text,
+                   deletion_evidence=[shown.warc_record_id] if shown.warc_record_id else [])
 
 
 def excerpt(response: Response, item_id: str) -> str | None:

@@ -67,14 +67,20 @@ DESCRIPTIONS = {
     "quote_text": "the quoted words", "page_url": "the page the comment was read on",
     "quote_comment_id": "the comment_id of the comment it quotes (its quote_number in the same article); "
                         "null for a quote of the article, or of a comment not in the archive",
-    "deleted": "true: two complete walks of its article's comment pages, each page proved to be the page asked "
-               "for and each walk adding up to the total the pages declared, did not show it (deletion_evidence)",
+    "deleted": "true: removed from the site, as removal says (its text is its last words before)",
+    "removal": "how a deleted comment was removed: 'gone' (two complete walks of its article's comment pages, "
+               "each page proved to be the page asked for and each walk adding up to the total the pages "
+               "declared, did not show it) or 'moderated' (a moderator's placeholder stands in its place)",
+    "removal_notice": "a moderated comment: the placeholder the site shows in its place",
     "warc_record_id": "the archived response it was read from (WARC-Record-ID in the run's pages.warc.gz; "
                       "python -m newscrawl evidence ID shows it); null for a deletion",
-    "deletion_evidence": "a deletion's proof: the WARC-Record-IDs of the pages of the two walks that did not show it",
+    "deletion_evidence": "a deletion's proof (WARC-Record-IDs): the pages of the two walks that did not show it, "
+                         "or the page that showed the placeholder",
     "deleted_at": "when a run first found it gone (the run's start, UTC)",
     **RUN_COLUMNS,
 }
+# What the latest version of a deleted comment says of its deletion, never its last live version's.
+DELETION_COLUMNS = ("deleted", "removal", "removal_notice", "warc_record_id", "deletion_evidence")
 CHART = "comments_per_day.png"
 ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
 FORMATS = (".parquet", ".jsonl", ".csv")
@@ -333,13 +339,14 @@ class Builder:
         latest = _latest(history, key)
         if item_class is Article:
             return latest
-        # A deleted comment's latest version has no text: it keeps its last words, flagged. Only
-        # the deleted ones are looked up, so the join holds a few rows, not the archive.
+        # A deleted comment's latest version has no text: it keeps its last words, flagged, and the
+        # deletion's own provenance (its proof, no page of its own). Only the deleted ones are looked
+        # up, so the join holds a few rows, not the archive.
         gone = f"SELECT {key} FROM ({latest}) WHERE deleted"
         content = _latest(history, key, where=f"WHERE NOT deleted AND {key} IN ({gone})")
         picks = []
         for column in columns(item_class):
-            if column in (key, "article_id", "version", "deleted"):
+            if column in (key, "article_id", "version", *DELETION_COLUMNS):
                 picks.append(f"l.{column}")
             else:
                 picks.append(f"coalesce(k.{column}, l.{column}) AS {column}")

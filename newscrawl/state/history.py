@@ -60,6 +60,7 @@ class History:
         self.walk_meta: dict[str, str | None] | None = None  # written by the last commit of a finished run
         self.last_offsets: dict[str, int] = {}  # the export sizes the store last recorded for this run
         self.remembered: dict[str, str | None] = {}  # facts a finished run leaves for the next (meta)
+        self.attempts: dict[str, int] = {}  # frontier articles: the runs that set out to finish them, this one too
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -104,6 +105,7 @@ class History:
         the site deleted): they leave the frontier, so that they do not fail every run for ever."""
         due = {article_id: url for article_id, (url, when) in self.store.frontier().items() if when <= now.isoformat()}
         runs = self.store.count_attempts(list(due))
+        self.attempts.update(runs)
         given_up = {article_id: url for article_id, url in due.items() if runs[article_id] > self.max_runs}
         if given_up:
             self.store.save(Batch([], [], done=list(given_up)))
@@ -130,6 +132,15 @@ class History:
         """Called by the spider before it yields the article whose comment walk ended."""
         self.walks[article_id] = outcome
 
+    def absence_seen(self, article_id: str, at: str) -> None:
+        """A complete walk found most of the thread gone (``Outcome.ABSENT``): when it was first so
+        is kept, for a later walk to tell how long it has held (``policy.absence_vouched``); a
+        complete walk clears it (``stage_article``). The article stays in the frontier."""
+        state = self.article_state(article_id)
+        if state is not None and state.absent_since is None:
+            self.staged_articles[article_id] = replace(state, absent_since=at)
+            self._maybe_commit()
+
     def remember(self, meta: dict[str, str | None]) -> None:
         """Facts for later runs, saved with the last commit of a run that finished."""
         self.remembered.update(meta)
@@ -145,7 +156,7 @@ class History:
         walk = self.walks.pop(state.article_id, None)
         previous = self.article_state(state.article_id)
         if walk is not None and walk.complete:
-            state = replace(state, walked_at=walk.at)
+            state = replace(state, walked_at=walk.at, absent_since=None)
         elif state.walked_at is None:
             state = replace(state, walked_at=previous.walked_at if previous else None)
         live = walk.live if walk is not None and walk.live is not None else previous.live_comments if previous else None

@@ -39,6 +39,25 @@ WHOLE_WALK_RESUME = "whole_walk_resume_url"  # the listing page a whole walk spr
 WHOLE_WALK_BEGAN = "whole_walk_began_at"  # site time that spread walk began: the age of what it covers
 
 
+def absence_vouched(absent_since: str | None, at: str, listed: int | None, live: int | None,
+                    after: timedelta) -> bool:
+    """Whether most of a thread gone at once (``commentwalk.mass_absence``) may be claimed: complete
+    walks have found it so since ``absent_since`` for at least ``after`` by ``at`` (site times), and
+    the count the listing shows beside the article agrees with what the walk saw. A comments
+    service that is down empties the article page, not the listing's count: they disagree.
+
+    >>> day = lambda d: f"2018-09-{d:02d}T12:00:00+00:00"
+    >>> week = timedelta(days=7)
+    >>> [absence_vouched(day(1), day(9), 0, 0, week), absence_vouched(day(1), day(9), 40, 0, week),
+    ...  absence_vouched(day(1), day(3), 0, 0, week), absence_vouched(None, day(9), 0, 0, week),
+    ...  absence_vouched(day(1), day(9), None, 0, week)]
+    [True, False, False, False, False]
+    """
+    if absent_since is None or listed is None or live is None or listed > live:
+        return False
+    return datetime.fromisoformat(at) - datetime.fromisoformat(absent_since) >= after
+
+
 def parse_schedule(text: str) -> list[timedelta]:
     """``"1h,6h,1d"`` as timedeltas (units s, m, h, d).
 

@@ -36,6 +36,7 @@ class ArticleState:
     max_comment_number: int
     walked_at: str | None = None  # site time of the last walk over every comment page
     live_comments: int | None = None  # comments the last walk counted: what a listed count is compared with
+    absent_since: str | None = None  # site time a complete walk first found most of its comments gone
 
 
 @dataclass
@@ -49,7 +50,9 @@ class CommentState:
     last_seen: str
     deleted: bool = False
     posted_at: str | None = None  # as first read: a later page never moves it
-    past_hashes: str = ""  # of earlier versions, space-separated: a page showing one of them is older
+    past_hashes: str = ""  # of earlier versions, space-separated: a page showing one of them is older...
+    returned: str = ""  # ...or the site went back: "<hash> <run id>" of the first such sighting
+    removal: str = ""  # a deleted comment: how it was removed ("gone", "moderated")
 
 
 Checkpoint = tuple[str, dict[str, int]]  # a run's folder, and each export file's size in bytes
@@ -126,6 +129,8 @@ def _comment(row: tuple[object, ...]) -> CommentState:
     state = CommentState(*row)  # type: ignore[arg-type]
     state.deleted = bool(state.deleted)
     state.past_hashes = state.past_hashes or ""
+    state.returned = state.returned or ""
+    state.removal = state.removal or ""
     return state
 
 
@@ -141,11 +146,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, url TEXT, published_at TEXT, first_fetch TEXT,
     last_fetch TEXT, hash TEXT, version INTEGER, views INTEGER, comments_count INTEGER,
-    max_comment_number INTEGER, walked_at TEXT, live_comments INTEGER);
+    max_comment_number INTEGER, walked_at TEXT, live_comments INTEGER, absent_since TEXT);
 CREATE TABLE IF NOT EXISTS comments (
     comment_id TEXT PRIMARY KEY, article_id TEXT, number INTEGER, hash TEXT,
     version INTEGER, first_seen TEXT, last_seen TEXT, deleted INTEGER, posted_at TEXT,
-    past_hashes TEXT DEFAULT '');
+    past_hashes TEXT DEFAULT '', returned TEXT DEFAULT '', removal TEXT DEFAULT '');
 CREATE INDEX IF NOT EXISTS comments_by_article ON comments (article_id);
 CREATE TABLE IF NOT EXISTS checkpoints (run TEXT PRIMARY KEY, offsets TEXT);
 CREATE TABLE IF NOT EXISTS frontier (article_id TEXT PRIMARY KEY, url TEXT, due TEXT);
@@ -153,8 +158,9 @@ CREATE TABLE IF NOT EXISTS attempts (article_id TEXT PRIMARY KEY, runs INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 # Columns added after the first release, for state files written before them.
-_ADDED_COLUMNS = {"articles": {"walked_at": "TEXT", "live_comments": "INTEGER"},
-                  "comments": {"posted_at": "TEXT", "past_hashes": "TEXT DEFAULT ''"}}
+_ADDED_COLUMNS = {"articles": {"walked_at": "TEXT", "live_comments": "INTEGER", "absent_since": "TEXT"},
+                  "comments": {"posted_at": "TEXT", "past_hashes": "TEXT DEFAULT ''", "returned": "TEXT DEFAULT ''",
+                               "removal": "TEXT DEFAULT ''"}}
 
 
 class SQLiteStateStore:

@@ -10,7 +10,14 @@ changes the state only where that record is still the latest (``_correction``).
 Contract with ``History``: an item's state is staged only once the item is in the export
 files (``item_scraped`` fires after every feed has exported it), and an article's state only
 once all its comments emitted in this run are: recorded before them, it would tell the next
-run there is nothing to fetch while comments of a killed run were still unsaved.
+run there is nothing to fetch while comments of a killed run were still unsaved. The one state
+staged at once is the mark of an earlier version shown again (``_went_back``): it claims nothing,
+and lost with a killed run it costs one more sighting.
+
+What a page may change, and what it may not: a comment recorded deleted that a whole, proved page
+shows again is alive again (counted as a retraction, or as a restore after a moderation); a
+comment showing an earlier version's content is kept out once (a stale page) and current again
+when a later run shows it too.
 """
 
 from __future__ import annotations
@@ -28,12 +35,12 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl import statkeys
 from newscrawl.exports.archive import ArchivedRuns
-from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.extract.items import GONE, MODERATED, RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state.history import History
 from newscrawl.state.store import ArticleState, CommentState
 
 logger = logging.getLogger(__name__)
-_IGNORED = RUN_FIELDS | {"page_url", "deleted"}
+_IGNORED = RUN_FIELDS | {"page_url", "deleted", "removal", "removal_notice"}
 _CONTENT_FIELDS = {cls: [f for f in field_names(cls) if f not in _IGNORED] for cls in (Article, Comment)}
 _FIELDS = {cls: frozenset(field_names(cls)) for cls in (Article, Comment)}
 
@@ -62,11 +69,13 @@ def comment_state(item: Comment, digest: str, previous: CommentState | None = No
     return CommentState(
         comment_id=item.comment_id or "", article_id=item.article_id or "", number=item.number, hash=digest,
         version=item.version or 1, first_seen=item.first_seen_at or "", last_seen=item.last_seen_at or "",
-        deleted=item.deleted, posted_at=item.posted_at or (previous.posted_at if previous else None), past_hashes=past)
+        deleted=item.deleted, posted_at=item.posted_at or (previous.posted_at if previous else None), past_hashes=past,
+        removal=(item.removal or GONE) if item.deleted else "")
 
 
 class VersioningPipeline:
     def __init__(self, crawler: Crawler, history: History) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.history = history
         self.archived = ArchivedRuns(crawler.settings) if crawler.settings.get("REEXTRACT_RUNS") else None
@@ -103,12 +112,7 @@ class VersioningPipeline:
     def _comment(self, item: Comment) -> Comment:
         previous = self._comment_state(item)
         if item.deleted:
-            if previous is None or previous.deleted:
-                raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
-            item.version = previous.version + 1
-            item.first_seen_at, item.last_seen_at = previous.first_seen, previous.last_seen
-            self.stats.inc_value(statkeys.versioned("comment", "deleted"))
-            return self._in_flight(item, previous)
+            return self._deletion(item, previous)
         if previous and previous.posted_at and item.posted_at != previous.posted_at:
             # A date is read once: "вчера в 10:15" on a page older than its Date header, or read
             # a day later, would move it (the README's data dictionary).
@@ -118,16 +122,51 @@ class VersioningPipeline:
         if previous and not previous.deleted and previous.hash == digest:
             self.history.stage_comment(replace(previous, last_seen=item.crawled_at or previous.last_seen))
             self._unchanged("comment")
-        if previous and digest in previous.past_hashes.split():
-            self.stats.inc_value(statkeys.STALE_RECORDS)
-            raise DropItem(f"Comment {item.comment_id}: a page older than its recorded version", log_level="INFO")
         if previous and previous.deleted:
-            self.stats.inc_value(statkeys.DELETIONS_RETRACTED)
-            logger.warning("Comment %s is shown again after its deletion was emitted: a new version, alive",
-                           item.comment_id)
+            self._shown_again(item, previous)
+        elif previous and digest in previous.past_hashes.split():
+            self._went_back(item, previous, digest)
         first_seen = previous.first_seen if previous else None
         self._emit(item, item.comment_id or "", digest, previous.version if previous else 0, first_seen)
         return self._in_flight(item, previous)
+
+    def _deletion(self, item: Comment, previous: CommentState | None) -> Comment:
+        """A comment gone from its thread (proved by the walk), or moderated (a placeholder in its
+        place: a comment first met so is recorded deleted from its first version)."""
+        if (previous is not None and previous.deleted) or (previous is None and item.removal != MODERATED):
+            raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
+        item.version = previous.version + 1 if previous else 1
+        item.first_seen_at = previous.first_seen if previous else item.crawled_at
+        item.last_seen_at = previous.last_seen if previous else item.crawled_at
+        self.stats.inc_value(statkeys.versioned("comment", "moderated" if item.removal == MODERATED else "deleted"))
+        return self._in_flight(item, previous)
+
+    def _shown_again(self, item: Comment, previous: CommentState) -> None:
+        """A whole page that proved itself shows a comment recorded deleted: what a page shows
+        outweighs an absence, or a placeholder the moderator took back. It is a new version, alive."""
+        if previous.removal == MODERATED:
+            self.stats.inc_value(statkeys.VERSIONS_RESTORED)
+            logger.info("Comment %s is shown again after its moderation: a new version, alive", item.comment_id)
+            return
+        self.stats.inc_value(statkeys.DELETIONS_RETRACTED)
+        logger.warning("Comment %s is shown again after its deletion was emitted: a new version, alive",
+                       item.comment_id)
+
+    def _went_back(self, item: Comment, previous: CommentState, digest: str) -> None:
+        """The page shows an earlier version's content. Once, it is taken for a stale page and the
+        newer version stays; shown again by a later run, the site went back (the later version was
+        the wrong one, or the edit was undone) and it is current again: no version is kept for good
+        against what the site keeps showing."""
+        run = getattr(self.crawler.spider, "run_id", "")
+        mark, _, marked_by = previous.returned.partition(" ")
+        if mark != digest or marked_by == run:
+            if mark != digest:
+                self.history.stage_comment(replace(previous, returned=f"{digest} {run}"))
+            self.stats.inc_value(statkeys.STALE_RECORDS)
+            raise DropItem(f"Comment {item.comment_id}: a page showing an earlier version (once: kept out)",
+                           log_level="INFO")
+        self.stats.inc_value(statkeys.VERSIONS_RESTORED)
+        logger.info("Comment %s: an earlier version shown again by a later run is current again", item.comment_id)
 
     def _correction(self, item: Article | Comment) -> Article | Comment:
         """Re-extraction: the item as the run that archived its page should have recorded it.

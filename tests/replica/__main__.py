@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import datetime
 
+from tests.replica.habits import COMMENTS_PER_PAGE, DOWN_KINDS, MODERATION_TEXT, Habits
 from tests.replica.server import LIES, Site, serve
 from tests.replica.truth import records
 from tests.replica.world import DAY0_NOW, FUTURE_DAYS, build_world
@@ -32,6 +33,16 @@ def main(argv: list[str] | None = None) -> None:
                              "(repeatable): " + "; ".join(f"{k}: {v}" for k, v in LIES.items()))
     parser.add_argument("--redesign", action="store_true",
                         help="the site renames the classes of the fields inside articles and comments")
+    parser.add_argument("--comments-per-page", type=int, default=COMMENTS_PER_PAGE, metavar="N",
+                        help=f"comments a thread's page holds (default {COMMENTS_PER_PAGE})")
+    parser.add_argument("--newest-first", action="store_true", help="threads listed newest first")
+    parser.add_argument("--moderated", type=int, default=0, metavar="PERCENT",
+                        help="comments standing as a moderator's placeholder, no author (default 0)")
+    parser.add_argument("--moderation-text", default=MODERATION_TEXT, help="the placeholder's words")
+    parser.add_argument("--comments-down", choices=DOWN_KINDS,
+                        help="article pages whose comments block is empty (or missing), counters at 0")
+    parser.add_argument("--comments-down-share", type=int, default=25, metavar="PERCENT",
+                        help="of the articles with comments, for --comments-down (default 25)")
     parser.add_argument("--hostile", action="store_true",
                         help="one article's comments start with formulas, carry markup and control characters")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
@@ -41,7 +52,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--now needs an offset, e.g. 2018-09-16T12:00:00+03:00")
 
     world = build_world(args.articles, args.seed, args.now, args.js_share, hostile=args.hostile)
-    view = world.view(world.now(args.day), sidebar_size=args.sidebar_size)
+    habits = Habits(per_page=args.comments_per_page, newest_first=args.newest_first,
+                    moderated_share=args.moderated, moderation_text=args.moderation_text,
+                    comments_down=args.comments_down, down_share=args.comments_down_share)
+    view = world.view(world.now(args.day), sidebar_size=args.sidebar_size, habits=habits)
     if args.dump_truth:
         base = (args.base_url or f"http://127.0.0.1:{args.port}").rstrip("/")
         for record in records(view, base):

@@ -6,7 +6,7 @@ import json
 from html import escape
 from urllib.parse import quote as urlquote
 
-from tests.replica import display
+from tests.replica import display, habits
 from tests.replica.world import SECTIONS, Article, Comment, Quote, View, rng_for
 
 SITE = "ВПК.name"
@@ -42,6 +42,9 @@ def _quote_html(quote: Quote) -> str:
 
 
 def comment_html(comment: Comment, view: View) -> str:
+    if view.habits.moderated(comment):
+        date = display.date_text(comment.posted_at, view.now, comment.date_style)
+        return habits.placeholder_html(comment, escape(date), escape(view.habits.moderation_text))
     text = comment.text_at(view.now)
     raw = comment.raw_text if comment.raw_text is not None and not comment.edits else _messy(text, comment.comment_id)
     ident = f' id="comment-{comment.site_id}" data-id="{comment.site_id}"' if comment.site_id else ""

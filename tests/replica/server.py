@@ -16,8 +16,8 @@ from email.utils import format_datetime
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
+from tests.replica import habits, render
 from tests.replica import lies as walk_lies
-from tests.replica import render
 from tests.replica.world import LISTING_PAGE_SIZE, SECTIONS, Article, View
 
 ARTICLE = re.compile(r"/news/(?P<id>\d+)_(?P<slug>[\w-]+)\.html")
@@ -71,6 +71,7 @@ class Site:
 
     def __init__(self, view: View, *, faults: bool = False, lies: frozenset[str] = frozenset(),
                  redesign: bool = False) -> None:
+        """``view`` carries the site's habits (``tests.replica.habits``)."""
         self.view = view
         self.faults = faults
         self.lies = lies
@@ -179,7 +180,10 @@ class Site:
         if match := ARTICLE.fullmatch(path):
             article = self._article(match["id"])  # any slug: the page's canonical link names the one
             if article:
-                return self._encoded(article, render.article_page(view, article))
+                html = render.article_page(view, article)
+                if view.habits.thread_down(article) and view.comments(article):
+                    html = habits.comments_down(html, article, view.habits.comments_down or "empty")
+                return self._encoded(article, html)
         if match := COMMENT_PAGE.fullmatch(path):
             article = self._article(match["id"])
             page = int(match["page"])

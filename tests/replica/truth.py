@@ -40,6 +40,12 @@ def article_record(view: View, article: Article, base_url: str) -> dict[str, Any
 def comment_records(view: View, article: Article, base_url: str) -> Iterator[dict[str, Any]]:
     for page_number, comments in enumerate(view.comment_pages(article), start=1):
         for comment in comments:
+            if view.habits.moderated(comment):
+                yield {"article_id": article.id, "comment_id": comment.comment_id, "number": comment.number,
+                       "posted_at": comment.posted_at.isoformat(), "deleted": True, "removal": "moderated",
+                       "removal_notice": view.habits.moderation_text,
+                       "page_url": base_url + article.comment_page_path(page_number)}
+                continue
             quote = comment.quote
             yield {
                 "article_id": article.id,

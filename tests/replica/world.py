@@ -17,10 +17,11 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tests.replica.habits import Habits
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 DATA = Path(__file__).parent / "data"
 DAY0_NOW = datetime(2018, 9, 16, 12, 0, tzinfo=MOSCOW)
-COMMENTS_PER_PAGE = 20
 LISTING_PAGE_SIZE = 20
 FUTURE_DAYS = 30  # how far --day can go with new articles, comments, edits and deletions
 SEED_ARTICLE_ID = "232118"
@@ -136,17 +137,18 @@ class World:
     def now(self, day: int) -> datetime:
         return self.day0 + timedelta(days=day)
 
-    def view(self, now: datetime, sidebar_size: int = 15) -> View:
-        return View(self, now, sidebar_size)
+    def view(self, now: datetime, sidebar_size: int = 15, habits: Habits | None = None) -> View:
+        return View(self, now, sidebar_size, habits)
 
 
 class View:
     """The site as it is at ``now``."""
 
-    def __init__(self, world: World, now: datetime, sidebar_size: int = 15) -> None:
+    def __init__(self, world: World, now: datetime, sidebar_size: int = 15, habits: Habits | None = None) -> None:
         self.world = world
         self.now = now
         self.sidebar_size = sidebar_size
+        self.habits = habits or Habits()
         self.articles = [a for a in world.articles if a.published_at <= now]
 
     def comments(self, article: Article) -> list[Comment]:
@@ -157,8 +159,8 @@ class View:
         return {a.id: [c for c in a.comments if c.visible(self.now)] for a in self.articles}
 
     def comment_pages(self, article: Article) -> list[list[Comment]]:
-        comments = self.comments(article)
-        return [comments[i : i + COMMENTS_PER_PAGE] for i in range(0, len(comments), COMMENTS_PER_PAGE)] or [[]]
+        comments, size = self.habits.ordered(self.comments(article)), self.habits.per_page
+        return [comments[i : i + size] for i in range(0, len(comments), size)] or [[]]
 
     @cached_property
     def discussed(self) -> list[Article]:

@@ -15,11 +15,13 @@ from newscrawl.state.commentwalk import WALK_META, CommentWalk
 from newscrawl.state.store import CommentState
 from spiders.vpk import VpkSpider
 from tests.replica import render
-from tests.replica.world import COMMENTS_PER_PAGE, build_world
+from tests.replica.habits import COMMENTS_PER_PAGE
+from tests.replica.world import build_world
 
 BASE = "http://127.0.0.1:8000"
 SPIDER_SETTINGS = {name: getattr(project_settings, name) for name in (
-    "BROWSER_EXECUTABLE", "REVISIT_AFTER", "FULL_WALK_EVERY", "SIDEBAR_COVERS", "LISTING_STOP_AFTER_KNOWN")}
+    "BROWSER_EXECUTABLE", "REVISIT_AFTER", "FULL_WALK_EVERY", "SIDEBAR_COVERS", "LISTING_STOP_AFTER_KNOWN",
+    "ABSENCE_CORROBORATED_AFTER")}
 
 
 class KnownComments:

@@ -128,6 +128,9 @@ THREAD_WALK_BUDGET = 500
 # behind it are down) claims no deletion until complete walks have found it so for this long,
 # and the listing's count beside it agrees (newscrawl.state.policy.absence_vouched).
 ABSENCE_CORROBORATED_AFTER = "7d"
+# A thread showing a moderation younger than this is walked again a day later: moderators take
+# some back, and a restored comment changes no count that would send a run to it.
+MODERATION_WATCH = "7d"
 
 # --- Exports -----------------------------------------------------------------------------------
 # Each run writes <EXPORTS_DIR>/<spider>/<run_id>/{articles,comments}.jsonl as it goes: the log

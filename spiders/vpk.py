@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from newscrawl import statkeys
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.exports.archive import archived_pages
-from newscrawl.extract.items import GONE, Article, Comment
+from newscrawl.extract.items import GONE, MODERATED, Article, Comment
 from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.fetch.middlewares import BrokenPage, Offsite
 from newscrawl.monitoring.reporting import UnparsedValues
@@ -45,12 +45,13 @@ from newscrawl.state.policy import (
     absence_vouched,
     is_settled,
     may_skip_comment_pages,
+    moderation_recheck,
     parse_duration,
     parse_schedule,
     plan_walk,
     visit,
 )
-from newscrawl.state.store import ArticleState
+from newscrawl.state.store import ArticleState, CommentState
 from newscrawl.urls import canonical_url
 
 # Finish what is open before walking on: what earlier runs left first, then articles and their
@@ -160,6 +161,7 @@ class VpkSpider(scrapy.Spider):
         spider.requested = set()  # article ids: one visit per run, whatever URL led to it
         spider.listed = {}  # article id → the comment count a listing or the sidebar showed
         spider.absence_after = parse_duration(settings.get("ABSENCE_CORROBORATED_AFTER"))
+        spider.moderation_watch = parse_duration(settings.get("MODERATION_WATCH"))
         spider.walk = None
         return spider
 
@@ -251,6 +253,9 @@ class VpkSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         """An article page that failed for good: it stays in the frontier for the next run."""
         self._failed(failure)
+        walk: CommentWalk | None = failure.request.meta.get(WALK_META)
+        if walk is not None:
+            self._unreadable_again(walk)
 
     def _failed(self, failure: Failure) -> None:
         """Count a request that failed for good by why, list it, and say so in one line."""
@@ -416,12 +421,16 @@ class VpkSpider(scrapy.Spider):
         else:
             known = self.history.comment_states(walk.article_id) if self.history and walk.skip_until else {}
             walk.read(page.evidence(), known)
-            yield from page.comments()
+            for comment in page.comments():
+                if comment.removal == MODERATED:
+                    walk.moderated.add(comment.comment_id or "")
+                yield comment
         yield from self._walk_on(walk)
 
     def _walk_on(self, walk: CommentWalk) -> Iterator[Any]:
         """The walk's next page (page 1 again for a new pass), or its end: the deletions it
         proved, then the article it held."""
+        walk.listed = self.listed.get(walk.article_id)
         url = walk.next_url(lambda: self._alive(walk.article_id))
         if url is not None:
             again = url == walk.url
@@ -456,9 +465,12 @@ class VpkSpider(scrapy.Spider):
         if self.history and not self.reextracting:  # a walk of the archive says nothing of the site now
             live = result.live if result.live is not None else (
                 walk.declared_total() if result.outcome is Outcome.PARTIAL else None)
+            states = self.history.comment_states(walk.article_id)
+            recheck = moderation_recheck({i: _moderated_at(states.get(i)) for i in walk.moderated}, walk.started_at,
+                                         self.moderation_watch)
             self.history.walk_ended(walk.article_id, WalkOutcome(
                 walk.url, result.outcome in (Outcome.FAILED, Outcome.UNEVEN, Outcome.UNCONFIRMED),
-                result.complete, walk.started_at, live))
+                result.complete, walk.started_at, live, recheck))
         yield article
 
     def _absence_vouched(self, walk: CommentWalk) -> bool:
@@ -499,9 +511,14 @@ class VpkSpider(scrapy.Spider):
             self.logger.warning("Article %s shows %d of its comments, %d recorded ones missing: no deletion "
                                 "claimed until that holds for ABSENCE_CORROBORATED_AFTER and the listing agrees",
                                 walk.article_id, result.live or 0, len(result.withheld))
-        if not result.complete and result.outcome is not Outcome.PARTIAL and self.history \
-                and self.history.attempts.get(walk.article_id):
-            _listed(stats, statkeys.UNREADABLE_THREADS, walk.url)
+        if not result.complete and result.outcome is not Outcome.PARTIAL:
+            self._unreadable_again(walk)
+
+    def _unreadable_again(self, walk: CommentWalk) -> None:
+        """A thread this run could not read that an earlier run left unfinished too: named in the
+        verdict whatever the error rate, so that no gap stays silent under it."""
+        if self.history and self.history.attempts.get(walk.article_id):
+            _listed(self.crawler.stats, statkeys.UNREADABLE_THREADS, walk.url)
 
     def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
         """A comment page that could not be read or proved: note it, and walk on for new comments
@@ -531,6 +548,11 @@ class VpkSpider(scrapy.Spider):
         stats.set_value(key, [*stats.get_value(key, []), url])
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
+
+
+def _moderated_at(state: CommentState | None) -> str | None:
+    """When the state recorded the comment's moderation (None: not recorded yet)."""
+    return state.last_seen if state and state.deleted and state.removal == MODERATED else None
 
 
 def _listed(stats: Any, key: str, url: str) -> None:

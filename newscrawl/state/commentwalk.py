@@ -121,7 +121,8 @@ class CommentWalk:
     per_page: int | None = None  # comments a page holds, as page 1 shows it (None: one page)
     pages: int | None = None  # the thread's pages, as page 1 links them
     order: int = 0  # 1: oldest first, -1: newest first, as page 1's numbers go; 0: not known yet
-    listed: int | None = None  # the count the listing or sidebar showed beside the article
+    listed: int | None = None  # the count a listing or the sidebar showed beside the article this run
+    moderated: set[str] = field(default_factory=set)  # comments its pages showed as a moderator's placeholder
     result: WalkResult | None = None
 
     @property
@@ -279,7 +280,7 @@ class CommentWalk:
         deleted = tuple(sorted(missing & self.suspects)) if self.suspects is not None else ()
         unconfirmed = len(self.suspects - missing) if self.suspects is not None else 0
         evidence = tuple(r for p in self.passes if self._adds_up(p) for r in p.records) if deleted else ()
-        if mass_absence(len(alive), len(deleted)):
+        if mass_absence(len(alive), len(deleted)) or self._listing_contradicts(len(walk.seen)):
             self.result = WalkResult(Outcome.ABSENT, (), len(walk.seen), evidence, unconfirmed, withheld=deleted)
             return None
         self.result = WalkResult(Outcome.COMPLETE, deleted, len(walk.seen), evidence, unconfirmed)
@@ -297,6 +298,11 @@ class CommentWalk:
     def _end(self, outcome: Outcome) -> None:
         self.result = WalkResult(outcome, unconfirmed=len(self.suspects or ()))
         return None
+
+    def _listing_contradicts(self, live: int) -> bool:
+        """The listing shows far more comments beside the article than its pages do (a thread the
+        archive does not know yet, shown empty while the comments are down)."""
+        return self.listed is not None and self.listed > live and mass_absence(self.listed, self.listed - live)
 
     def vouch_absence(self) -> None:
         """Other signals agree that the comments are gone (``policy.absence_vouched``): the

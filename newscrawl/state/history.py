@@ -39,6 +39,7 @@ class WalkOutcome:
     complete: bool  # every comment page was read, proved, and the walk added up
     at: str  # site time of the walk
     live: int | None = None  # the comments it counted (a partial walk: the total its pages agreed on)
+    recheck_at: str | None = None  # walk it again then (a recent moderation on it: policy.moderation_recheck)
 
 
 class History:
@@ -166,6 +167,9 @@ class History:
             if not walk.complete:  # pages were skipped on purpose: walk them all in time
                 due = datetime.fromisoformat(state.walked_at or walk.at) + self.full_every
                 self.rechecks[state.article_id] = (walk.url, due.isoformat())
+            if walk.recheck_at:
+                self.rechecks[state.article_id] = (walk.url, min(walk.recheck_at, self.rechecks.get(
+                    state.article_id, ("", walk.recheck_at))[1]))
         self.staged_articles[state.article_id] = state
         self._maybe_commit()
 

@@ -58,6 +58,21 @@ def absence_vouched(absent_since: str | None, at: str, listed: int | None, live:
     return datetime.fromisoformat(at) - datetime.fromisoformat(absent_since) >= after
 
 
+def moderation_recheck(moderated: dict[str, str | None], at: str, watch: timedelta) -> str | None:
+    """When to walk a thread again that showed moderated comments (id → when the state recorded
+    the moderation, None for one recorded by this walk): a day after this walk while a moderation
+    on it is younger than ``watch``, since moderators take some back; None when none is.
+
+    >>> at = "2018-09-20T12:00:00+00:00"
+    >>> moderation_recheck({"c1": None}, at, timedelta(days=7)), moderation_recheck({"c1": "2018-09-01T12:00:00+00:00"}, at, timedelta(days=7))
+    ('2018-09-21T12:00:00+00:00', None)
+    """
+    now = datetime.fromisoformat(at)
+    if any(when is None or now - datetime.fromisoformat(when) < watch for when in moderated.values()):
+        return (now + timedelta(days=1)).isoformat()
+    return None
+
+
 def parse_schedule(text: str) -> list[timedelta]:
     """``"1h,6h,1d"`` as timedeltas (units s, m, h, d).
 

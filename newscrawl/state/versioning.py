@@ -137,7 +137,9 @@ class VersioningPipeline:
             raise DropItem(f"Comment {item.comment_id} already recorded as deleted", log_level="DEBUG")
         item.version = previous.version + 1 if previous else 1
         item.first_seen_at = previous.first_seen if previous else item.crawled_at
-        item.last_seen_at = previous.last_seen if previous else item.crawled_at
+        # Gone: last seen when it was last shown. Moderated: the placeholder is a sighting, and its
+        # time is when the moderation was recorded (``policy.moderation_recheck``).
+        item.last_seen_at = previous.last_seen if previous and item.removal != MODERATED else item.crawled_at
         self.stats.inc_value(statkeys.versioned("comment", "moderated" if item.removal == MODERATED else "deleted"))
         return self._in_flight(item, previous)
 

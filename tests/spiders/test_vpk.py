@@ -21,7 +21,7 @@ from tests.replica.world import build_world
 BASE = "http://127.0.0.1:8000"
 SPIDER_SETTINGS = {name: getattr(project_settings, name) for name in (
     "BROWSER_EXECUTABLE", "REVISIT_AFTER", "FULL_WALK_EVERY", "SIDEBAR_COVERS", "LISTING_STOP_AFTER_KNOWN",
-    "ABSENCE_CORROBORATED_AFTER")}
+    "ABSENCE_CORROBORATED_AFTER", "MODERATION_WATCH")}
 
 
 class KnownComments:

@@ -35,6 +35,7 @@ from typing import Any
 
 from bench.distributed import distributed_benchmark, print_rows
 from newscrawl.pages.vpk import SPIDER
+from tests.settings import REPLICA_SPEED, speed_args
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -95,7 +96,8 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], replica_pid
 def newscrawl_crawl(url: str, folder: Path) -> list[str]:
     """The arguments after ``python`` for newscrawl's full crawl of the replica, into ``folder``."""
     return ["-m", "scrapy", "crawl", SPIDER, "-a", f"start_url={url}news/", "-a", "run_id=bench",
-            "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING"]
+            "-s", f"EXPORTS_DIR={folder}", "-s", f"STATE_URI={folder / 'state.sqlite'}", "-s", "LOG_LEVEL=WARNING",
+            *speed_args()]
 
 
 def layers_off() -> dict[str, list[str]]:
@@ -125,7 +127,8 @@ def crawl_once(spider: str, url: str, url_file: Path, work: Path, replica_pid: i
         command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"urls={url_file}", "-a", f"stats={stats_file}",
                    "-s", "LOG_LEVEL=WARNING"]
         if spider == "ceiling":
-            ours = newscrawl_settings("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS")
+            ours = {**newscrawl_settings("CONCURRENT_REQUESTS", "CONCURRENT_ITEMS"),
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": REPLICA_SPEED["CONCURRENT_REQUESTS_PER_DOMAIN"]}
             command += [f"-s{name}={value}" for name, value in ours.items()]
         env["SCRAPY_SETTINGS_MODULE"] = "bench.settings"
         measured = run_measured(command, folder, env, replica_pid)

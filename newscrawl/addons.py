@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
@@ -40,10 +42,62 @@ class Development:
         settings.set("STATE_URI", "", priority=OVER_COMMAND_LINE)
 
 
+# A crawl of a site on this machine (the replica) without EXPORTS_DIR and STATE_URI given goes to
+# these, never to the archive that scheduled runs of the real site write.
+TRIAL_EXPORTS_DIR = "trial/exports"
+TRIAL_STATE_URI = "trial/state.sqlite"
+
+
+def trial_folders(settings: BaseSettings, start_url: str) -> str | None:
+    """Point a trial crawl at the trial folders; the line that says so, or None for any other crawl."""
+    host = urlsplit(start_url).hostname or ""
+    if not is_loopback(host) or settings.get("REDIS_URL") or settings.get("REEXTRACT_RUNS"):
+        return None
+    if any((settings.getpriority(name) or 0) >= SETTINGS_PRIORITIES["cmdline"] for name in ("EXPORTS_DIR", "STATE_URI")):
+        return None
+    archive = settings.get("EXPORTS_DIR")
+    settings.set("EXPORTS_DIR", TRIAL_EXPORTS_DIR, priority="cmdline")
+    settings.set("STATE_URI", TRIAL_STATE_URI, priority="cmdline")
+    return (f"{host} is a site on this machine, a trial: its runs go to {TRIAL_EXPORTS_DIR} and {TRIAL_STATE_URI}, "
+            f"not the archive in {archive} (give -s EXPORTS_DIR and -s STATE_URI to choose)")
+
+
+def is_loopback(host: str) -> bool:
+    """
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "vpk.name", "10.0.0.1")]
+    [True, True, True, False, False]
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def set_unless_given(settings: BaseSettings, name: str, value: Any) -> None:
     """A profile's value, over the project's defaults but not over the command line's."""
     if (settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
         settings.set(name, value, priority="cmdline")
+
+
+class Identity:
+    """``CONTACT`` into the User-Agent, where a site's administrators look for who crawls them."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        contact = settings.get("CONTACT")
+        if contact and "contact:" not in settings.get("USER_AGENT"):
+            settings.set("USER_AGENT", f"{settings.get('USER_AGENT').rstrip(')')}; contact: {contact})",
+                         priority=settings.getpriority("USER_AGENT") or "project")
+
+
+def missing_contact(settings: BaseSettings, start_url: str) -> str | None:
+    """The warning a crawl of a site not on this machine gives without ``CONTACT``, or None."""
+    host = urlsplit(start_url).hostname or ""
+    if settings.get("CONTACT") or is_loopback(host):
+        return None
+    return (f"no CONTACT is set: {host}'s administrators cannot tell who crawls them; "
+            "set one (an e-mail address or a URL) with -s CONTACT=… or in newscrawl/settings.py")
 
 
 class Secrets:

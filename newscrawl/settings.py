@@ -15,11 +15,18 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # --- Identity and politeness -------------------------------------------------------------------
-USER_AGENT = "newscrawl/0.1 (+research archive of vpk.name; contact: see README)"
+# Who runs the crawl, for the site's administrators: an e-mail address or a URL, written into the
+# User-Agent (newscrawl.addons.Identity). A crawl of a site not on this machine without it warns.
+CONTACT = ""
+USER_AGENT = "newscrawl/0.1 (+research archive of vpk.name)"
 ROBOTSTXT_OBEY = True
-# The replica and the real site alike; `make crawl` adds AutoThrottle for the real site.
+# Polite by default, however a run is started (scrapy crawl, python -m newscrawl run, cron,
+# systemd, scrapyd): at most 4 requests at a time on the site, and AutoThrottle slowing down as
+# the site's answers slow down. Tests and benchmarks ask for speed against the replica
+# explicitly (tests/settings.py).
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
 # Scrapy schedules 100 tasks per callback output by default; a CPU-bound crawl does better lower.
 CONCURRENT_ITEMS = 16
 # A page takes well under a second; one that dribbles fails after this, retried once only
@@ -194,7 +201,7 @@ PLAYWRIGHT_ABORT_REQUEST = "newscrawl.fetch.browser.block_heavy_resources"
 DEVELOPMENT = False
 DEVELOPMENT_DIR = ".scrapy/development"
 LOG_FIELD_SOURCES = False
-ADDONS = {"newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0, "newscrawl.addons.Distributed": 0}
+ADDONS = {"newscrawl.addons.Identity": 0, "newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0, "newscrawl.addons.Distributed": 0}
 
 # --- A shared crawl (newscrawl.distributed; scrapy-redis) -----------------------------------------
 # redis://[user:password@]host:port/db or rediss://… (TLS): this crawl becomes a worker of the

@@ -121,6 +121,7 @@ FRONTIER_GIVEN_UP = "state/frontier_given_up"  # articles that FRONTIER_MAX_RUNS
 EXPORT_ERROR = "newscrawl/export_error"
 
 CSV_SECONDS = "newscrawl/csv_seconds"  # writing the CSV files from the JSONL when the run closed
+WRITTEN = "newscrawl/written"  # records the run's files hold, per file ("articles", "comments")
 
 # A shared crawl (newscrawl.distributed)
 DISTRIBUTED_WORKER = "newscrawl/distributed/worker"  # this run's id as a worker of a shared crawl

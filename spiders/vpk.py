@@ -451,7 +451,8 @@ class VpkSpider(scrapy.Spider):
             for comment_id in result.deleted:
                 state = states[comment_id]
                 yield Comment(article_id=state.article_id, comment_id=comment_id, number=state.number,
-                              deleted=True, removal=GONE, deletion_evidence=list(result.evidence))
+                              crawled_at=walk.started_at or None, deleted=True, removal=GONE,
+                              deletion_evidence=list(result.evidence))
         article = walk.held
         if result.outcome is Outcome.ABSENT and self.history and not self.reextracting:
             # Its counters say what its thread does not show: the article waits in the frontier.

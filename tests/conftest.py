@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every process the tests start reads the settings with the speed asked for against the replica.
+os.environ["SCRAPY_SETTINGS_MODULE"] = "tests.settings"
 
 
 def free_port() -> int:

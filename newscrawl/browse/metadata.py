@@ -84,8 +84,10 @@ QUERIES: dict[str, dict[str, str]] = {
     },
     "deleted_and_edited": {
         "title": "Deleted and edited comments",
-        "description": "With their last text and how many versions the archive holds; an author (optional).",
-        "sql": "SELECT comment_id, article_id, author, posted_at, deleted, deleted_at, versions, last_text\n"
+        "description": "With how each was removed (gone from its thread, or moderated: a placeholder in its place), "
+                       "its last text and how many versions the archive holds; an author (optional).",
+        "sql": "SELECT comment_id, article_id, author, posted_at, deleted, removal, removal_notice, deleted_at, "
+               "versions, last_text\n"
                "FROM deleted_and_edited WHERE :author = '' OR author = :author ORDER BY posted_at DESC LIMIT 1000",
     },
 }

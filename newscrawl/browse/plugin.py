@@ -50,7 +50,7 @@ def extra_template_vars(view_name: str, database: str, table: str, request: Any,
         db = datasette.get_database(DATABASE)
         article = (await db.execute("SELECT * FROM articles WHERE article_id = ?", [article_id])).first()
         comments = await db.execute(
-            "SELECT comment_id, number, author, posted_at, text, rating, deleted, quote_number, quote_author, "
+            "SELECT comment_id, number, author, posted_at, text, rating, deleted, removal, quote_number, quote_author, "
             "quote_text, quote_comment_id, quote_of_article FROM comments WHERE article_id = ? "
             "ORDER BY number IS NULL, number, posted_at", [article_id])
         paragraphs = [p.strip() for p in (article["body"] or "").split("\n\n") if p.strip()] if article else []

@@ -21,7 +21,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.addons import Development
+from newscrawl.addons import Development, missing_contact, trial_folders
 from newscrawl.exports import manifest
 from newscrawl.layout import RunLayout
 from newscrawl.runs.preflight import RunRefused, check, check_settings, run_lock_path, take_run_lock
@@ -33,15 +33,29 @@ class Command(ScrapyCrawlCommand):
         parser.add_argument("--summary", action="store_true",
                             help="print the run's verdict as one JSON line on stdout (for schedulers)")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """The settings are checked before Scrapy reads any of them (``LOG_LEVEL`` first, to set
+        up the log): a value it cannot read is one line and exit 2, not a traceback."""
+        super().process_options(args, opts)
+        assert self.settings is not None
+        self.summary = opts.summary
+        try:
+            check_settings(self.settings)
+        except RunRefused as error:
+            self._refuse(f"{error}", manifest.EXIT_REFUSED)
+            sys.exit(self.exitcode)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("running 'scrapy crawl' needs exactly one spider")
         assert self.crawler_process is not None and self.settings is not None
+        names = self.crawler_process.spider_loader.list()
+        if args[0] not in names:
+            return self._refuse(f"no spider {args[0]!r}; the spiders: {', '.join(sorted(names))}", manifest.EXIT_REFUSED)
         spidercls = self.crawler_process.spider_loader.load(args[0])
         read_arguments = getattr(spidercls, "read_arguments", None)
         if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
             return super().run(args, opts)
-        self.summary = opts.summary
         Development().update_settings(self.settings)  # the checks below see where its runs write
         if opts.output or opts.overwrite_output:
             return self._refuse(
@@ -50,16 +64,21 @@ class Command(ScrapyCrawlCommand):
                 "makes one dataset of every run", manifest.EXIT_REFUSED)
         try:
             arguments = read_arguments(opts.spargs)
-            check_settings(self.settings)
-        except (ValueError, RunRefused) as error:
+        except ValueError as error:
             return self._refuse(f"{error}", manifest.EXIT_REFUSED)
+        for line in (trial_folders(self.settings, arguments.start_url),
+                     missing_contact(self.settings, arguments.start_url)):
+            if line:
+                self._say(f"newscrawl: {line}")
         lock = take_run_lock(self.settings)
         if lock is None:
             return self._refuse(f"another run holds {run_lock_path(self.settings)}; not starting", manifest.EXIT_LOCKED)
         with lock:
             opts.spargs["run_id"] = arguments.run_id
             try:
-                done = check(self.settings, spidercls.name, arguments.run_id, arguments.rebuild_state)
+                site = None if self.settings.get("REEXTRACT_RUNS") or self.settings.get("REDIS_URL") \
+                    else arguments.start_url  # an archive's pages, or the shared crawl's seed
+                done = check(self.settings, spidercls.name, arguments.run_id, arguments.rebuild_state, site)
             except RunRefused as error:
                 return self._refuse(str(error), manifest.EXIT_REFUSED)
             if done:

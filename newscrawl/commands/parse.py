@@ -26,6 +26,14 @@ class Command(LooksOnly, ScrapyParseCommand):
                   "-c parse_article or -c parse_comments", file=sys.stderr)
             self.exitcode = 2
             return
+        if args and opts.callback and self.crawler_process is not None:
+            spider = self.crawler_process.spider_loader.load(opts.spider or site(self.settings).SPIDER)
+            if not callable(getattr(spider, opts.callback, None)):
+                callbacks = sorted(n for n in dir(spider) if n.startswith("parse") and callable(getattr(spider, n)))
+                print(f"newscrawl: the spider {spider.name} has no callback {opts.callback!r}; its callbacks: "
+                      f"{', '.join(callbacks)}", file=sys.stderr)
+                self.exitcode = 2
+                return
         if args and "start_url" not in opts.spargs:
             parts = urlsplit(args[0])
             opts.spargs["start_url"] = f"{parts.scheme}://{parts.netloc}/news/"

@@ -28,7 +28,7 @@ from typing import IO, Any
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
@@ -38,6 +38,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import statkeys
+from newscrawl.components import off_by_design
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records
 from newscrawl.layout import ARCHIVE, RunLayout, run_folders, runs_dir
@@ -60,7 +61,7 @@ class WarcArchive:
     def from_crawler(cls, crawler: Crawler) -> WarcArchive:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ENABLED") or not settings.getbool("RUN_FOLDER_ENABLED"):
-            raise NotConfigured("no WARC archive")
+            raise off_by_design(__name__, "no WARC archive")
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:

@@ -25,7 +25,8 @@ EXIT_INTERRUPTED = 130  # stopped by a signal (Ctrl-C, SIGTERM): the next run do
 
 # The settings that decide what a run fetches and keeps, recorded with its outcome.
 RECORDED_SETTINGS = ("STATE_URI", "REDIS_URL", "EXPORTS_DIR", "REVISIT_AFTER", "LISTING_STOP_AFTER_KNOWN", "FULL_WALK_EVERY",
-                     "SIDEBAR_COVERS", "CONCURRENT_REQUESTS", "BROWSER_EXECUTABLE", "HEALTH_MAX_ERROR_RATE")
+                     "SIDEBAR_COVERS", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
+                     "USER_AGENT", "BROWSER_EXECUTABLE", "HEALTH_MAX_ERROR_RATE")
 
 
 def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: datetime, reason: str,
@@ -64,6 +65,7 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "comments": {**{k: get(statkeys.versioned("comment", k))
                         for k in ("new", "changed", "unchanged", "deleted", "moderated", "corrected")},
                      "restored": get(statkeys.VERSIONS_RESTORED)},
+        "written": stats.get(statkeys.WRITTEN, {}),
         "duplicates_dropped": get(statkeys.dropped_duplicate("article")) + get(statkeys.dropped_duplicate("comment")),
         "pages": get("response_received_count"),
         "browser_pages": get(statkeys.BROWSER_PAGES),
@@ -115,10 +117,34 @@ def errors(stats: dict[str, Any]) -> int:
                + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1))
 
 
+# Why no page came back, by the exception a request failed with, in words.
+UNREACHABLE = {"DNSLookupError": "its name does not resolve (DNS)", "ConnectionRefusedError": "it refuses connections",
+               "TCPTimedOutError": "it does not answer (timed out)", "TimeoutError": "it does not answer (timed out)",
+               "DownloadTimeoutError": "it does not answer (timed out)", "NoRouteError": "no route reaches it",
+               "ConnectError": "it cannot be connected to"}
+
+
+def unreachable(stats: dict[str, Any]) -> str | None:
+    """Why the site could not be reached at all, when no page came back; None when one did.
+
+    >>> unreachable({"newscrawl/failed/DNSLookupError": 1})
+    'the site could not be reached: its name does not resolve (DNS); 0 pages'
+    """
+    if stats.get("response_received_count"):
+        return None
+    kinds = [k.removeprefix(statkeys.FAILED_PREFIX) for k in stats if k.startswith(statkeys.FAILED_PREFIX)]
+    words = sorted({UNREACHABLE[kind] for kind in kinds if kind in UNREACHABLE})
+    return f"the site could not be reached: {'; '.join(words)}; 0 pages" if words else None
+
+
 def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -> list[str]:
     problems = []
-    if reason != "finished":
+    if reason == "shutdown":
+        problems.append("interrupted (Ctrl-C or a stop signal): what it wrote is kept, and the next run does the rest")
+    elif reason != "finished":
         problems.append(f"the crawl ended with {reason!r}")
+    if cause := unreachable(stats):
+        return [*problems, cause]
     problems += stats.get(statkeys.HEALTH_PROBLEMS) or []
     if stats.get(statkeys.EXPORT_ERROR):
         problems.append(f"the exports could not be written ({stats[statkeys.EXPORT_ERROR]}); "
@@ -189,8 +215,11 @@ def exit_status(manifest: dict[str, Any] | None) -> int:
 def verdict_line(manifest: dict[str, Any], path: Path) -> str:
     """One line for the terminal and the scheduler's log."""
     c = manifest["counts"]
+    written = c.get("written") or {}
     what = (f"articles {c['articles']['new']} new, {c['articles']['changed']} changed; comments "
-            f"{c['comments']['new']} new, {c['comments']['changed']} changed, {c['comments']['deleted']} deleted; "
+            f"{c['comments']['new']} new, {c['comments']['changed']} changed, {c['comments']['deleted']} deleted"
+            f"{', ' + str(c['comments']['moderated']) + ' moderated' if c['comments'].get('moderated') else ''}; "
+            f"{written.get('articles', 0)} articles and {written.get('comments', 0)} comments written; "
             f"{c['pages']} pages, {c['errors']} errors")
     if manifest["healthy"]:
         return f"newscrawl: run {manifest['run_id']} healthy: {what}. Manifest: {path}"
@@ -200,10 +229,14 @@ def verdict_line(manifest: dict[str, Any], path: Path) -> str:
 def summary_lines(manifest: dict[str, Any]) -> list[str]:
     """The short table printed when a run ends: counts, field coverage, slowest pages, verdict."""
     c = manifest["counts"]
+    written = c.get("written") or {}
     rows = [("articles", f"{c['articles']['new']} new, {c['articles']['changed']} changed, "
                          f"{c['articles']['unchanged']} unchanged"),
             ("comments", f"{c['comments']['new']} new, {c['comments']['changed']} changed, "
-                         f"{c['comments']['unchanged']} unchanged, {c['comments']['deleted']} deleted"),
+                         f"{c['comments']['unchanged']} unchanged, {c['comments']['deleted']} deleted, "
+                         f"{c['comments'].get('moderated', 0)} moderated, {c['comments'].get('restored', 0)} restored"),
+            ("written", f"{written.get('articles', 0)} articles, {written.get('comments', 0)} comments"
+                        + ("" if manifest.get("settings", {}).get("STATE_URI") else " (no state: all of them new to this run)")),
             ("pages", f"{c['pages']} ({c['browser_pages']} through the browser), listing {manifest['listing']['pages']}"),
             ("errors", f"{c['errors']} {c['failed'] or ''}".strip()),
             ("left for next run", str(c["left_for_next_run"]))]

@@ -108,3 +108,4 @@ def mask_credentials_in_logs() -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskCredentials) for f in handler.filters):
             handler.addFilter(MaskCredentials())
+

@@ -45,7 +45,8 @@ SUMMARIES = {
     "most_discussed": "SELECT a.article_id, a.title, a.published_at, a.section, count(c.comment_id) AS comments "
                       "FROM articles a JOIN comments c USING (article_id) GROUP BY a.article_id "
                       "ORDER BY comments DESC",
-    "deleted_and_edited": "SELECT c.comment_id, c.article_id, c.author, c.posted_at, c.deleted, c.deleted_at, "
+    "deleted_and_edited": "SELECT c.comment_id, c.article_id, c.author, c.posted_at, c.deleted, c.removal, "
+                          "c.removal_notice, c.deleted_at, "
                           "v.versions, c.text AS last_text FROM comments c JOIN (SELECT comment_id, "
                           "count(*) AS versions FROM history_comments GROUP BY comment_id) v USING (comment_id) "
                           "WHERE c.deleted OR v.versions > 1 ORDER BY c.posted_at",
@@ -61,7 +62,8 @@ DESCRIPTIONS = {
     "comments_per_day": "Comments by the day they were posted (Moscow time); the last day may be partial.",
     "commenters": "Every author with the comments and articles they wrote under, most active first.",
     "most_discussed": "Articles by the comments archived under them.",
-    "deleted_and_edited": "Comments deleted (proved by two complete walks) or edited, with their last text.",
+    "deleted_and_edited": "Comments deleted (removal: 'gone', proved by two complete walks, or 'moderated', a "
+                          "moderator's placeholder in their place) or edited, with their last text.",
     "quotes": "Who quotes whom: pairs of authors with the quotes between them.",
     RUNS: "The runs whose versions this file holds, each with the key of its history files (summary.json).",
 }

@@ -16,10 +16,12 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
+from newscrawl.exports import manifest
 from newscrawl.exports.archive import DAMAGE, archived_records, archived_response
 from newscrawl.exports.feeds import jsonl_records
+from newscrawl.extract.items import MODERATED
 from newscrawl.layout import RunLayout, run_folders
-from newscrawl.pages.vpk import excerpt
+from newscrawl.pages.vpk import excerpt, page_kind
 
 EXCERPT_CHARS = 600
 
@@ -51,6 +53,36 @@ def archived(folder: Path, record_ids: set[str]) -> dict[str, tuple[str, bytes, 
     return found
 
 
+def _heading(folder: Path, record: dict[str, Any]) -> str:
+    """A version's line: its number, run and time; for a deletion, how it was removed and when
+    (the run's start, for a record written before deletions carried their time)."""
+    if "title" in record:
+        kind = "article"
+    elif not record.get("deleted"):
+        kind = f"comment of article {record['article_id']} (alive)"
+    elif record.get("removal") == MODERATED:
+        kind = (f"comment of article {record['article_id']} (deleted: moderated, "
+                f"the site shows {record.get('removal_notice')!r} in its place)")
+    else:
+        kind = f"comment of article {record['article_id']} (deleted: gone from its thread)"
+    when = record.get("crawled_at") or f"found by the run started {(manifest.read(folder) or {}).get('started_at')}"
+    return f"version {record.get('version')} · run {folder.name} · {when} · {kind}"
+
+
+def _labels(record: dict[str, Any], urls: list[str]) -> list[str]:
+    """What each proof page is: for a deletion gone from its thread, the walk it belongs to (each
+    walk starts again at the article page) and its place in it; else nothing."""
+    if not record.get("deleted") or record.get("removal") == MODERATED:
+        return [""] * len(urls)
+    labels, walk, page = [], 0, 0
+    for url in urls:
+        if page_kind(url) == "article" or walk == 0:
+            walk, page = walk + 1, 0
+        page += 1
+        labels.append(f"walk {walk}, page {page}: ")
+    return labels
+
+
 def report(runs: Path, item_id: str) -> Iterator[str]:
     """The lines ``evidence`` prints."""
     found = versions(runs, item_id)
@@ -58,23 +90,22 @@ def report(runs: Path, item_id: str) -> Iterator[str]:
         yield f"newscrawl: no record of {item_id!r} in {runs}"
         return
     for folder, record in found:
-        state = "deleted" if record.get("deleted") else "alive"
-        kind = "article" if "title" in record else f"comment of article {record['article_id']} ({state})"
-        yield f"version {record.get('version')} · run {folder.name} · {record.get('crawled_at')} · {kind}"
+        yield _heading(folder, record)
         ids = [record["warc_record_id"]] if record.get("warc_record_id") else record.get("deletion_evidence") or []
         pages = archived(folder, set(ids))
         if not ids:
             yield "  no archived page recorded for it (a run before provenance was kept)"
-        for record_id in ids:
+        labels = _labels(record, [pages[i][0] if pages.get(i) else "" for i in ids])
+        for record_id, label in zip(ids, labels, strict=True):
             if record_id not in pages:
-                yield f"  {record_id}: not in {RunLayout(folder).archive}"
+                yield f"  {label}{record_id}: not in {RunLayout(folder).archive}"
                 continue
             page = pages[record_id]
             if page is None:
-                yield f"  {record_id}: damaged in {RunLayout(folder).archive}"
+                yield f"  {label}{record_id}: damaged in {RunLayout(folder).archive}"
                 continue
             url, body, headers = page
-            yield f"  {record_id} {url}"
+            yield f"  {label}{record_id} {url}"
             response = HtmlResponse(url, body=body, headers=headers)
             shown = excerpt(response, item_id)
             if shown is None:

@@ -8,12 +8,14 @@ is refused with one line that says what to do.
 
 from __future__ import annotations
 
+import difflib
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newscrawl.addons import state_uri
 from newscrawl.credentials import mask_credentials
@@ -21,7 +23,7 @@ from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.runs.rebuild import REBUILDING, rebuild
 from newscrawl.runs.runfolder import checkpoint_of, hold, is_alive
 from newscrawl.state.policy import parse_duration, parse_schedule
-from newscrawl.state.store import StateStore, StateUnreadable, is_remote, open_store, sqlite_path
+from newscrawl.state.store import Batch, StateStore, StateUnreadable, is_remote, open_store, sqlite_path
 
 
 class RunRefused(Exception):
@@ -107,9 +109,35 @@ SETTING_RULES: dict[str, tuple[Any, str]] = {
 }
 
 
+# Settings read by components whose names Scrapy's defaults and newscrawl's settings do not list.
+KNOWN_PREFIXES = ("PLAYWRIGHT_", "REDIS_", "SCHEDULER_", "DUPEFILTER_", "HTTPCACHE_", "FEED_", "AUTOTHROTTLE_")
+
+
+def known_setting_names() -> set[str]:
+    from scrapy.settings import default_settings
+
+    from newscrawl import settings as project
+
+    return {name for module in (default_settings, project) for name in dir(module) if name.isupper()}
+
+
+def check_setting_names(settings: BaseSettings, known: set[str] | None = None) -> None:
+    """Raises RunRefused naming a setting given on the command line that neither Scrapy nor
+    newscrawl knows, with the closest known name: a misspelt ``EXPORT_DIR`` would otherwise be
+    ignored and the run would write where it was not meant to."""
+    known = known_setting_names() if known is None else known
+    given = [name for name in settings.attributes if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]]
+    for name in sorted(given):
+        if name not in known and not name.startswith(KNOWN_PREFIXES):
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else "see newscrawl/settings.py and Scrapy's settings"
+            raise RunRefused(f"-s {name}: no such setting; {hint}")
+
+
 def check_settings(settings: BaseSettings) -> None:
-    """Raises RunRefused naming the first setting that cannot be read, what was given and what
-    is accepted."""
+    """Raises RunRefused naming the first setting that cannot be read (or is not a setting), what
+    was given and what is accepted."""
+    check_setting_names(settings)
     for name, (read, accepted) in SETTING_RULES.items():
         value = settings.get(name)
         if value is None:
@@ -138,8 +166,10 @@ def take_run_lock(settings: BaseSettings) -> ContextManager[Any] | None:
     return hold(run_lock_path(settings))
 
 
-def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool) -> str | None:
-    """Raises RunRefused; returns a line to print when something was done (a rebuilt state)."""
+def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool,
+          start_url: str | None = None) -> str | None:
+    """Raises RunRefused; returns a line to print when something was done (a rebuilt state).
+    ``start_url``: the site this run crawls, which must be the archive's (None: not checked)."""
     runs = runs_dir(settings, spider)
     _check_writable(runs)
     if (runs / run_id).exists() and any((runs / run_id).iterdir()):
@@ -151,16 +181,18 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
         return None
     earlier = [f for f in run_folders(runs) if _holds_items(f)]
     missing = not is_remote(uri) and not Path(sqlite_path(uri)).exists()
-    if missing and not rebuild_state:  # not created here: a mistyped path stays a mistake
+    if missing and not rebuild_state:
         _refuse_lost(uri, runs, earlier, settings)
-        return None
     try:
         store = open_store(uri)
     except StateUnreadable as error:
         raise RunRefused(f"the state is unreadable ({error}); move it aside and rebuild it from the exports "
                          "with -a rebuild_state=1") from None
     try:
+        _check_site(store, start_url, uri)
         empty, rebuilding = store.is_empty(), store.meta().get(REBUILDING)
+        if missing and not rebuild_state:
+            return None
         if not rebuild_state:
             if rebuilding:
                 raise RunRefused(f"the state at {mask_credentials(uri)} was being rebuilt from the exports (since "
@@ -175,6 +207,34 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool)
                 f"{done.comments} comments ({done.dead_runs_cut} dead runs cut to whole lines)")
     finally:
         store.close()
+
+
+SITE_ORIGIN = "site_origin"  # the state's meta key: the site (scheme://host:port) it was made for
+
+
+def origin(url: str) -> str:
+    """A URL's site: scheme, host and port.
+
+    >>> origin("https://vpk.name/news/"), origin("http://127.0.0.1:8000/news/?page=2")
+    ('https://vpk.name:443', 'http://127.0.0.1:8000')
+    """
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or {'http': 80, 'https': 443}.get(parts.scheme, 0)}"
+
+
+def _check_site(store: StateStore, start_url: str | None, uri: str) -> None:
+    """An archive is of one site: its state records the site of its first run, and a run of
+    another site (a trial of the replica, a mistyped URL) is refused before it records anything
+    of it. A state from before this check takes the site of its next run."""
+    if start_url is None:
+        return
+    wanted, known = origin(start_url), store.meta().get(SITE_ORIGIN)
+    if known is None:
+        store.save(Batch([], [], meta={SITE_ORIGIN: wanted}))
+    elif known != wanted:
+        raise RunRefused(f"the archive whose state is {mask_credentials(uri)} is of {known}, and start_url={start_url} "
+                         f"is on {wanted}: give another site an archive of its own, e.g. "
+                         "-s EXPORTS_DIR=trial/exports -s STATE_URI=trial/state.sqlite")
 
 
 def _committed(earlier: list[Path], store: StateStore) -> list[Path]:

@@ -86,21 +86,44 @@ def _part_lock(part: Path) -> Path:
 
 
 def _start_and_wait(command: list[str], parts: list[Path], jobs: int) -> list[int] | None:
-    """Each worker's exit status; None when Ctrl-C stopped them, once they closed their parts."""
+    """Each worker's exit status; None when Ctrl-C stopped them, once they closed their parts.
+
+    Ctrl-C reaches the workers through this command alone: they run in a process group of their
+    own, and the command passes each Ctrl-C on to every worker it started. While workers start,
+    Ctrl-C waits (blocked) and no further worker starts: a worker forked as the terminal's signal
+    went out would miss it and run its whole part (Python runs a signal's handler between two
+    steps of its own, after the fork it interrupted)."""
     workers: list[subprocess.Popen[bytes]] = []
+    interrupts = 0
+
+    def interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupts
+        interrupts += 1  # a second one makes the workers stop at once (Scrapy's forced shutdown)
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        for k, part in enumerate(parts):
-            workers.append(subprocess.Popen([*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
-                                             "-s", f"RUN_LOCK={_part_lock(part)}"], stdout=subprocess.DEVNULL,
-                                            preexec_fn=_stopped_with(os.getpid())))
-            # The next worker starts once this one holds its run folder: before, the checks a run
-            # makes at its start would take this folder for a run that died, and recover it.
-            while not is_alive(part) and workers[-1].poll() is None:
-                time.sleep(0.05)
-        return [worker.wait() for worker in workers]
-    except KeyboardInterrupt:  # Ctrl-C reached the workers too: each closes its part as a run
-        _wait_through_interrupts(workers)
-        return None
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for k, part in enumerate(parts):
+                if signal.SIGINT in signal.sigpending():
+                    break
+                workers.append(subprocess.Popen(
+                    [*command, "-a", f"run_id={part.name}", "-s", f"REEXTRACT_PART={k}/{jobs}",
+                     "-s", f"RUN_LOCK={_part_lock(part)}"], stdout=subprocess.DEVNULL, process_group=0,
+                    preexec_fn=_stopped_with(os.getpid())))
+                # The next worker starts once this one holds its run folder: before, the checks a run
+                # makes at its start would take this folder for a run that died, and recover it.
+                while not is_alive(part) and workers[-1].poll() is None:
+                    time.sleep(0.05)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a Ctrl-C held back is handled here
+        statuses = [worker.wait() for worker in workers]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return None if interrupts else statuses
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -113,24 +136,13 @@ def _stopped_with(parent: int) -> Callable[[], None]:
     Stopped, a worker closes its part as a run of its own, as after Ctrl-C."""
 
     def arm() -> None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked in the parent while workers start
         if sys.platform == "linux":
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # it died before the signal was armed
             os.kill(os.getpid(), signal.SIGTERM)
 
     return arm
-
-
-def _wait_through_interrupts(workers: list[subprocess.Popen[bytes]]) -> None:
-    """Every worker's end. A second Ctrl-C makes the workers stop at once (Scrapy's forced
-    shutdown, recovered by the next run); the parent still waits for them to say so."""
-    for worker in workers:
-        while True:
-            try:
-                worker.wait()
-                break
-            except KeyboardInterrupt:
-                continue
 
 
 def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, Any]:

@@ -20,10 +20,10 @@ from typing import IO, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from newscrawl import statkeys
+from newscrawl.components import off_by_design
 from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, write_csvs
 from newscrawl.layout import RunLayout, run_folders
@@ -135,7 +135,7 @@ class RunFolder:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunFolder:
         if not crawler.settings.getbool("RUN_FOLDER_ENABLED"):
-            raise NotConfigured("no run folder (a debugging command)")
+            raise off_by_design(__name__, "no run folder (a debugging command)")
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
@@ -177,8 +177,9 @@ class RunFolder:
         flush above) and whole; the FeedExporter closes them meanwhile, adding nothing."""
         started = time.monotonic()
         try:
-            write_csvs(folder, self.crawler.settings)
+            rows = write_csvs(folder, self.crawler.settings)
             self.crawler.stats.set_value(statkeys.CSV_SECONDS, round(time.monotonic() - started, 3))
+            self.crawler.stats.set_value(statkeys.WRITTEN, rows)
         except OSError as error:
             logger.error("Cannot write the CSV files (%s); the next run writes them from the JSONL",
                          error.strerror or error)

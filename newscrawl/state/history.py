@@ -17,9 +17,9 @@ from datetime import datetime
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
 from newscrawl import statkeys
+from newscrawl.components import off_by_design
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
 from newscrawl.layout import RunLayout
 from newscrawl.state import signals as newscrawl_signals
@@ -68,7 +68,7 @@ class History:
     def from_crawler(cls, crawler: Crawler) -> History:
         settings = crawler.settings
         if not settings.getbool("RUN_FOLDER_ENABLED") or not settings.get("STATE_URI"):
-            raise NotConfigured("no state: every run is a full one")
+            raise off_by_design(__name__, "no state: every run is a full one")
         return cls(crawler, open_store(settings.get("STATE_URI")))
 
     # --- what the spider asks --------------------------------------------------------------------

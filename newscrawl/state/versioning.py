@@ -31,9 +31,10 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 
 from newscrawl import statkeys
+from newscrawl.components import off_by_design
 from newscrawl.exports.archive import ArchivedRuns
 from newscrawl.extract.items import GONE, MODERATED, RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state.history import History
@@ -90,7 +91,7 @@ class VersioningPipeline:
     def from_crawler(cls, crawler: Crawler) -> VersioningPipeline:
         history = crawler.get_extension(History)
         if history is None:
-            raise NotConfigured("no state to compare with")
+            raise off_by_design(__name__, "no state to compare with")
         return cls(crawler, history)
 
     def process_item(self, item: Any) -> Any:

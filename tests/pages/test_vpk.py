@@ -78,3 +78,27 @@ def test_unreadable_values_are_null_and_reported() -> None:
     first = next(iter(page.comments()))
     assert first.posted_at is None and first.text  # the rest of the comment is still there
     assert sorted(reports) == [("count", "много", response.url), ("date", "вчерашний день", response.url)]
+
+
+@pytest.mark.parametrize("notice", ["Комментарий удалён модератором", "Сообщение скрыто администрацией",
+                                    "[Удалено модератором]"])
+def test_a_moderator_s_placeholder_is_a_moderated_deletion_with_the_page_as_its_proof(notice: str) -> None:
+    """The seed page with its first comment left as a moderator's placeholder: number and date kept,
+    no author, the placeholder's words apart from the comment's text."""
+    response, _ = stored("article_2018-09-14_seed")
+    html = response.text
+    start = html.index('<div class="comment"')
+    end = html.index('<div class="comment"', start + 1)
+    first = html[start:end]
+    head = first[: first.index('<a class="comment-author"')]
+    placeholder = (f'{head}<span class="comment-date">14.09.2018 20:53</span></div>\n'
+                   f'<div class="comment-body"><i>{notice}</i></div>\n</div>\n')
+    page = CommentsPage(response.replace(body=(html[:start] + placeholder + html[end:]).encode("utf-8"),
+                                         encoding="utf-8"))
+    comments = list(page.comments())
+    removed = comments[0]
+    assert (removed.deleted, removed.removal, removed.removal_notice, removed.text, removed.author) == (
+        True, "moderated", notice, None, None)
+    assert removed.number == 1 and removed.posted_at == "2018-09-14T20:53:00+03:00"
+    assert not any(c.deleted for c in comments[1:])
+    assert page.evidence().comments[0] == (removed.comment_id, 1)  # still on the page: no absence

@@ -19,6 +19,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.settings import speed_args
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,7 +47,7 @@ def main() -> int:
         crawl = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={url}news/", "-a", f"run_id={run_id}",
              "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}", "-s", f"RUN_LOCK={folder / 'run.lock'}",
-             "-s", "LOG_LEVEL=WARNING"],
+             "-s", "LOG_LEVEL=WARNING", *speed_args()],
             cwd=ROOT,
         )
         elapsed = time.monotonic() - started

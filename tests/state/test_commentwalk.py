@@ -140,3 +140,75 @@ def test_a_woken_thread_steps_back_when_the_first_comment_it_meets_is_unknown() 
     walk.read(PAGE2)
     assert walk.next_url(lambda: ALL) is None
     assert walk.result is not None and walk.result.complete
+
+
+# --- the site's habits: page size and order read from page 1, absence that needs corroboration ---
+
+def thread(numbers: list[int], per_page: int, *, declared: int | None = None) -> list[PageEvidence]:
+    """A thread's pages as the site shows them: ``numbers`` in the site's order, ``per_page`` a page."""
+    chunks = [numbers[i : i + per_page] for i in range(0, len(numbers), per_page)]
+    total = len(numbers) if declared is None else declared
+    return [page(chunk, current=n, declared=total, pages=len(chunks)) for n, chunk in enumerate(chunks, start=1)]
+
+
+@pytest.mark.parametrize(("numbers", "per_page"), [
+    (list(range(1, 121)), 50),  # a bigger page than today's 20
+    (list(range(1, 46)), 7),  # a smaller one
+    (list(range(45, 0, -1)), 20),  # newest first
+    (list(range(120, 0, -1)), 50),  # newest first, and bigger pages
+])
+def test_the_page_size_and_order_are_read_from_page_1_and_followed(numbers: list[int], per_page: int) -> None:
+    walk = CommentWalk(ARTICLE, URL)
+    pages = thread(numbers, per_page)
+    walk_through(walk, pages, {f"c{n}" for n in numbers})
+    assert walk.result is not None and walk.result.complete and walk.result.live == len(numbers)
+    assert (walk.per_page, walk.order) == (per_page, -1 if numbers[0] > numbers[1] else 1)
+
+
+@pytest.mark.parametrize(("pages", "index", "kind"), [
+    (thread(list(range(1, 121)), 50), 1, None),
+    # page 2 of 3 short of page 1's size: comments cut away at a comment's end
+    ([*thread(list(range(1, 121)), 50)[:1], page(range(51, 90), current=2, declared=120)], 1, "page_size"),
+    # page 1 cannot make the pages it links out of the total it declares
+    ([page(range(1, 21), current=1, declared=120)], 0, "page_size"),
+    # a page going up in a thread listed newest first
+    ([*thread(list(range(45, 0, -1)), 20)[:1], page(range(5, 25), current=2)], 1, "numbering"),
+])
+def test_a_page_that_breaks_the_thread_s_size_or_order_is_refused(pages: list[PageEvidence], index: int,
+                                                                  kind: str | None) -> None:
+    walk = CommentWalk(ARTICLE, URL)
+    for shown in pages[:index]:
+        walk.read(shown)
+        walk.next_url()
+    refusal = walk.check(pages[index])
+    assert (refusal.kind if refusal else None) == kind, refusal
+
+
+def empty_page(declared: int | None = 0) -> PageEvidence:
+    return PageEvidence(url=URL, has_block=True, article_ids=frozenset({ARTICLE}), current=None, declared=declared,
+                        comments=(), page_urls=())
+
+
+@pytest.mark.parametrize(("shown", "known", "listed", "outcome", "withheld"), [
+    ([empty_page()], ALL, None, Outcome.ABSENT, 45),  # the block empty, counters at 0: the comments are down
+    ([empty_page()], {"c1"}, None, Outcome.ABSENT, 1),  # a thread of one shown empty
+    (thread(list(range(1, 11)), 20), ALL, None, Outcome.ABSENT, 35),  # most of it gone at once
+    (thread(list(range(1, 44)), 20), ALL, None, Outcome.COMPLETE, 0),  # two gone: an ordinary deletion
+    ([empty_page()], set(), 11, Outcome.ABSENT, 0),  # new to the archive, the listing shows 11
+    ([empty_page()], set(), 0, Outcome.COMPLETE, 0),  # the listing agrees: a thread with no comments
+])
+def test_absence_needs_corroboration(shown: list[PageEvidence], known: set[str], listed: int | None,
+                                     outcome: Outcome, withheld: int) -> None:
+    walk = CommentWalk(ARTICLE, URL, listed=listed)
+    walk_through(walk, shown * 2, known)
+    assert walk.result is not None and walk.result.outcome is outcome
+    assert len(walk.result.withheld) == withheld
+    assert walk.result.deleted == (() if outcome is Outcome.ABSENT else tuple(sorted(known - walk.passes[0].seen.keys())))
+
+
+def test_a_vouched_absence_claims_the_withheld_deletions_on_the_walks_pages() -> None:
+    walk = CommentWalk(ARTICLE, URL)
+    walk_through(walk, [empty_page()] * 2, ALL)
+    walk.vouch_absence()
+    assert walk.result is not None and walk.result.complete and set(walk.result.deleted) == ALL
+    assert walk.result.withheld == ()

@@ -8,27 +8,33 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newscrawl.runs.search import stem_text
 from newscrawl.settings import BROWSER_EXECUTABLE
-from tests.conftest import browse_server, word_in_most_forms
+from tests.conftest import ROOT, browse_server, free_port, word_in_most_forms
 from tests.test_dataset_e2e import build
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
-def served(day0_crawl: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sqlite3.Connection]]:
-    """The browse server's URL and the archive it serves."""
+def served(day0_crawl: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sqlite3.Connection, Path]]:
+    """The browse server's URL, the archive it serves, and its dataset's folder."""
     _, result = day0_crawl
     dataset = tmp_path_factory.mktemp("browse") / "dataset"
     build(result.run_dir.parent.parent, dataset)
     with browse_server(dataset) as url:
-        yield url, sqlite3.connect(dataset / "archive.sqlite")
+        yield url, sqlite3.connect(dataset / "archive.sqlite"), dataset
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +66,7 @@ def word_in_forms(db: sqlite3.Connection) -> tuple[str, set[str], dict[int, str]
 
 
 def test_a_word_typed_in_the_search_box_finds_its_other_forms(served: Any, page: Any) -> None:
-    url, db = served
+    url, db, _ = served
     one, others, holding = word_in_forms(db)
     page.goto(f"{url}/archive/comments")
     page.fill("input[name=_search]", one)
@@ -72,7 +78,7 @@ def test_a_word_typed_in_the_search_box_finds_its_other_forms(served: Any, page:
 
 
 def test_an_article_shows_its_thread_and_a_quote_leads_to_the_comment_it_quotes(served: Any, page: Any) -> None:
-    url, db = served
+    url, db, _ = served
     article_id, quote_id, quoted_text = db.execute(
         "SELECT c.article_id, c.quote_comment_id, q.text FROM comments c JOIN comments q ON q.comment_id = "
         "c.quote_comment_id ORDER BY c.article_id LIMIT 1").fetchone()
@@ -89,7 +95,7 @@ def test_an_article_shows_its_thread_and_a_quote_leads_to_the_comment_it_quotes(
 
 
 def test_the_canned_search_with_an_author_filter_marks_what_it_found(served: Any, page: Any) -> None:
-    url, db = served
+    url, db, _ = served
     one, _, holding = word_in_forms(db)
     author, found = db.execute(
         f"SELECT author, count(*) FROM comments WHERE rowid IN ({','.join(map(str, holding))}) "
@@ -103,3 +109,59 @@ def test_the_canned_search_with_an_author_filter_marks_what_it_found(served: Any
     assert authors and set(authors) == {author} and len(authors) == found
     rows = page.locator("table.rows-and-columns tbody tr")
     assert all(rows.nth(i).locator("mark").count() for i in range(found))  # in the text or in its quote
+
+
+def test_the_front_page_is_a_search_that_leads_to_each_result_s_place(served: Any, page: Any) -> None:
+    """A journalist's first minute: one box, ranked results with the words marked, each a link to
+    where it stands in its thread; a canned query named by its title, its SQL folded away."""
+    url, db, _ = served
+    one, _, holding = word_in_forms(db)
+    page.goto(f"{url}/archive")
+    page.fill("form.archive-search input[name=q]", one)
+    page.press("form.archive-search input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"/archive/everything\?q="))
+    assert page.title() == "Search the archive"
+    assert page.locator("textarea#sql-editor").count() == 0 and page.locator("form.sql input[type=submit]").get_attribute(
+        "value") == "Search"
+    assert page.locator("td.col-matched mark").count() > 0  # the words found, marked
+    first = page.locator("td.col-place a").first
+    href = first.get_attribute("href")
+    assert re.fullmatch(r"/archive/articles/\d+#c[\w-]+", href or ""), href
+    first.click()
+    page.wait_for_url(re.compile(r"/archive/articles/\d+#c"))
+    assert page.locator(f"li#c{href.split('#c')[1]}").is_visible()
+    assert len(holding) > 0
+
+
+def test_a_table_shows_its_rows_first_and_its_dictionary_folded(served: Any, page: Any) -> None:
+    url, _, _ = served
+    page.goto(f"{url}/archive/comments")
+    folded = page.locator("details:has(dl.column-descriptions)")
+    assert folded.count() == 1 and folded.get_attribute("open") is None
+    assert page.locator("input[name=_search]").bounding_box()["y"] < 600  # above the fold
+
+
+def test_a_mistyped_url_is_one_line_and_a_port_in_use_is_one_line_before_anything(served: Any) -> None:
+    _, _, dataset = served
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
+                               f"DATASET_DIR={dataset}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/archive/no-such-table", timeout=5)
+        assert missing.value.code == 404
+        taken = subprocess.run([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
+                                f"DATASET_DIR={dataset}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert taken.returncode == 2 and taken.stdout == ""
+        assert taken.stderr.strip().splitlines() == [
+            f"newscrawl: port {port} on 127.0.0.1 is in use (Address already in use): choose another with --port"]
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=10)
+    assert stderr.strip().splitlines() == ["newscrawl browse: 404 /archive/no-such-table"]

@@ -91,5 +91,5 @@ def test_ctrl_c_on_a_terminal_stops_the_crawl_cleanly_without_blaming_the_browse
     assert time.monotonic() - pressed < 20
     manifest = json.loads((tmp_path / "exports" / "vpk" / "ctrlc" / "manifest.json").read_text())
     assert manifest["finish_reason"] == "shutdown" and manifest["stats"].get("newscrawl/browser_pages", 0) > 0
-    assert manifest["problems"] == ["the crawl ended with 'shutdown'"], manifest["problems"]
+    assert manifest["problems"] == ["interrupted (Ctrl-C or a stop signal): what it wrote is kept, and the next run does the rest"], manifest["problems"]
     assert b"Browser could not read" not in log and b"Future exception was never retrieved" not in log

@@ -94,6 +94,8 @@ def test_the_development_profile_loops_on_cached_pages_and_never_touches_the_arc
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]
     assert sum(1 for _ in (run_dir / "articles.jsonl").open()) == 201  # no state: every article again
+    assert manifest["counts"]["written"]["articles"] == 201  # and the summary counts what it wrote
+    assert "201 articles and " in second.stderr.splitlines()[-1]  # the verdict line
     assert manifest["settings"]["CONCURRENT_REQUESTS"] == 2
     assert_wrote_nothing(tmp_path)  # the exports and state named on the command line: untouched
 

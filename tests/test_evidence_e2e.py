@@ -97,7 +97,8 @@ def test_pages_that_lie_about_what_they_are_claim_nothing_and_the_next_run_repai
     deletion = next(r for name in ("day1", f"day{honest_day}") for r in
                     CrawlResult(tmp_path / "exports" / "vpk" / name, 0, "").records("comments") if r["deleted"])
     shown = evidence(tmp_path, deletion["comment_id"])
-    assert f"comment of article {deletion['article_id']} (deleted)" in shown
+    assert f"comment of article {deletion['article_id']} (deleted: gone from its thread)" in shown
+    assert "walk 1, page 1: " in shown and "walk 2, page 1: " in shown  # each proof page labelled with its walk
     assert shown.count("(not on this page)") == len(deletion["deletion_evidence"]) >= 2 and " not in " not in shown
     alive = next(r for r in want.values() if "comment_id" in r and r["text"])
     assert " ".join(alive["text"].split())[:40] in evidence(tmp_path, alive["comment_id"])

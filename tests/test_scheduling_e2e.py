@@ -83,8 +83,10 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path:
     (tmp_path / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {tmp_path / 'eggs'}\n"
         f"logs_dir = {tmp_path / 'logs'}\ndbs_dir = {tmp_path / 'dbs'}\nitems_dir =\nmax_proc = 1\n")
+    # scrapyd as deployed: its jobs read the egg's settings, polite by default (not the tests' speed)
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     scrapyd = subprocess.Popen([str(VENV_BIN / "scrapyd")], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(100):
@@ -94,7 +96,7 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path:
             except OSError:
                 time.sleep(0.1)
         deploy = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "env"], cwd=ROOT, capture_output=True, text=True,
-                                env={**os.environ, "SCRAPYD_URL": base}, timeout=120)
+                                env={**env, "SCRAPYD_URL": base}, timeout=120)
         assert deploy.returncode == 0, deploy.stderr
         assert "vpk" in api(base, "listspiders.json?project=newscrawl")["spiders"]
         exports = tmp_path / "exports"
@@ -111,6 +113,7 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path:
         assert manifest["healthy"], manifest["problems"]
         job_log = next((tmp_path / "logs" / "newscrawl" / "vpk").glob(f"{job}.log")).read_text(encoding="utf-8")
         assert f"newscrawl: run {job} healthy" in job_log  # the verdict in the job's own log
+        assert "'AUTOTHROTTLE_ENABLED': True" in job_log and "'CONCURRENT_REQUESTS_PER_DOMAIN': 4" in job_log
         truth = replica.truth()
         assert sum(1 for _ in (run / "articles.jsonl").open()) == sum(r["_type"] == "article" for r in truth)
         assert sum(1 for _ in (run / "comments.jsonl").open()) == sum(r["_type"] == "comment" for r in truth)

@@ -11,16 +11,19 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from datasette import hookimpl
 from datasette.utils import urlsafe_components
+from datasette.utils.asgi import NotFound
 from markupsafe import Markup
 
 from newscrawl.runs.search import highlight, stem_query
 
 DATABASE = "archive"  # Datasette names a database after its file: archive.sqlite
 HIGHLIGHTED = ("matched", "quote_matched")  # columns of the canned search that hold HTML
+PLACE = "place"  # the column of "Search the archive" that says where a result stands
 
 
 @hookimpl(trylast=True)
@@ -34,10 +37,44 @@ def prepare_connection(conn: Any, database: str) -> None:
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str) -> Markup | None:
-    """The search's highlighted text is HTML built from escaped text (``search.highlight``)."""
-    if database == DATABASE and table is None and column in HIGHLIGHTED and isinstance(value, str):
+    """The search's highlighted text is HTML built from escaped text (``search.highlight``); a
+    result's place (``<article id>#c<comment id>``) links to it in its thread."""
+    if database != DATABASE or table is not None or not isinstance(value, str):
+        return None
+    if column in HIGHLIGHTED:
         return Markup(value)
+    if column == PLACE:
+        return Markup('<a href="/{}/articles/{}">{}</a>').format(DATABASE, value, "in its thread" if "#" in value
+                                                                  else "the article")
     return None
+
+
+# On the archive's pages: the data dictionary folded away on a table page (the search box and the
+# rows first), and a canned query's button saying what it does ("Run SQL" is for those who write it).
+PAGE_SCRIPT = """
+const dictionary = document.querySelector("dl.column-descriptions");
+if (dictionary) {
+  const folded = document.createElement("details");
+  folded.innerHTML = "<summary>What each column means</summary>";
+  dictionary.replaceWith(folded);
+  folded.appendChild(dictionary);
+}
+const canned = [...document.body.classList].find(name => name.startsWith("query-"));
+const button = document.querySelector("form.sql input[type=submit]");
+if (canned && button) button.value = /search|everything/.test(canned) ? "Search" : "Show";
+"""
+
+
+@hookimpl
+def extra_body_script(database: str) -> str | None:
+    return PAGE_SCRIPT if database == DATABASE else None
+
+
+@hookimpl
+def handle_exception(request: Any, exception: Exception) -> None:
+    """A page that is not there (a mistyped URL) is one line in the terminal, not a traceback."""
+    if isinstance(exception, NotFound):
+        print(f"newscrawl browse: 404 {request.path}", file=sys.stderr, flush=True)
 
 
 @hookimpl

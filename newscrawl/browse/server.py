@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 from pathlib import Path
 
 from datasette.app import Datasette
@@ -39,9 +41,25 @@ def archive(dataset: Path) -> Datasette:
                      settings=SETTINGS)
 
 
-def serve(dataset: Path, port: int) -> None:
+def serve(dataset: Path, port: int) -> int:
+    """Serve until Ctrl-C; 2, with one line, when the port is taken."""
     import uvicorn
 
+    try:
+        with socket.socket() as probe:  # before anything is said of a URL that would not answer
+            probe.bind(("127.0.0.1", port))
+    except OSError as error:
+        print(f"newscrawl: port {port} on 127.0.0.1 is in use ({error.strerror}): choose another with --port",
+              file=sys.stderr)
+        return 2
     app = archive(dataset).app()
+    # Datasette prints every error, a 404 included, with its local variables when rich is
+    # installed (it is, for the progress line): the plugin logs a 404 in one line instead.
+    # (Imported here, once Datasette has registered its default plugins: imported before them,
+    # this module would be registered half-loaded, without its handler.)
+    from datasette import handle_exception as datasette_errors
+
+    datasette_errors.rich = None
     print(f"newscrawl: browse the archive at http://127.0.0.1:{port}/archive (Ctrl-C stops)", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return 0

@@ -118,7 +118,8 @@ def errors(stats: dict[str, Any]) -> int:
 
 
 # Why no page came back, by the exception a request failed with, in words.
-UNREACHABLE = {"DNSLookupError": "its name does not resolve (DNS)", "ConnectionRefusedError": "it refuses connections",
+UNREACHABLE = {"DNSLookupError": "its name does not resolve (DNS)", "CannotResolveHostError": "its name does not resolve (DNS)",
+               "ConnectionRefusedError": "it refuses connections", "DownloadConnectionRefusedError": "it refuses connections",
                "TCPTimedOutError": "it does not answer (timed out)", "TimeoutError": "it does not answer (timed out)",
                "DownloadTimeoutError": "it does not answer (timed out)", "NoRouteError": "no route reaches it",
                "ConnectError": "it cannot be connected to"}
@@ -143,7 +144,7 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
         problems.append("interrupted (Ctrl-C or a stop signal): what it wrote is kept, and the next run does the rest")
     elif reason != "finished":
         problems.append(f"the crawl ended with {reason!r}")
-    if cause := unreachable(stats):
+    if cause := unreachable(stats):  # nothing else to say of a run that met no page
         return [*problems, cause]
     problems += stats.get(statkeys.HEALTH_PROBLEMS) or []
     if stats.get(statkeys.EXPORT_ERROR):

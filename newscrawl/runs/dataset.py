@@ -79,6 +79,13 @@ DESCRIPTIONS = {
     "deleted_at": "when a run first found it gone (the run's start, UTC)",
     **RUN_COLUMNS,
 }
+# Where one name means another thing in the comments than in the articles.
+TABLE_DESCRIPTIONS = {
+    ("comments", "author"): "the commenter's name as the page shows it (null for a moderated comment)",
+    ("comments", "rating"): "the comment's rating ('+2' is 2)",
+    ("comments", "crawled_at"): "fetch time in UTC (a deletion: when the walk that found it gone began)",
+    ("comments", "version"): "1 when first emitted, 2, 3, … for each change, deletion or restoration",
+}
 # What the latest version of a deleted comment says of its deletion, never its last live version's.
 DELETION_COLUMNS = ("deleted", "removal", "removal_notice", "warc_record_id", "deletion_evidence")
 CHART = "comments_per_day.png"
@@ -486,7 +493,7 @@ def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
             extra = dict(RUN_COLUMNS) if history or name == "articles" else {"deleted_at": "string", **RUN_COLUMNS}
             if name == "comments":
                 extra = {**extra, "quote_comment_id": "string"}
-            schema_fields = [_field(c, t) for c, t in columns(item_class).items()]
+            schema_fields = [_field(c, t, name) for c, t in columns(item_class).items()]
             schema_fields += [{"name": c, "type": "string", "description": DESCRIPTIONS[c]} for c in extra]
             resources.append({
                 "name": resource, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
@@ -500,9 +507,9 @@ def datapackage(summary: dict[str, Any]) -> dict[str, Any]:
             "created": summary["built_at"], "resources": resources}
 
 
-def _field(column: str, sql: str) -> dict[str, Any]:
+def _field(column: str, sql: str, table: str) -> dict[str, Any]:
     kind = {"VARCHAR": "string", "BIGINT": "integer", "BOOLEAN": "boolean", "VARCHAR[]": "string"}[sql]
-    return {"name": column, "type": kind, "description": DESCRIPTIONS[column]}
+    return {"name": column, "type": kind, "description": TABLE_DESCRIPTIONS.get((table, column), DESCRIPTIONS[column])}
 
 
 def _safe(expression: str) -> str:

@@ -9,8 +9,10 @@ is refused with one line that says what to do.
 from __future__ import annotations
 
 import difflib
+import os
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import nullcontext
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,11 +116,15 @@ KNOWN_PREFIXES = ("PLAYWRIGHT_", "REDIS_", "SCHEDULER_", "DUPEFILTER_", "HTTPCAC
 
 
 def known_setting_names() -> set[str]:
+    """Scrapy's settings, newscrawl's, and the project settings module's in use (the tests' adds theirs)."""
     from scrapy.settings import default_settings
 
     from newscrawl import settings as project
 
-    return {name for module in (default_settings, project) for name in dir(module) if name.isupper()}
+    modules = [default_settings, project]
+    if os.environ.get("SCRAPY_SETTINGS_MODULE"):
+        modules.append(import_module(os.environ["SCRAPY_SETTINGS_MODULE"]))
+    return {name for module in modules for name in dir(module) if name.isupper()}
 
 
 def check_setting_names(settings: BaseSettings, known: set[str] | None = None) -> None:

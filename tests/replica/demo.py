@@ -69,7 +69,8 @@ def main() -> int:
           "it): your exports/ and .state/ are untouched.\nBrowse and search its dataset in a browser: "
           f"make browse ARGS='-s DATASET_DIR={_shown(dataset)}'\nNext, a crawl of your own: serve the replica "
           "(.venv/bin/python -m tests.replica --port 8000 &) and run\n"
-          "  .venv/bin/scrapy crawl vpk -a start_url=http://127.0.0.1:8000/news/ -a run_id=my-run")
+          "  .venv/bin/scrapy crawl vpk -a start_url=http://127.0.0.1:8000/news/\n"
+          "(a trial: it writes to trial/, never to the archive in exports/; see the README's \"Going live\")")
     return crawl.returncode or built.returncode
 
 

@@ -9,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newscrawl.runs import rebuild
-from newscrawl.runs.preflight import RunRefused, check
+from newscrawl.runs.preflight import RunRefused, check, check_setting_names
 from newscrawl.state.store import Batch, SQLiteStateStore, open_store
 
 SEEN = "2018-09-16T09:00:00+00:00"
@@ -74,3 +74,30 @@ def test_a_rebuild_of_the_state_that_stopped_halfway_refuses_runs_until_it_is_do
     assert check(settings(tmp_path), "vpk", "day1", rebuild_state=False) is None
     with pytest.raises(RunRefused, match="not empty; move it aside first"):
         check(settings(tmp_path), "vpk", "day1", rebuild_state=True)
+
+
+def test_an_archive_is_of_the_site_of_its_first_run_and_refuses_another(tmp_path: Path) -> None:
+    check(settings(tmp_path), "vpk", "day0", rebuild_state=False, start_url="http://127.0.0.1:8000/news/")
+    check(settings(tmp_path), "vpk", "day1", rebuild_state=False, start_url="http://127.0.0.1:8000/news/?page=2")
+    with pytest.raises(RunRefused, match=r"is of http://127.0.0.1:8000, and start_url=http://127.0.0.1:9000/news/ "
+                                         r"is on http://127.0.0.1:9000: .*EXPORTS_DIR=trial/exports"):
+        check(settings(tmp_path), "vpk", "day2", rebuild_state=False, start_url="http://127.0.0.1:9000/news/")
+
+
+@pytest.mark.parametrize(("name", "hint"), [("EXPORT_DIR", "did you mean EXPORTS_DIR?"),
+                                            ("REVISIT_AFTR", "did you mean REVISIT_AFTER?"),
+                                            ("TOTALLY_UNKNOWN_THING", "see newscrawl/settings.py and Scrapy's settings")])
+def test_a_setting_name_nobody_knows_is_refused_with_the_closest_known_one(name: str, hint: str) -> None:
+    given = Settings()
+    given.set(name, "x", priority="cmdline")
+    given.set("PLAYWRIGHT_LAUNCH_OPTIONS", {}, priority="cmdline")  # a plugin's setting: known by its prefix
+    with pytest.raises(RunRefused) as refused:
+        check_setting_names(given)
+    assert str(refused.value) == f"-s {name}: no such setting; {hint}"
+
+
+def test_every_setting_newscrawl_and_scrapy_define_is_known() -> None:
+    given = Settings()
+    for name in ("EXPORTS_DIR", "CONTACT", "ABSENCE_CORROBORATED_AFTER", "LOG_LEVEL", "AUTOTHROTTLE_ENABLED"):
+        given.set(name, "1", priority="cmdline")
+    check_setting_names(given)

@@ -63,7 +63,7 @@ def walk(known_pages: int, skip_until: int) -> list[str]:
         number = int(request.url.rstrip("/").rsplit("/", 1)[1])
         html = render.comment_page(view, article, number)
         output = list(spider.parse_comments(_response(request.url, html, request.meta[WALK_META])))
-    assert any(isinstance(item, Comment) for item in output) or requested
+    assert any(isinstance(item, Comment) for item in output), "the last page read gave no comment"
     return [url.rstrip("/").rsplit("/", 1)[1] for url in requested]
 
 

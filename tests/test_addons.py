@@ -1,0 +1,45 @@
+"""newscrawl.addons: the profiles that settle several settings at once, and the trial folders."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.settings import Settings
+
+from newscrawl import settings as project_settings
+from newscrawl.addons import TRIAL_EXPORTS_DIR, TRIAL_STATE_URI, Identity, missing_contact, trial_folders
+
+
+def project() -> Settings:
+    return Settings({name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()},
+                    priority="project")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/news/", "http://localhost:8000/news/", "http://[::1]:8000/news/"])
+def test_a_crawl_of_a_site_on_this_machine_goes_to_the_trial_folders(url: str) -> None:
+    settings = project()
+    said = trial_folders(settings, url)
+    assert said and "trial" in said and "not the archive in exports" in said
+    assert (settings.get("EXPORTS_DIR"), settings.get("STATE_URI")) == (TRIAL_EXPORTS_DIR, TRIAL_STATE_URI)
+
+
+def test_the_real_site_and_folders_given_stay_where_they_are() -> None:
+    settings = project()
+    assert trial_folders(settings, "https://vpk.name/news/") is None and settings.get("EXPORTS_DIR") == "exports"
+    settings.set("EXPORTS_DIR", "mine", priority="cmdline")
+    assert trial_folders(settings, "http://127.0.0.1:8000/news/") is None and settings.get("STATE_URI") != TRIAL_STATE_URI
+
+
+def test_polite_by_default() -> None:
+    settings = project()
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 4
+    assert settings.getbool("ROBOTSTXT_OBEY")
+
+
+def test_the_contact_goes_into_the_user_agent_and_its_absence_warns_for_a_real_site() -> None:
+    settings = project()
+    assert missing_contact(settings, "https://vpk.name/news/") is not None
+    assert missing_contact(settings, "http://127.0.0.1:8000/news/") is None
+    settings.set("CONTACT", "research@example.org", priority="cmdline")
+    Identity().update_settings(settings)
+    assert settings.get("USER_AGENT").endswith("; contact: research@example.org)")
+    assert missing_contact(settings, "https://vpk.name/news/") is None

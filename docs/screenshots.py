@@ -2,7 +2,8 @@
 
     PYTHONPATH=. .venv/bin/python docs/screenshots.py DATASET_DIR   (after `make demo`: demo/dataset)
 
-Writes ``docs/browse-search.png`` (a word searched in one form, found in others) and
+Writes ``docs/browse-search.png`` (the front page's search: a word searched in one form, found in
+others, in comments and articles) and
 ``docs/browse-thread.png`` (an article's thread, a quote followed to the comment it quotes).
 """
 
@@ -30,7 +31,10 @@ def main(dataset: Path) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=BROWSER_EXECUTABLE)
             page = browser.new_page(viewport={"width": 1100, "height": 760})
-            page.goto(f"{url}/archive/search?q=россия&author=&since=&until=&_hide_sql=1")
+            page.goto(f"{url}/archive")
+            page.fill("form.archive-search input[name=q]", "россия")
+            page.press("form.archive-search input[name=q]", "Enter")
+            page.wait_for_url("**/archive/everything?q=*")
             page.screenshot(path=HERE / "browse-search.png")
             page.goto(f"{url}/archive/articles/{article_id}")
             page.click(f'a.quote-link[href="#c{quote_id}"] >> nth=0')

@@ -153,7 +153,7 @@ def test_exit_status_of_a_good_run_and_an_unreachable_site(replica: Replica, tmp
     closed = f"http://127.0.0.1:{free_port()}/news/"
     down = run(closed, tmp_path / "down", tmp_path / "down.sqlite", "-s", "RETRY_TIMES=1")
     assert down.returncode != 0
-    assert "NOT healthy" in down.stderr and "no articles on the listing" in down.stderr
+    assert "NOT healthy" in down.stderr and "the site could not be reached: it refuses connections; 0 pages" in down.stderr
     assert "Traceback" not in down.stderr
 
 

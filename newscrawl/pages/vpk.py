@@ -107,11 +107,27 @@ COMMENTS_PER_PAGE = 20  # today's page size: an estimate of a thread's pages (th
 MODERATION_NOTICE = re.compile(
     r"(?:(?:этот|данный) )?(?:комментарий|сообщение|ответ|пост|отзыв|текст(?: комментария| сообщения)?)"
     r"(?: был[ао]?)? (?:удален|скрыт|заблокирован|отклонен|отредактирован)[аоы]?(?: .*)?"
-    r"|(?:удален|скрыт|заблокирован)[аоы]? (?:модератор|администрац|администратор|по просьбе|по решению|за нарушени).*")
+    r"|(?:удален|скрыт|заблокирован)[аоы]?(?: (?:модератор|администрац|администратор|по просьбе|по решению|за нарушени).*)?")
 MODERATION_NOTICE_MAX = 120  # characters: a placeholder is a line, not a comment that mentions one
 
 
 COMMENT_PAGE_URL = re.compile(r"/news/\d+_[^/]+/comments/\d+/?$")
+COMMENT_PAGE_NUMBER = re.compile(r"(/comments/)(\d+)(/?)$")
+
+
+def all_comment_pages(urls: list[str]) -> list[str]:
+    """Comment page links as every page from 2 to the last linked, in order, gaps filled; links
+    that are not numbered comment pages (the article page, from page 2 on) as they are.
+
+    >>> all_comment_pages(["/news/1_a/comments/2/", "/news/1_a/comments/3/", "/news/1_a/comments/9/",
+    ...                    "/news/1_a/comments/2/"])[-3:]
+    ['/news/1_a/comments/7/', '/news/1_a/comments/8/', '/news/1_a/comments/9/']
+    """
+    numbered = {int(m[2]): url for url in urls if (m := COMMENT_PAGE_NUMBER.search(url.split("?", 1)[0]))}
+    if not numbered:
+        return urls
+    template = numbered[max(numbered)]
+    return [numbered.get(n) or COMMENT_PAGE_NUMBER.sub(rf"\g<1>{n}\g<3>", template) for n in range(2, max(numbered) + 1)]
 LISTING_URL = re.compile(r"/(?:news|rubric/\w+)/?$")
 
 
@@ -119,8 +135,9 @@ def is_moderation_notice(text: str | None) -> bool:
     """Whether a comment's text is the site's placeholder for a comment a moderator removed.
 
     >>> [is_moderation_notice(t) for t in ("Комментарий удалён модератором", "Сообщение скрыто.",
-    ...  "[Удалено администрацией]", "Комментарий удалён модератором, и правильно: он врал")]
-    [True, True, True, False]
+    ...  "[Удалено администрацией]", "Удалено", "Комментарий удалён модератором, и правильно: он врал",
+    ...  "Удалено с сайта министерства, как и всё остальное")]
+    [True, True, True, True, False, False]
     """
     if not text or len(text) > MODERATION_NOTICE_MAX:
         return False
@@ -292,8 +309,11 @@ class CommentsPage(SitePage):
         return node.get(COMMENT_SITE_ID) or f"{self.article_id()}-{number}", number
 
     def comment_page_urls(self) -> list[str]:
+        """The links to the thread's other pages. Where they are numbered comment pages, every one
+        up to the last linked, in order, those the pagination leaves out ("1 2 3 … 40") filled in."""
         block = self.comments_block
-        return [] if block is None else [self.response.urljoin(href) for href in COMMENT_PAGE_LINKS.all(block)]
+        urls = [] if block is None else [self.response.urljoin(href) for href in COMMENT_PAGE_LINKS.all(block)]
+        return all_comment_pages(urls)
 
     def needs_browser(self) -> bool:
         """Comments that only a browser sees: none in the HTML while the block says there are some,
@@ -335,9 +355,20 @@ class CommentsPage(SitePage):
         comment = CommentLoader.load_values(values, **self.context)
         if comment.comment_id is None:  # a comment without the site's id: its article and number
             comment.comment_id = f"{article_id}-{comment.number}"
-        if is_moderation_notice(comment.text):
-            return moderated(comment)
+        if is_moderation_notice(comment.text or self._bare_text(node, parts)):
+            return moderated(comment if comment.text else replace(comment, text=self._bare_text(node, parts)))
         return comment
+
+    @staticmethod
+    def _bare_text(node: HtmlElement, parts: ByClass) -> str | None:
+        """A comment's words where it has no body: what it shows besides its number and date (a
+        placeholder the site renders in place of the whole comment)."""
+        if parts.element(COMMENT_BODY) is not None:
+            return None
+        shown = " ".join((string_value(node) or "").split())
+        for known in (parts.text(COMMENT_NUMBER), parts.text(COMMENT_DATE)):
+            shown = shown.replace(" ".join((known or "").split()), "", 1) if known else shown
+        return shown.strip() or None
 
 
 class ArticlePage(CommentsPage):

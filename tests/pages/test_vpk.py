@@ -102,3 +102,29 @@ def test_a_moderator_s_placeholder_is_a_moderated_deletion_with_the_page_as_its_
     assert removed.number == 1 and removed.posted_at == "2018-09-14T20:53:00+03:00"
     assert not any(c.deleted for c in comments[1:])
     assert page.evidence().comments[0] == (removed.comment_id, 1)  # still on the page: no absence
+
+
+def test_a_placeholder_in_place_of_the_whole_comment_is_read_too() -> None:
+    """No body, no author: the placeholder is what the comment shows besides its number and date."""
+    response, _ = stored("article_2018-09-14_seed")
+    html = response.text
+    start = html.index('<div class="comment"')
+    end = html.index('<div class="comment"', start + 1)
+    bare = ('<div class="comment"><span class="comment-num">№1</span> <span class="comment-date">14.09.2018 20:53'
+            '</span> Комментарий удалён</div>\n')
+    page = CommentsPage(response.replace(body=(html[:start] + bare + html[end:]).encode("utf-8"), encoding="utf-8"))
+    removed = next(iter(page.comments()))
+    assert (removed.deleted, removed.removal, removed.removal_notice, removed.number) == (
+        True, "moderated", "Комментарий удалён", 1)
+
+
+def test_a_pagination_that_leaves_pages_out_gives_every_page() -> None:
+    """ "1 2 3 … 9": the walk is planned over pages 2 to 9, not the four linked."""
+    response, expected = stored("comments_2018-09-13_page2_nested_quotes")
+    html = response.text.replace(
+        '<span class="current">2</span>',
+        '<span class="current">2</span> <a href="/news/232093_minoborony_otkazalis_ot_zrk_pancir_s/comments/3/">3</a> … '
+        '<a href="/news/232093_minoborony_otkazalis_ot_zrk_pancir_s/comments/9/">9</a>')
+    page = CommentsPage(response.replace(body=html.encode("utf-8"), encoding="utf-8"))
+    urls = page.comment_page_urls()
+    assert [u.rsplit("/", 2)[1] for u in urls] == [str(n) for n in range(2, 10)]

@@ -294,9 +294,9 @@ def word_in_most_forms(texts: Iterable[str]) -> tuple[str, list[str]]:
 
 
 @contextmanager
-def browse_server(dataset: Path, port: int | None = None) -> Iterator[str]:
+def browse_server(dataset: Path, port: int | None = None, said: list[str] | None = None) -> Iterator[str]:
     """``python -m newscrawl browse`` over ``dataset``, once it answers: its URL (the tests' and
-    ``docs/screenshots.py``'s)."""
+    ``docs/screenshots.py``'s). ``said``: filled with what the server printed on stderr, once stopped."""
     port = port or free_port()
     server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
                                f"DATASET_DIR={dataset}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -312,7 +312,9 @@ def browse_server(dataset: Path, port: int | None = None) -> Iterator[str]:
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        _, stderr = server.communicate(timeout=10)
+        if said is not None:
+            said.extend(stderr.strip().splitlines())
 
 
 def sqlite_content(path: Path) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -65,13 +64,18 @@ def word_in_forms(db: sqlite3.Connection) -> tuple[str, set[str], dict[int, str]
     return one, set(others), holding
 
 
+def search(page: Any, url: str, box: str, word: str, then: str) -> None:
+    """Type ``word`` into the search box ``box`` of the page at ``url``, press Enter, wait for ``then``."""
+    page.goto(url)
+    page.fill(box, word)
+    page.press(box, "Enter")
+    page.wait_for_url(re.compile(then))
+
+
 def test_a_word_typed_in_the_search_box_finds_its_other_forms(served: Any, page: Any) -> None:
     url, db, _ = served
     one, others, holding = word_in_forms(db)
-    page.goto(f"{url}/archive/comments")
-    page.fill("input[name=_search]", one)
-    page.press("input[name=_search]", "Enter")
-    page.wait_for_url(re.compile(r"_search="))
+    search(page, f"{url}/archive/comments", "input[name=_search]", one, r"_search=")
     assert f"{len(holding):,} row" in page.inner_text("h3")
     shown = " ".join(page.locator("td.col-text").all_inner_texts()).lower()
     assert any(other in shown for other in others), (one, others)
@@ -116,10 +120,7 @@ def test_the_front_page_is_a_search_that_leads_to_each_result_s_place(served: An
     where it stands in its thread; a canned query named by its title, its SQL folded away."""
     url, db, _ = served
     one, _, holding = word_in_forms(db)
-    page.goto(f"{url}/archive")
-    page.fill("form.archive-search input[name=q]", one)
-    page.press("form.archive-search input[name=q]", "Enter")
-    page.wait_for_url(re.compile(r"/archive/everything\?q="))
+    search(page, f"{url}/archive", "form.archive-search input[name=q]", one, r"/archive/everything\?q=")
     assert page.title() == "Search the archive"
     assert page.locator("textarea#sql-editor").count() == 0 and page.locator("form.sql input[type=submit]").get_attribute(
         "value") == "Search"
@@ -143,25 +144,14 @@ def test_a_table_shows_its_rows_first_and_its_dictionary_folded(served: Any, pag
 
 def test_a_mistyped_url_is_one_line_and_a_port_in_use_is_one_line_before_anything(served: Any) -> None:
     _, _, dataset = served
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
-                               f"DATASET_DIR={dataset}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    port, said = free_port(), []
+    with browse_server(dataset, port, said) as url:
         with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/archive/no-such-table", timeout=5)
+            urllib.request.urlopen(f"{url}/archive/no-such-table", timeout=5)
         assert missing.value.code == 404
         taken = subprocess.run([sys.executable, "-m", "newscrawl", "browse", "--port", str(port), "-s",
                                 f"DATASET_DIR={dataset}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert taken.returncode == 2 and taken.stdout == ""
         assert taken.stderr.strip().splitlines() == [
             f"newscrawl: port {port} on 127.0.0.1 is in use (Address already in use): choose another with --port"]
-    finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=10)
-    assert stderr.strip().splitlines() == ["newscrawl browse: 404 /archive/no-such-table"]
+    assert said == ["newscrawl browse: 404 /archive/no-such-table"]

@@ -11,6 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,8 @@ def api(base: str, endpoint: str, data: dict[str, str] | list[tuple[str, str]] |
         return json.loads(response.read())
 
 
-def test_deployed_to_scrapyd_a_scheduled_job_exports(replica: Replica, tmp_path: Path) -> None:
+def test_deployed_to_scrapyd_a_scheduled_job_exports(replica_factory: Any, tmp_path: Path) -> None:
+    replica = replica_factory("--articles", "10")  # the job runs polite, as deployed: a small site
     port = free_port()
     (tmp_path / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {tmp_path / 'eggs'}\n"

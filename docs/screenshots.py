@@ -44,4 +44,4 @@ def main(dataset: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve())
+    main(Path(sys.argv[1]).absolute())  # not resolve(): the dataset link names the build the server follows

@@ -25,15 +25,15 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Comments and articles at once, every form of each word (россия finds России, Россией); "
                        "word* for a prefix. Ranked, the words found marked; each result links to its place in "
                        "its thread.",
-        "sql": "SELECT * FROM (\n"
+        "sql": "SELECT kind, place, author, date, matched, quote_matched FROM (SELECT * FROM (\n"
                "  SELECT 'comment' AS kind, c.article_id || '#c' || c.comment_id AS place, c.author, c.posted_at AS date,\n"
-               "    russian_highlight(c.text, :q) AS matched, comments_fts.rank AS rank FROM comments_fts\n"
-               "    JOIN comments c ON c.rowid = comments_fts.rowid\n"
+               "    russian_highlight(c.text, :q) AS matched, russian_highlight(c.quote_text, :q) AS quote_matched,\n"
+               "    comments_fts.rank AS rank FROM comments_fts JOIN comments c ON c.rowid = comments_fts.rowid\n"
                "  WHERE comments_fts MATCH russian_query(:q) ORDER BY comments_fts.rank LIMIT 100)\n"
                "UNION ALL SELECT * FROM (\n"
-               "  SELECT 'article', a.article_id, a.author, a.published_at, russian_highlight(a.title, :q),\n"
+               "  SELECT 'article', a.article_id, a.author, a.published_at, russian_highlight(a.title, :q), NULL,\n"
                "    articles_fts.rank FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid\n"
-               "  WHERE articles_fts MATCH russian_query(:q) ORDER BY articles_fts.rank LIMIT 100)\n"
+               "  WHERE articles_fts MATCH russian_query(:q) ORDER BY articles_fts.rank LIMIT 100))\n"
                "ORDER BY rank",
     },
     "search": {

@@ -218,8 +218,8 @@ def _date_mix(rows: list[tuple[datetime, str, str | None]]) -> dict[str, Any]:
 def extraction_benchmark() -> dict[str, float]:
     from scrapy.http import HtmlResponse
 
+    from newscrawl.crawl.commentwalk import CommentWalk
     from newscrawl.pages.vpk import ArticlePage, CommentsPage
-    from newscrawl.state.commentwalk import CommentWalk
 
     def stored(pattern: str) -> HtmlResponse:
         (page,) = (ROOT / "tests" / "pages" / SPIDER).glob(f"{pattern}.html")

@@ -112,14 +112,14 @@ STATE_COMMIT_EVERY = 500
 # count moved). The last step is the refresh window of the listing walk.
 REVISIT_AFTER = "1h,6h,1d,2d,3d,4d,5d,6d,7d"
 # Stop walking the listing after this many known articles older than the refresh window (only
-# past where an unfinished walk got to, and not when a whole walk is due: newscrawl.state.policy).
+# past where an unfinished walk got to, and not when a whole walk is due: newscrawl.crawl.policy).
 LISTING_STOP_AFTER_KNOWN = 20
 # Every article's comment count is looked at again at least this often (a walk of the whole
 # listing), and a partial comment walk is followed by a complete one within it.
 FULL_WALK_EVERY = "7d"
 # A whole walk of the listing (30,000 pages at 600,000 articles) reads at most this many pages a
 # run below the head (0: no bound): it is spread over runs, each going on from the page where the
-# last one stopped, after walking its own head (newscrawl.state.policy.ListingWalk).
+# last one stopped, after walking its own head (newscrawl.crawl.policy.ListingWalk).
 WHOLE_WALK_BUDGET = 2000
 # How far back the "Обсуждаемое" sidebar shows activity on old articles. A run more than this
 # after the last complete one walks the whole listing: the sidebar cannot vouch for the gap.
@@ -133,7 +133,7 @@ THREAD_WALK_EVERY_OLD = "90d"
 THREAD_WALK_BUDGET = 500
 # A thread that shows none or few of its recorded comments (what a page shows when the comments
 # behind it are down) claims no deletion until complete walks have found it so for this long,
-# and the listing's count beside it agrees (newscrawl.state.policy.absence_vouched).
+# and the listing's count beside it agrees (newscrawl.crawl.policy.absence_vouched).
 ABSENCE_CORROBORATED_AFTER = "7d"
 # A thread showing a moderation younger than this is walked again a day later: moderators take
 # some back, and a restored comment changes no count that would send a run to it.

@@ -15,6 +15,21 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newscrawl import statkeys
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
+from newscrawl.crawl.policy import (
+    FULL_WALK_AT,
+    LAST_RUN_AT,
+    ListingWalk,
+    Visit,
+    absence_vouched,
+    is_settled,
+    may_skip_comment_pages,
+    moderation_recheck,
+    parse_duration,
+    parse_schedule,
+    plan_walk,
+    visit,
+)
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.exports.archive import archived_pages
 from newscrawl.extract.items import GONE, MODERATED, Article, Comment
@@ -35,22 +50,7 @@ from newscrawl.pages.vpk import (
     page_kind,
     read_page,
 )
-from newscrawl.state.commentwalk import WALK_META, CommentWalk, Outcome, WalkResult
 from newscrawl.state.history import History, WalkOutcome
-from newscrawl.state.policy import (
-    FULL_WALK_AT,
-    LAST_RUN_AT,
-    ListingWalk,
-    Visit,
-    absence_vouched,
-    is_settled,
-    may_skip_comment_pages,
-    moderation_recheck,
-    parse_duration,
-    parse_schedule,
-    plan_walk,
-    visit,
-)
 from newscrawl.state.store import ArticleState, CommentState
 from newscrawl.urls import canonical_url
 
@@ -112,7 +112,7 @@ class VpkSpider(scrapy.Spider):
     With the state (on by default) a run fetches what can have changed since the last one: what
     earlier runs left unfinished, new articles, articles whose comment count moved on a listing
     or in the sidebar, and articles due for a revisit (REVISIT_AFTER). How far the listing is
-    walked is decided in ``newscrawl.state.policy``.
+    walked is decided in ``newscrawl.crawl.policy``.
 
     Arguments (``-a name=value``):
       start_url        the listing to start from (default: the real site's news listing);

@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.distributed.queue import LEASE, WALK_ROOT
-from newscrawl.state.commentwalk import WALK_META, CommentWalk
 
 
 class LocalWalks:

@@ -13,7 +13,7 @@ import base64
 import json
 from typing import Any
 
-from newscrawl.state.commentwalk import CommentWalk
+from newscrawl.crawl.commentwalk import CommentWalk
 
 
 def dumps(obj: Any) -> bytes:

@@ -29,9 +29,9 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newscrawl import statkeys
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk, Refusal
 from newscrawl.pages.html import CHECKED_PAGE, misdeclared_encoding
 from newscrawl.pages.site import ArticleLike, ThreadPage, site
-from newscrawl.state.commentwalk import WALK_META, CommentWalk, Refusal
 from newscrawl.state.history import History
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """What a comments page says about itself, whatever the site: the facts a comment walk checks
-(``newscrawl.state.commentwalk``) before it believes the page. Each site's page module reads them."""
+(``newscrawl.crawl.commentwalk``) before it believes the page. Each site's page module reads them."""
 
 from __future__ import annotations
 

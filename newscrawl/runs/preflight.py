@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newscrawl.addons import state_uri
+from newscrawl.crawl.policy import parse_duration, parse_schedule
 from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.runs.rebuild import REBUILDING, rebuild
 from newscrawl.runs.runfolder import checkpoint_of, hold, is_alive
-from newscrawl.state.policy import parse_duration, parse_schedule
 from newscrawl.state.store import Batch, StateStore, StateUnreadable, is_remote, open_store, sqlite_path
 
 

@@ -1,1 +1,1 @@
-"""What earlier runs saw: the store, this run's history of it, versions, the decisions made from it, the comment walk."""
+"""What earlier runs saw: the store, this run's history of it, and the versions of what it emits."""

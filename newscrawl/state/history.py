@@ -20,10 +20,10 @@ from scrapy.crawler import Crawler
 
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
+from newscrawl.crawl.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
 from newscrawl.layout import RunLayout
 from newscrawl.state import signals as newscrawl_signals
-from newscrawl.state.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore, open_store
 
 logger = logging.getLogger(__name__)

@@ -77,7 +77,7 @@ def test_a_new_crawl_clears_the_last_ones_queue_fingerprints_and_leases(server: 
 
 
 def test_a_request_in_redis_is_json_and_comes_back_with_its_walk(server: redis.Redis) -> None:
-    from newscrawl.state.commentwalk import WALK_META, CommentWalk
+    from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 
     keys, queue = CrawlKeys("vpk"), queue_of(server, "a")
     walk = CommentWalk("1", "http://127.0.0.1/news/1_a.html", skip_until=40)

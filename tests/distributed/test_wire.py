@@ -6,9 +6,9 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.utils.request import request_from_dict
 
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.distributed import wire
 from newscrawl.pages.evidence import PageEvidence
-from newscrawl.state.commentwalk import WALK_META, CommentWalk
 
 
 class Walker(Spider):

@@ -10,9 +10,9 @@ from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.fetch.middlewares import BrokenPage, WholePages
 from newscrawl.pages.html import CHECKED_PAGE
-from newscrawl.state.commentwalk import WALK_META, CommentWalk
 from tests.replica import render
 from tests.replica.world import build_world
 

@@ -10,8 +10,8 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl import settings as project_settings
+from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.extract.items import Comment
-from newscrawl.state.commentwalk import WALK_META, CommentWalk
 from newscrawl.state.store import CommentState
 from spiders.vpk import VpkSpider
 from tests.replica import render

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from newscrawl.crawl.commentwalk import TOTAL_CHANGED, CommentWalk, Outcome
 from newscrawl.pages.evidence import PageEvidence
-from newscrawl.state.commentwalk import TOTAL_CHANGED, CommentWalk, Outcome
 
 ARTICLE = "100"
 URL = "http://site/news/100_a.html"

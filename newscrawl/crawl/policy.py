@@ -17,8 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Protocol
 
-from newscrawl.state.store import ArticleState
+
+class ArticleState(Protocol):
+    """What the planner reads of an article's record in the state (``state.store.ArticleState``):
+    data handed to it, so that it does no I/O and knows no store."""
+
+    article_id: str
+    published_at: str | None
+    last_fetch: str
+    comments_count: int | None
+    walked_at: str | None
+    live_comments: int | None
 
 
 class Visit(Enum):
@@ -141,6 +152,7 @@ def threads_due(candidates: list[ArticleState], now: datetime, *, young_every: t
 
     >>> from datetime import UTC, timedelta as d
     >>> now = datetime(2018, 9, 30, tzinfo=UTC)
+    >>> from newscrawl.state.store import ArticleState
     >>> old = ArticleState("1", "u", "2018-01-01T00:00:00+03:00", "", "", "", 1, 0, 45, 45, "2018-09-01T00:00:00+00:00")
     >>> [a.article_id for a in threads_due([old], now, young_every=d(7), old_every=d(30), young_for=d(30),
     ...                                     budget=3, per_page=20)]  # walked 29 days ago: due by 30

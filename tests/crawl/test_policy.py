@@ -1,4 +1,4 @@
-"""newscrawl.state.policy: when to fetch again, and how far to walk the listing."""
+"""newscrawl.crawl.policy: when to fetch again, and how far to walk the listing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newscrawl.state.policy import (
+from newscrawl.crawl.policy import (
     FULL_WALK_AT,
     LAST_RUN_AT,
     WALK_REACHED,

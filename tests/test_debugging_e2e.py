@@ -60,6 +60,7 @@ def test_parse_runs_each_callback_and_writes_nothing(replica: Replica, tmp_path:
         assert "<GET " in requests
     else:
         assert "'comment_id'" in scraped or "'article_id'" in scraped
+    assert "[scrapy.middleware] WARNING: Disabled" not in result.stderr  # off by design: said at INFO
     assert_wrote_nothing(tmp_path)
 
 

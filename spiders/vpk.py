@@ -21,18 +21,17 @@ from newscrawl.crawl.policy import (
     LAST_RUN_AT,
     ListingWalk,
     Visit,
-    absence_vouched,
     is_settled,
     may_skip_comment_pages,
-    moderation_recheck,
     parse_duration,
     parse_schedule,
     plan_walk,
     visit,
 )
+from newscrawl.crawl.walkend import Thread, conclude
 from newscrawl.distributed.worker import seeded_start_url
 from newscrawl.exports.archive import archived_pages
-from newscrawl.extract.items import GONE, MODERATED, Article, Comment
+from newscrawl.extract.items import MODERATED, Article
 from newscrawl.fetch.browser import browser_available, browser_request, missing_browser_message
 from newscrawl.fetch.middlewares import BrokenPage, Offsite
 from newscrawl.monitoring.reporting import UnparsedValues
@@ -50,8 +49,8 @@ from newscrawl.pages.vpk import (
     page_kind,
     read_page,
 )
-from newscrawl.state.history import History, WalkOutcome
-from newscrawl.state.store import ArticleState, CommentState
+from newscrawl.state.history import History
+from newscrawl.state.store import ArticleState
 from newscrawl.urls import canonical_url
 
 # Finish what is open before walking on: what earlier runs left first, then articles and their
@@ -441,46 +440,28 @@ class VpkSpider(scrapy.Spider):
                                  meta={WALK_META: walk, "page": "article" if again else "comments"},
                                  dont_filter=True)  # the walk is this article's own (Politeness keeps it on the host)
             return
-        if self._absence_vouched(walk):
-            walk.vouch_absence()
-        result = walk.result
-        assert result is not None
-        self._count_walk(walk, result)
-        if result.complete and self.history and not self.reextracting:
-            states = self.history.comment_states(walk.article_id)
-            for comment_id in result.deleted:
-                state = states[comment_id]
-                yield Comment(article_id=state.article_id, comment_id=comment_id, number=state.number,
-                              crawled_at=walk.started_at or None, deleted=True, removal=GONE,
-                              deletion_evidence=list(result.evidence))
-        article = walk.held
-        if result.outcome is Outcome.ABSENT and self.history and not self.reextracting:
-            # Its counters say what its thread does not show: the article waits in the frontier.
-            self.history.absence_seen(walk.article_id, walk.started_at)
-            return
-        if article is None:
-            return
-        if result.complete and article.comments_count != result.live:  # the counter is contradicted by the walk
+        end = conclude(walk, self._thread(walk), absence_after=self.absence_after,
+                       moderation_watch=self.moderation_watch)
+        assert walk.result is not None
+        self._count_walk(walk, walk.result)
+        if end.counter_contradicted:
             self.crawler.stats.inc_value(statkeys.walk("counter_contradicted"))
-            article.comments_count = None
-        if self.history and not self.reextracting:  # a walk of the archive says nothing of the site now
-            live = result.live if result.live is not None else (
-                walk.declared_total() if result.outcome is Outcome.PARTIAL else None)
-            states = self.history.comment_states(walk.article_id)
-            recheck = moderation_recheck({i: _moderated_at(states.get(i)) for i in walk.moderated}, walk.started_at,
-                                         self.moderation_watch)
-            self.history.walk_ended(walk.article_id, WalkOutcome(
-                walk.url, result.outcome in (Outcome.FAILED, Outcome.UNEVEN, Outcome.UNCONFIRMED),
-                result.complete, walk.started_at, live, recheck))
-        yield article
+        yield from end.deletions
+        if end.absent_at and self.history:  # its counters say what its thread does not show: it waits
+            self.history.absence_seen(walk.article_id, end.absent_at)
+        if end.recorded and self.history:
+            self.history.walk_ended(walk.article_id, end.recorded)
+        if end.article is not None:
+            yield end.article
 
-    def _absence_vouched(self, walk: CommentWalk) -> bool:
-        result = walk.result
-        if result is None or result.outcome is not Outcome.ABSENT or not self.history or self.reextracting:
-            return False
+    def _thread(self, walk: CommentWalk) -> Thread | None:
+        """What the state says of the walk's thread; None when the walk may claim nothing of the
+        site (no state, or a walk of the archive)."""
+        if not self.history or self.reextracting:
+            return None
         state = self.history.article_state(walk.article_id)
-        return absence_vouched(state.absent_since if state else None, walk.started_at,
-                               self.listed.get(walk.article_id), result.live, self.absence_after)
+        return Thread(self.history.comment_states(walk.article_id), state.absent_since if state else None,
+                      self.listed.get(walk.article_id))
 
     def _alive(self, article_id: str) -> list[str]:
         if not self.history or self.reextracting:  # a walk of the archive proves no deletion
@@ -549,11 +530,6 @@ class VpkSpider(scrapy.Spider):
         stats.set_value(key, [*stats.get_value(key, []), url])
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
-
-
-def _moderated_at(state: CommentState | None) -> str | None:
-    """When the state recorded the comment's moderation (None: not recorded yet)."""
-    return state.last_seen if state and state.deleted and state.removal == MODERATED else None
 
 
 def _listed(stats: Any, key: str, url: str) -> None:

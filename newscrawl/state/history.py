@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from scrapy import signals
@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
 from newscrawl.crawl.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
+from newscrawl.crawl.walkend import WalkOutcome
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
 from newscrawl.layout import RunLayout
 from newscrawl.state import signals as newscrawl_signals
@@ -28,18 +29,6 @@ from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore,
 
 logger = logging.getLogger(__name__)
 CACHED_THREADS = 512  # articles whose comment states are kept in memory: far more than a crawl walks at once
-
-
-@dataclass
-class WalkOutcome:
-    """How one article's comment walk ended, kept until the article's own state is staged."""
-
-    url: str
-    failed: bool  # a page could not be read: the article stays in the frontier
-    complete: bool  # every comment page was read, proved, and the walk added up
-    at: str  # site time of the walk
-    live: int | None = None  # the comments it counted (a partial walk: the total its pages agreed on)
-    recheck_at: str | None = None  # walk it again then (a recent moderation on it: policy.moderation_recheck)
 
 
 class History:

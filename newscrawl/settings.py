@@ -92,9 +92,9 @@ HEALTH_COVERAGE_RUNS = 10
 
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "newscrawl.exports.dedupe.DedupePipeline": 100,
+    "newscrawl.pipelines.dedupe.DedupePipeline": 100,
     "newscrawl.monitoring.health.FieldCoverage": 150,
-    "newscrawl.state.versioning.VersioningPipeline": 200,
+    "newscrawl.pipelines.versioning.VersioningPipeline": 200,
 }
 
 # --- State: what earlier runs saw (newscrawl.state.store, newscrawl.state.history) --------------------------

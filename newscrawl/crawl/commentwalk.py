@@ -36,7 +36,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 
 MAX_PASSES = 3  # a pass, one more when it did not add up, one to confirm suspects
 WALK_META = "comment_walk"  # the request meta key that carries an article's walk from page to page

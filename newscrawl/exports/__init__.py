@@ -1,1 +1,1 @@
-"""Bytes on disk kept whole: the run's export files, its manifest, the WARC archive, one copy of each item."""
+"""Bytes on disk kept whole: the run's export files, its manifest, the WARC archive."""

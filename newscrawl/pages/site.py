@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from scrapy.http import Response
 
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 
 
 class Site(Protocol):

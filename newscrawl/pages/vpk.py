@@ -21,7 +21,7 @@ from scrapy.http import Response
 from newscrawl.extract.items import MODERATED, Article, Comment
 from newscrawl.extract.loaders import ArticleLoader, CommentLoader, Report, log_unparsed
 from newscrawl.extract.normalize import parse_ru_count
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 from newscrawl.pages.html import (
     CHECKED_PAGE,
     ByClass,

@@ -25,9 +25,9 @@ from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
 from newscrawl.layout import RunLayout, run_folders
+from newscrawl.pipelines.versioning import article_state, comment_state, content_hash
 from newscrawl.runs.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore
-from newscrawl.state.versioning import article_state, comment_state, content_hash
 
 logger = logging.getLogger(__name__)
 BATCH = 5000

@@ -1,1 +1,1 @@
-"""What earlier runs saw: the store, this run's history of it, and the versions of what it emits."""
+"""What earlier runs saw: the store, and this run's history of it."""

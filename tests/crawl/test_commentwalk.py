@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newscrawl.crawl.commentwalk import TOTAL_CHANGED, CommentWalk, Outcome
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 
 ARTICLE = "100"
 URL = "http://site/news/100_a.html"

@@ -9,7 +9,7 @@ import pytest
 from newscrawl.crawl.commentwalk import CommentWalk, Outcome
 from newscrawl.crawl.walkend import Thread, conclude
 from newscrawl.extract.items import Article
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 from newscrawl.state.store import CommentState
 
 URL = "http://site/news/100_a.html"

@@ -8,7 +8,7 @@ from scrapy.utils.request import request_from_dict
 
 from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
 from newscrawl.distributed import wire
-from newscrawl.pages.evidence import PageEvidence
+from newscrawl.pages.claims import PageEvidence
 
 
 class Walker(Spider):

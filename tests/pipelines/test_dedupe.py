@@ -6,8 +6,8 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawl.exports.dedupe import RECENT_ARTICLES, DedupePipeline
 from newscrawl.extract.items import Article, Comment
+from newscrawl.pipelines.dedupe import RECENT_ARTICLES, DedupePipeline
 
 
 def test_second_copies_are_dropped_and_counted() -> None:

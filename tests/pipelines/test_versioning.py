@@ -1,4 +1,4 @@
-"""newscrawl.state.versioning with newscrawl.state.history: versions, sightings, and what is staged when."""
+"""newscrawl.pipelines.versioning with newscrawl.state.history: versions, sightings, and what is staged when."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl import statkeys
 from newscrawl.extract.items import Article, Comment
+from newscrawl.pipelines.versioning import VersioningPipeline
 from newscrawl.state.history import History, WalkOutcome
 from newscrawl.state.store import open_store
-from newscrawl.state.versioning import VersioningPipeline
 
 SEEN = "2018-09-16T09:00:00+00:00"
 

@@ -460,8 +460,7 @@ class VpkSpider(scrapy.Spider):
         if not self.history or self.reextracting:
             return None
         state = self.history.article_state(walk.article_id)
-        return Thread(self.history.comment_states(walk.article_id), state.absent_since if state else None,
-                      self.listed.get(walk.article_id))
+        return Thread(self.history.comment_states(walk.article_id), state.absent_since if state else None)
 
     def _alive(self, article_id: str) -> list[str]:
         if not self.history or self.reextracting:  # a walk of the archive proves no deletion

@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Protocol
 
 
-class ArticleState(Protocol):
+class RecordedArticle(Protocol):
     """What the planner reads of an article's record in the state (``state.store.ArticleState``):
     data handed to it, so that it does no I/O and knows no store."""
 
@@ -107,7 +107,7 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not a duration like 30m, 36h or 7d") from None
 
 
-def visit(state: ArticleState | None, listed_comments: int | None, now: datetime,
+def visit(state: RecordedArticle | None, listed_comments: int | None, now: datetime,
           schedule: list[timedelta], force: bool = False) -> Visit:
     """Whether to fetch an article now, and why. A due revisit wins over a moved count: it walks
     every comment page, where a moved count may walk only the last ones."""
@@ -125,26 +125,26 @@ def visit(state: ArticleState | None, listed_comments: int | None, now: datetime
     return Visit.SKIP
 
 
-def _counts_known(state: ArticleState) -> set[int | None]:
+def _counts_known(state: RecordedArticle) -> set[int | None]:
     """A listed count has not moved only if it equals both what the article's counter said and the
     comments its last walk counted: a counter that once lied (+5) must not hide new comments."""
     return {state.comments_count} if state.live_comments is None else {state.comments_count} & {state.live_comments}
 
 
-def is_settled(state: ArticleState | None, now: datetime, window: timedelta) -> bool:
+def is_settled(state: RecordedArticle | None, now: datetime, window: timedelta) -> bool:
     """Known, and older than the refresh window: a listing made of these can stop being walked."""
     return bool(state and state.published_at and datetime.fromisoformat(state.published_at) < now - window)
 
 
-def may_skip_comment_pages(state: ArticleState, now: datetime, full_every: timedelta) -> bool:
+def may_skip_comment_pages(state: RecordedArticle, now: datetime, full_every: timedelta) -> bool:
     """A moved count on a settled article may be read from the page where its known comments
     end only while its last complete walk is recent: deletions and edits on the pages skipped
     are then found by the complete walk due ``FULL_WALK_EVERY`` after it."""
     return bool(state.walked_at) and datetime.fromisoformat(state.walked_at) > now - full_every
 
 
-def threads_due(candidates: list[ArticleState], now: datetime, *, young_every: timedelta, old_every: timedelta,
-                young_for: timedelta, budget: int, per_page: int) -> list[ArticleState]:
+def threads_due(candidates: list[RecordedArticle], now: datetime, *, young_every: timedelta, old_every: timedelta,
+                young_for: timedelta, budget: int, per_page: int) -> list[RecordedArticle]:
     """The articles whose comment thread is due a complete walk, least recently walked first, as
     many as ``budget`` pages allow: no thread goes unchecked for longer than its period (an
     article under ``young_for`` old every ``young_every``, older ones every ``old_every``), and

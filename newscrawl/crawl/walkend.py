@@ -37,7 +37,6 @@ class Thread:
 
     comments: Mapping[str, RecordedComment]
     absent_since: str | None = None  # a complete walk first found most of it gone then
-    listed: int | None = None  # the count a listing or the sidebar showed beside it this run
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def conclude(walk: CommentWalk, thread: Thread | None, *, absence_after: timedel
     if thread is None:
         article = _counted(walk.held, result.complete, result.live)
         return WalkEnd(article=article, counter_contradicted=article is not None and article is not walk.held)
-    if result.outcome is Outcome.ABSENT and absence_vouched(thread.absent_since, walk.started_at, thread.listed,
+    if result.outcome is Outcome.ABSENT and absence_vouched(thread.absent_since, walk.started_at, walk.listed,
                                                            result.live, absence_after):
         walk.vouch_absence()
         result = walk.result

@@ -355,8 +355,9 @@ class CommentsPage(SitePage):
         comment = CommentLoader.load_values(values, **self.context)
         if comment.comment_id is None:  # a comment without the site's id: its article and number
             comment.comment_id = f"{article_id}-{comment.number}"
-        if is_moderation_notice(comment.text or self._bare_text(node, parts)):
-            return moderated(comment if comment.text else replace(comment, text=self._bare_text(node, parts)))
+        shown = comment.text or self._bare_text(node, parts)
+        if is_moderation_notice(shown):
+            return moderated(replace(comment, text=shown))
         return comment
 
     @staticmethod

@@ -31,9 +31,11 @@ def recorded(ids: list[str], moderated: str | None = None) -> dict[str, CommentS
     return states
 
 
-def walked(shown: list[str], known: dict[str, CommentState], held: int | None, moderated: set[str] = frozenset()) -> CommentWalk:
-    """A walk of one page shown twice (a pass, and the confirming one), holding an article counting ``held``."""
-    walk = CommentWalk("100", URL, started_at=AT, held=Article(article_id="100", comments_count=held))
+def walked(shown: list[str], known: dict[str, CommentState], held: int | None, moderated: set[str] = frozenset(),
+           listed: int | None = None) -> CommentWalk:
+    """A walk of one page shown twice (a pass, and the confirming one), holding an article counting ``held``,
+    with the count the listing showed beside it (the spider sets it before the walk ends)."""
+    walk = CommentWalk("100", URL, started_at=AT, held=Article(article_id="100", comments_count=held), listed=listed)
     alive = [i for i, s in known.items() if not s.deleted]
     for _ in range(2):
         walk.read(page(shown))
@@ -53,8 +55,8 @@ def test_the_deletions_a_walk_claims_and_the_article_it_lets_go(
         shown: list[str], known: list[str], absent_since: str | None, listed: int, deleted: list[str],
         article: int | None, absent: bool) -> None:
     states = recorded(known)
-    walk = walked(shown, states, len(shown))
-    end = conclude(walk, Thread(states, absent_since, listed), absence_after=WEEK, moderation_watch=WEEK)
+    walk = walked(shown, states, len(shown), listed=listed)
+    end = conclude(walk, Thread(states, absent_since), absence_after=WEEK, moderation_watch=WEEK)
     assert [d.comment_id for d in end.deletions] == deleted
     assert all(d.removal == "gone" and d.deletion_evidence and d.crawled_at == AT for d in end.deletions)
     assert (end.article.comments_count if end.article else None) == article

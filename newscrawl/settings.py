@@ -11,6 +11,11 @@ BOT_NAME = "newscrawl"
 # The site archived: its page module (selectors, page checks, URLs), which the rest of newscrawl
 # asks through newscrawl.pages.site.
 SITE = "newscrawl.pages.vpk"
+# The site's learned markup versions (python -m newscrawl learn writes them; every run, reextract
+# and scrapy shell/parse/check load them at start): by default site-versions/ beside EXPORTS_DIR.
+SITE_VERSIONS_DIR = None
+# What learn may fetch from the site where the run it learns from lacks a kind of page.
+LEARN_MAX_PAGES = 40
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
@@ -178,7 +183,7 @@ LOGSTATS_INTERVAL = 0
 # Every stat is in the run's manifest.json; the end of the log is the summary and the verdict.
 STATS_DUMP = False
 # In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
-EXTENSIONS = {"newscrawl.monitoring.reporting.QuietNetworkErrors": 0, "newscrawl.exports.feeds.ExportFiles": 0, "newscrawl.state.history.History": 10, "newscrawl.monitoring.progress.Progress": 15,
+EXTENSIONS = {"newscrawl.pages.versions.SiteVersions": 0, "newscrawl.monitoring.reporting.QuietNetworkErrors": 0, "newscrawl.exports.feeds.ExportFiles": 0, "newscrawl.state.history.History": 10, "newscrawl.monitoring.progress.Progress": 15,
               "newscrawl.runs.runfolder.RunFolder": 20}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------

@@ -55,6 +55,11 @@ def browser_miss_urls(kind: str) -> str:
 
 UNPARSED_PREFIX = "newscrawl/unparsed/"
 
+# Site versions (newscrawl.pages.versions): pages none could read, files that are no version
+UNREADABLE_PAGES = "newscrawl/markup/unreadable_pages"  # "<url>: <version> cannot read <fields>", listed
+SITE_VERSIONS_SKIPPED = "newscrawl/markup/versions_skipped"
+LISTING_PAGINATION_UNREAD = "newscrawl/listing/pagination_unread"  # more pages linked, no next page read
+
 # Pages that lie, and politeness (newscrawl.fetch.middlewares)
 CHARSET_CORRECTED = "newscrawl/charset_corrected"
 OFFSITE_BLOCKED = "newscrawl/offsite_blocked"

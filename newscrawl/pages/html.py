@@ -101,10 +101,12 @@ def fetched_at(response: Response) -> datetime:
 NEVER_TEXT = frozenset({"script", "style", "noscript", "template"})
 
 
-def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquote"})) -> str:
+def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquote"}),
+               omit: frozenset[HtmlElement] = frozenset()) -> str:
     """The text of an element with its line breaks: ``<br>`` and block ends become ``\\n``.
 
-    Elements named in ``skip`` (and their contents) are left out, e.g. a quote inside a comment.
+    Elements named in ``skip``, and the elements in ``omit`` (with their contents), are left out,
+    e.g. a quote inside a comment.
     Inline markup (``<b>``, ``<a>``) keeps a line whole, which ``::text`` joins would not.
     """
     parts: list[str] = []
@@ -116,7 +118,7 @@ def block_text(element: HtmlElement, skip: frozenset[str] = frozenset({"blockquo
         if element.text and tag:
             parts.append(element.text)
         for child in element:
-            if not (isinstance(child.tag, str) and (child.tag in skip or child.tag in NEVER_TEXT)):
+            if not (isinstance(child.tag, str) and (child.tag in skip or child.tag in NEVER_TEXT or child in omit)):
                 walk(child)
             if child.tail:
                 parts.append(child.tail)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -32,6 +33,8 @@ from newscrawl.pages.html import (
     record_id,
     string_value,
 )
+from newscrawl.pages.rules import Rule
+from newscrawl.pages.versions import BUILT_IN, REGISTRY, Version
 from newscrawl.urls import canonical_url
 
 SPIDER = "vpk"  # the spider that crawls it (spiders/vpk.py)
@@ -110,6 +113,23 @@ MODERATION_NOTICE = re.compile(
     r"|(?:удален|скрыт|заблокирован)[аоы]?(?: (?:модератор|администрац|администратор|по просьбе|по решению|за нарушени).*)?")
 MODERATION_NOTICE_MAX = 120  # characters: a placeholder is a line, not a comment that mentions one
 
+# A learned version's fields (``newscrawl.pages.versions``, written by ``python -m newscrawl learn``),
+# each a rule in its region: the listing's items in the page, a link and a count in an item; the
+# article's block in the page, its fields in the block; the comments' block in the page, the
+# comments in the block, a comment's fields in the comment; the thread's other pages in the page.
+LISTING_ITEMS, LISTING_LINK, LISTING_COUNT, LISTING_NEXT = "listing.item", "listing.link", "listing.comments", "listing.next"
+ARTICLE_BLOCK, COMMENTS_REGION, COMMENT_NODES, COMMENT_PAGES = "article.block", "comments.block", "comments.comment", "comments.pages"
+ARTICLE_FIELDS = ("title", "published_at", "section", "author", "body", "image_url", "image_alt", "image_caption",
+                  "image_credit", "rights_holder", "rights_note", "mentions", "views", "comments_count", "rating")
+COMMENT_FIELDS = ("comment_id", "number", "author", "posted_at", "text", "quote_author", "quote_number", "quote_text",
+                  "rating")
+LIST_FIELDS = frozenset({"body", "mentions"})  # read as all the rule's elements, one value each
+# What a page must give for its records to be stored: without them it is a page no version can
+# read (refused, its WARC record kept), never a record of nulls.
+REQUIRED_ARTICLE_FIELDS = ("title", "published_at", "body")
+REQUIRED_COMMENT_FIELDS = ("number",)
+LISTING_PAGE_LINK = re.compile(r"page\D{0,3}(\d+)", re.I)  # "?page=3", "/page/3/": a listing's numbered pages
+
 
 COMMENT_PAGE_URL = re.compile(r"/news/\d+_[^/]+/comments/\d+/?$")
 COMMENT_PAGE_NUMBER = re.compile(r"(/comments/)(\d+)(/?)$")
@@ -128,7 +148,9 @@ def all_comment_pages(urls: list[str]) -> list[str]:
         return urls
     template = numbered[max(numbered)]
     return [numbered.get(n) or COMMENT_PAGE_NUMBER.sub(rf"\g<1>{n}\g<3>", template) for n in range(2, max(numbered) + 1)]
-LISTING_URL = re.compile(r"/(?:news|rubric/\w+)/?$")
+LISTING_URL = re.compile(r"/(?:news|rubric/\w+)(?:/page/\d+)?/?$")
+ANY_LINK = Query(xpath="//a/@href")
+LISTING_PAGE_PATH = re.compile(r"/page/\d+$")
 
 
 def is_moderation_notice(text: str | None) -> bool:
@@ -190,30 +212,72 @@ class SitePage:
     def __init__(self, response: Response) -> None:
         self.response = response
         self.root = response.selector.root  # parsed once by Scrapy; every query runs on it
+        # The markup version of the page's fetch time: None is the built-in (this module's selectors).
+        self.version: Version | None = REGISTRY.at(fetched_at(response)) if REGISTRY.versions else None
 
     def problem(self) -> str | None:
         """Why this is not a whole listing page, or None. A page that fails this is retried and
         never read: it would tell the walk that articles are missing."""
         if not document_closes(self.response):
             return "cut short"
-        return None if LISTING.first(self.root) is not None else "no listing on the page"
+        if self.version is not None:
+            found = self._rule(LISTING_ITEMS).elements(self.root)
+        else:
+            found = LISTING.first(self.root) is not None
+        return None if found else self.unreadable("the listing's articles")
+
+    def unreadable(self, what: str) -> str:
+        """A page the version of its time cannot read: what is missing, and which version tried."""
+        return f"unreadable by site version {self.version.name if self.version else BUILT_IN}: {what}"
+
+    def _rule(self, name: str) -> Rule:
+        assert self.version is not None
+        return self.version.rules[name]
 
     def listed_articles(self) -> list[ArticleLink]:
-        return self._links(LISTING_ITEM, LISTING_ITEM_LINK, LISTING_ITEM_COMMENTS)
+        if self.version is None:
+            return self._links(LISTING_ITEM, LISTING_ITEM_LINK, LISTING_ITEM_COMMENTS)
+        count = self.version.rule(LISTING_COUNT)
+        return [self._link(self._rule(LISTING_LINK).first(item), count.first(item) if count else None)
+                for item in self._rule(LISTING_ITEMS).elements(self.root) if self._rule(LISTING_LINK).first(item)]
 
     def discussed_articles(self) -> list[ArticleLink]:
         return self._links(SIDEBAR_ITEM, SIDEBAR_ITEM_LINK, SIDEBAR_ITEM_COMMENTS)
 
     def next_page_url(self) -> str | None:
-        return self._url(LISTING_NEXT_PAGE.first(self.root))
+        """The listing's next page: where the version says, else the link to this page's number
+        plus one (pagination that moved is still followed, ``pages_linked`` says when it is not)."""
+        rule = self.version.rule(LISTING_NEXT) if self.version else None
+        href = rule.first(self.root) if rule else LISTING_NEXT_PAGE.first(self.root)
+        return self._url(href) or self._numbered_page(self.page_number() + 1)
+
+    def page_number(self) -> int:
+        found = LISTING_PAGE_LINK.search(self.response.url)
+        return int(found[1]) if found else 1
+
+    def pages_linked(self) -> int:
+        """The highest page number of this listing that the page links to (its pagination,
+        wherever the markup puts it)."""
+        return max((number for number, _ in self._numbered_pages()), default=1)
+
+    def _numbered_page(self, number: int) -> str | None:
+        return next((url for n, url in self._numbered_pages() if n == number), None)
+
+    def _numbered_pages(self) -> Iterator[tuple[int, str]]:
+        """The links to other pages of this same listing, with their numbers."""
+        path = LISTING_PAGE_PATH.sub("", urlsplit(self.response.url).path.rstrip("/"))
+        for href in ANY_LINK.all(self.root):
+            url = self.response.urljoin(href)
+            found = LISTING_PAGE_LINK.search(url)
+            if found and LISTING_PAGE_PATH.sub("", urlsplit(url).path.rstrip("/")) == path:
+                yield int(found[1]), url
 
     def _links(self, item: Query, link: Query, comments: Query) -> list[ArticleLink]:
-        links = []
-        for node in item.all(self.root):
-            url = self._url(link.first(node))
-            if url:
-                links.append(ArticleLink(url, article_id_from_url(url), parse_ru_count(comments.first(node))))
-        return links
+        return [self._link(link.first(node), comments.first(node)) for node in item.all(self.root) if link.first(node)]
+
+    def _link(self, href: str, comments: str | None) -> ArticleLink:
+        url = self.response.urljoin(href)
+        return ArticleLink(url, article_id_from_url(url), parse_ru_count(comments))
 
     def _url(self, href: str | None) -> str | None:
         return self.response.urljoin(href) if href else None
@@ -243,6 +307,9 @@ class CommentsPage(SitePage):
             return "no comments block"
         if not self.comment_nodes and self.needs_browser():
             return None
+        unnumbered = sum(1 for _, number in self.evidence().comments if number is None)
+        if unnumbered:
+            return self.unreadable(f"the number of {unnumbered} of {len(self.comment_nodes)} comments")
         declared = parse_ru_count(self._block_attribute(COMMENTS_DECLARED))
         if declared is None:
             return None
@@ -261,6 +328,8 @@ class CommentsPage(SitePage):
 
     @cached_property
     def comments_block(self) -> HtmlElement | None:
+        if self.version is not None:
+            return self._rule(COMMENTS_REGION).element(self.root)
         return COMMENTS_BLOCK.first(self.root)
 
     def _block_attribute(self, name: str) -> str | None:
@@ -284,7 +353,11 @@ class CommentsPage(SitePage):
 
     def _read_evidence(self) -> PageEvidence:
         block = self.comments_block
-        current = parse_ru_count(None if block is None else COMMENT_PAGE_CURRENT.first(block))
+        if self.version is not None:  # a learned version's page number is its URL's
+            number = COMMENT_PAGE_NUMBER.search(self.response.url.split("?", 1)[0])
+            current = int(number[2]) if number else 1
+        else:
+            current = parse_ru_count(None if block is None else COMMENT_PAGE_CURRENT.first(block))
         planned_from = current in (None, 1)  # the walk plans its pages from page 1's links only
         return PageEvidence(
             url=self.response.url, has_block=block is not None, article_ids=frozenset(self.identity_claims()),
@@ -304,16 +377,27 @@ class CommentsPage(SitePage):
         return [claim for claim in claims if claim]
 
     def _reference(self, node: HtmlElement) -> tuple[str, int | None]:
+        if self.version is not None:
+            number = parse_ru_count(self._comment_rule("number").first(node))
+            site_id = self._comment_rule("comment_id").first(node) if "comment.comment_id" in self.version.rules else None
+            return site_id or f"{self.article_id()}-{number}", number
         text = (COMMENT_NUMBER_TEXT.first(node) or "").strip().lstrip("№")
         number = int(text) if text.isdigit() else parse_ru_count(text)
         return node.get(COMMENT_SITE_ID) or f"{self.article_id()}-{number}", number
+
+    def _comment_rule(self, name: str) -> Rule:
+        return self._rule(f"comment.{name}")
 
     def comment_page_urls(self) -> list[str]:
         """The links to the thread's other pages. Where they are numbered comment pages, every one
         up to the last linked, in order, those the pagination leaves out ("1 2 3 … 40") filled in."""
         block = self.comments_block
-        urls = [] if block is None else [self.response.urljoin(href) for href in COMMENT_PAGE_LINKS.all(block)]
-        return all_comment_pages(urls)
+        if self.version is not None:
+            rule = self.version.rule(COMMENT_PAGES)
+            hrefs = rule.all(self.root) if rule else []
+        else:
+            hrefs = [] if block is None else COMMENT_PAGE_LINKS.all(block)
+        return all_comment_pages([self.response.urljoin(href) for href in hrefs])
 
     def needs_browser(self) -> bool:
         """Comments that only a browser sees: none in the HTML while the block says there are some,
@@ -333,18 +417,33 @@ class CommentsPage(SitePage):
 
     @cached_property
     def comment_nodes(self) -> list[HtmlElement]:
-        return [] if self.comments_block is None else COMMENT.all(self.comments_block)
+        if self.comments_block is None:
+            return []
+        if self.version is not None:
+            return self._rule(COMMENT_NODES).elements(self.comments_block)
+        return COMMENT.all(self.comments_block)
 
     def _comment(self, node: HtmlElement, article_id: str | None) -> Comment:
+        values = self._learned_comment(node) if self.version is not None else self._builtin_comment(node)
+        bare = values.pop("bare")
+        values.update(article_id=article_id, page_url=self.page_url, crawled_at=self.crawled_at,
+                      warc_record_id=self._record_id)
+        comment = CommentLoader.load_values(values, **self.context)
+        if comment.comment_id is None:  # a comment without the site's id: its article and number
+            comment.comment_id = f"{article_id}-{comment.number}"
+        shown = comment.text or bare
+        if is_moderation_notice(shown):
+            return moderated(replace(comment, text=shown))
+        return comment
+
+    def _builtin_comment(self, node: HtmlElement) -> dict[str, Any]:
         parts = ByClass(node)
-        number = parts.text(COMMENT_NUMBER)
         body = parts.element(COMMENT_BODY)
         values = {
-            "article_id": article_id, "number": number, "comment_id": node.get(COMMENT_SITE_ID),
+            "number": parts.text(COMMENT_NUMBER), "comment_id": node.get(COMMENT_SITE_ID),
             "author": parts.text(COMMENT_AUTHOR), "posted_at": parts.text(COMMENT_DATE),
-            "text": block_text(body) if body is not None else None,
-            "rating": parts.text(COMMENT_RATING), "page_url": self.page_url, "crawled_at": self.crawled_at,
-            "warc_record_id": self._record_id,
+            "text": block_text(body) if body is not None else None, "rating": parts.text(COMMENT_RATING),
+            "bare": None if body is not None else _bare_text(node, parts.text(COMMENT_NUMBER), parts.text(COMMENT_DATE)),
         }
         if parts.element(COMMENT_QUOTE) is not None:
             attribution = QUOTE_ATTRIBUTION.match(" ".join((string_value(parts.element(QUOTE_HEAD)) or "").split()))
@@ -352,38 +451,41 @@ class CommentsPage(SitePage):
                 values["quote_author"], values["quote_number"] = attribution["author"], attribution["number"]
             quoted = parts.element(QUOTE_TEXT)
             values["quote_text"] = block_text(quoted) if quoted is not None else None
-        comment = CommentLoader.load_values(values, **self.context)
-        if comment.comment_id is None:  # a comment without the site's id: its article and number
-            comment.comment_id = f"{article_id}-{comment.number}"
-        shown = comment.text or self._bare_text(node, parts)
-        if is_moderation_notice(shown):
-            return moderated(replace(comment, text=shown))
-        return comment
+        return values
 
-    @staticmethod
-    def _bare_text(node: HtmlElement, parts: ByClass) -> str | None:
-        """A comment's words where it has no body: what it shows besides its number and date (a
-        placeholder the site renders in place of the whole comment)."""
-        if parts.element(COMMENT_BODY) is not None:
-            return None
-        shown = " ".join((string_value(node) or "").split())
-        for known in (parts.text(COMMENT_NUMBER), parts.text(COMMENT_DATE)):
-            shown = shown.replace(" ".join((known or "").split()), "", 1) if known else shown
-        return shown.strip() or None
+    def _learned_comment(self, node: HtmlElement) -> dict[str, Any]:
+        assert self.version is not None
+        values: dict[str, Any] = {name: rule.first(node) for name in COMMENT_FIELDS
+                                  if (rule := self.version.rule(f"comment.{name}"))}
+        values["bare"] = None if self._comment_rule("text").element(node) is not None else _bare_text(
+            node, values.get("number") and self._comment_rule("number").text(self._comment_rule("number").element(node)),
+            values.get("posted_at") and self._comment_rule("posted_at").text(self._comment_rule("posted_at").element(node)))
+        return values
 
 
 class ArticlePage(CommentsPage):
     """An article page: the article, its first page of comments, links to the rest."""
 
     def problem(self) -> str | None:
-        """An article page also holds the article (a login or captcha page does not)."""
-        if ARTICLE.first(self.root) is None:
-            return "no article on the page" if document_closes(self.response) else "cut short"
+        """An article page also holds the article (a login or captcha page does not), with the
+        fields no record goes without."""
+        if self.article_block is None:
+            return self.unreadable("the article") if document_closes(self.response) else "cut short"
+        article = self.article()
+        missing = [name for name in REQUIRED_ARTICLE_FIELDS if getattr(article, name) in (None, "")]
+        if missing:
+            return self.unreadable(", ".join(missing))
         return super().problem()
+
+    @cached_property
+    def article_block(self) -> HtmlElement | None:
+        if self.version is not None:
+            return self._rule(ARTICLE_BLOCK).element(self.root)
+        return ARTICLE.first(self.root)
 
     def identity_claims(self) -> list[str]:
         """The comments block's claims, and the article's own id (its element's, its canonical URL's)."""
-        found = ARTICLE.first(self.root)
+        found = self.article_block
         own = None if found is None else found.get(ARTICLE_ID)
         return [*super().identity_claims(), *([own] if own else [])]
 
@@ -400,8 +502,9 @@ class ArticlePage(CommentsPage):
         """The article. Each field comes from the first source that gives it, those that outlive a
         redesign (JSON-LD, ``og:``/``article:`` meta) before the page's classes; ``sources`` then
         says which gave what (counted by the spider, logged in the development profile)."""
-        found = ARTICLE.first(self.root)
+        found = self.article_block
         root = self.root if found is None else found  # fields are looked for in the article's block
+        own = self._learned_fields(root) if self.version is not None else self._builtin_fields(root)
         ld = self.json_ld()
         author = ld.get("author")
         loader = ArticleLoader(**self.context)
@@ -409,24 +512,47 @@ class ArticlePage(CommentsPage):
         take = self._take
         take(loader, "article_id", ("data-id", root.get(ARTICLE_ID)), ("url", article_id_from_url(self.response.url)))
         loader.add_value("url", self.page_url)
-        take(loader, "title", ("json-ld", ld.get("headline")), ("og:title", OG_TITLE.first(self.head)),
-             (TITLE.expression, TITLE.first(root)))
+        take(loader, "title", ("json-ld", ld.get("headline")), ("og:title", OG_TITLE.first(self.head)), own["title"])
         take(loader, "published_at", ("article:published_time", PUBLISHED_META.first(self.head)),
-             ("json-ld", ld.get("datePublished")), (PUBLISHED_TEXT.expression, PUBLISHED_TEXT.first(root)))
+             ("json-ld", ld.get("datePublished")), own["published_at"])
         take(loader, "section", ("json-ld", ld.get("articleSection")), ("article:section", SECTION_META.first(self.head)),
-             (SECTION.expression, SECTION.first(root)))
-        take(loader, "author", ("json-ld", author.get("name") if isinstance(author, dict) else None),
-             (AUTHOR.expression, AUTHOR_LABEL.sub("", AUTHOR.first(root) or "")))
-        take(loader, "body", (BODY_PARAGRAPHS.expression, [string_value(p) for p in BODY_PARAGRAPHS.all(root)]))
-        self._image(loader, root)
-        take(loader, "rights_holder", (RIGHTS_HOLDER.expression, RIGHTS_HOLDER.first(root)))
-        take(loader, "rights_note", (RIGHTS_NOTE.expression, RIGHTS_NOTE.first(root)))
-        take(loader, "mentions", (MENTIONS.expression, MENTIONS.all(root)))
-        take(loader, "views", (VIEWS.expression, VIEWS.first(root)))
-        take(loader, "comments_count", (COMMENTS_COUNT.expression, COMMENTS_COUNT.first(root)))
-        take(loader, "rating", (RATING.expression, RATING.first(root)))
+             own["section"])
+        take(loader, "author", ("json-ld", author.get("name") if isinstance(author, dict) else None), own["author"])
+        for name in ARTICLE_FIELDS[4:]:
+            take(loader, name, own[name])
         loader.add_value("crawled_at", self.crawled_at)
         return loader.load_item()
+
+    def _builtin_fields(self, root: HtmlElement) -> dict[str, tuple[str, Any]]:
+        """Each field's value in the article's block, by this module's selectors, and its source."""
+        image, caption = IMAGE.first(root), " ".join((string_value(IMAGE_CAPTION.first(root)) or "").split())
+        credited = CAPTION_CREDIT.match(caption)
+        return {
+            "title": (TITLE.expression, TITLE.first(root)), "published_at": (PUBLISHED_TEXT.expression, PUBLISHED_TEXT.first(root)),
+            "section": (SECTION.expression, SECTION.first(root)),
+            "author": (AUTHOR.expression, AUTHOR_LABEL.sub("", AUTHOR.first(root) or "")),
+            "body": (BODY_PARAGRAPHS.expression, [string_value(p) for p in BODY_PARAGRAPHS.all(root)]),
+            "image_url": (IMAGE.expression, None if image is None else self._url(image.get("src"))),
+            "image_alt": (IMAGE.expression, None if image is None else image.get("alt")),
+            "image_caption": (IMAGE_CAPTION.expression, (credited["caption"] if credited else caption.rstrip(".")) or None),
+            "image_credit": (IMAGE_CAPTION.expression, credited["credit"] if credited else None),
+            "rights_holder": (RIGHTS_HOLDER.expression, RIGHTS_HOLDER.first(root)),
+            "rights_note": (RIGHTS_NOTE.expression, RIGHTS_NOTE.first(root)),
+            "mentions": (MENTIONS.expression, MENTIONS.all(root)),
+            "views": (VIEWS.expression, VIEWS.first(root)),
+            "comments_count": (COMMENTS_COUNT.expression, COMMENTS_COUNT.first(root)),
+            "rating": (RATING.expression, RATING.first(root)),
+        }
+
+    def _learned_fields(self, root: HtmlElement) -> dict[str, tuple[str, Any]]:
+        """Each field's value in the article's block, by the learned version's rules."""
+        assert self.version is not None
+        values: dict[str, tuple[str, Any]] = {}
+        for name in ARTICLE_FIELDS:
+            rule = self.version.rule(f"article.{name}")
+            value = None if rule is None else rule.all(root) if name in LIST_FIELDS else rule.first(root)
+            values[name] = (f"{self.version.name}:{name}", self._url(value) if name == "image_url" else value)
+        return values
 
     def _take(self, loader: ArticleLoader, field: str, *candidates: tuple[str, Any]) -> None:
         """The first candidate whose value the loader keeps, and its source's name."""
@@ -450,19 +576,14 @@ class ArticlePage(CommentsPage):
                     return node
         return {}
 
-    def _image(self, loader: ArticleLoader, root: HtmlElement) -> None:
-        image = IMAGE.first(root)
-        if image is None:
-            return
-        loader.add_value("image_url", self._url(image.get("src")))
-        loader.add_value("image_alt", image.get("alt"))
-        caption = " ".join((string_value(IMAGE_CAPTION.first(root)) or "").split())
-        match = CAPTION_CREDIT.match(caption)
-        if match:
-            loader.add_value("image_caption", match["caption"])
-            loader.add_value("image_credit", match["credit"])
-        else:
-            loader.add_value("image_caption", caption.rstrip("."))
+
+def _bare_text(node: HtmlElement, *shown_apart: str | None) -> str | None:
+    """A comment's words where it has no body: what it shows besides its number and date (a
+    placeholder the site renders in place of the whole comment)."""
+    shown = " ".join((string_value(node) or "").split())
+    for known in shown_apart:
+        shown = shown.replace(" ".join((known or "").split()), "", 1) if known else shown
+    return shown.strip() or None
 
 
 def moderated(shown: Comment) -> Comment:

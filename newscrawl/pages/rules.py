@@ -28,6 +28,9 @@ class Rule:
     before: str | None = None  # where it holds this tail, the value ends before its last one
     leave_out: str | None = None  # an XPath, relative to the element, of parts that are not its text
     lines: bool = False  # the text keeps its lines (a comment's body), else it is one line
+    after_last: bool = False  # the value starts after the last ``after``, not the first
+    before_first: bool = False  # and ends before the first ``before``, not the last
+    strict: bool = False  # a text without the labels shows no value ("Автор" with no "№": no number)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_found", etree.XPath(self.xpath, smart_strings=False))
@@ -49,7 +52,9 @@ class Rule:
 
     def value(self, element: HtmlElement) -> str | None:
         raw = element.get(self.attribute) if self.attribute else self.text(element)
-        return cut(raw, self.after, self.before)
+        if self.strict and raw is not None and not all(label in raw for label in (self.after, self.before) if label):
+            return None
+        return cut(raw, self.after, self.before, self.after_last, self.before_first)
 
     def text(self, element: HtmlElement) -> str:
         if self._left_out is not None:  # type: ignore[attr-defined]
@@ -66,19 +71,21 @@ class Rule:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
-def cut(raw: str | None, after: str | None, before: str | None) -> str | None:
-    """The value in ``raw``: what follows the first ``after`` and precedes the last ``before``,
-    each only where the text holds it (a label shown on some pages and not on others).
+def cut(raw: str | None, after: str | None, before: str | None, after_last: bool = False,
+        before_first: bool = False) -> str | None:
+    """The value in ``raw``: what follows ``after`` and precedes ``before`` (by default the first
+    ``after`` and the last ``before``), each only where the text holds it (a label shown on some
+    pages and not on others).
 
     >>> cut("Просмотров: 1,4 тыс.", "Просмотров: ", None), cut("Цитата, Олег сообщ. №12", "Цитата, ", " сообщ. №")
     ('1,4 тыс.', 'Олег')
-    >>> cut("Олег", "Цитата, ", " сообщ. №"), cut("  ", None, None)
-    ('Олег', None)
+    >>> cut("Олег", "Цитата, ", " сообщ. №"), cut("  ", None, None), cut("a | b | c", " | ", None, after_last=True)
+    ('Олег', None, 'c')
     """
     if raw is None:
         return None
     if after and after in raw:
-        raw = raw.split(after, 1)[1]
+        raw = raw.rsplit(after, 1)[1] if after_last else raw.split(after, 1)[1]
     if before and before in raw:
-        raw = raw.rsplit(before, 1)[0]
+        raw = raw.split(before, 1)[0] if before_first else raw.rsplit(before, 1)[0]
     return raw.strip() or None

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlsplit
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 from scrapy.http import Response
@@ -455,12 +455,18 @@ class CommentsPage(SitePage):
 
     def _learned_comment(self, node: HtmlElement) -> dict[str, Any]:
         assert self.version is not None
-        values: dict[str, Any] = {name: rule.first(node) for name in COMMENT_FIELDS
-                                  if (rule := self.version.rule(f"comment.{name}"))}
-        values["bare"] = None if self._comment_rule("text").element(node) is not None else _bare_text(
-            node, values.get("number") and self._comment_rule("number").text(self._comment_rule("number").element(node)),
-            values.get("posted_at") and self._comment_rule("posted_at").text(self._comment_rule("posted_at").element(node)))
+        rules = {name: self.version.rule(f"comment.{name}") for name in COMMENT_FIELDS}
+        values: dict[str, Any] = {name: rule.first(node) for name, rule in rules.items() if rule}
+        text = rules["text"]
+        values["bare"] = None if text is not None and text.element(node) is not None else _bare_text(
+            node, *(_shown(rules[name], node) for name in ("number", "posted_at")))
         return values
+
+
+def _shown(rule: Rule | None, node: HtmlElement) -> str | None:
+    """All the text of the element a rule finds (a label and its value)."""
+    element = None if rule is None else rule.element(node)
+    return None if element is None or rule is None else rule.text(element)
 
 
 class ArticlePage(CommentsPage):

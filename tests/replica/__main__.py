@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 
 from tests.replica.habits import COMMENTS_PER_PAGE, DOWN_KINDS, MODERATION_TEXT, Habits
+from tests.replica.markups import MARKUPS
 from tests.replica.server import LIES, Site, serve
 from tests.replica.truth import records
 from tests.replica.world import DAY0_NOW, FUTURE_DAYS, build_world
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="article pages whose comments block is empty (or missing), counters at 0")
     parser.add_argument("--comments-down-share", type=int, default=25, metavar="PERCENT",
                         help="of the articles with comments, for --comments-down (default 25)")
+    parser.add_argument("--markup", choices=sorted(MARKUPS), help="the site redesigned: its pages in another markup")
+    parser.add_argument("--markup-from-day", type=int, default=0, metavar="D",
+                        help="with --markup: the first day the site shows it (default 0)")
     parser.add_argument("--hostile", action="store_true",
                         help="one article's comments start with formulas, carry markup and control characters")
     parser.add_argument("--dump-truth", action="store_true", help="print the expected records and exit")
@@ -54,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     world = build_world(args.articles, args.seed, args.now, args.js_share, hostile=args.hostile)
     habits = Habits(per_page=args.comments_per_page, newest_first=args.newest_first,
                     moderated_share=args.moderated, moderation_text=args.moderation_text,
-                    comments_down=args.comments_down, down_share=args.comments_down_share)
+                    comments_down=args.comments_down, down_share=args.comments_down_share,
+                    markup=args.markup if args.day >= args.markup_from_day else None)
     view = world.view(world.now(args.day), sidebar_size=args.sidebar_size, habits=habits)
     if args.dump_truth:
         base = (args.base_url or f"http://127.0.0.1:{args.port}").rstrip("/")

@@ -9,6 +9,7 @@ the lies (``tests.replica.lies``) they are what the site really shows that day, 
   number and date, no author, the text ``--moderation-text``.
 - ``--comments-per-page N``: another page size than 20.
 - ``--newest-first``: threads listed newest first, across their pages too.
+- ``--markup NAME``: the site redesigned (``tests.replica.markups``), from ``--markup-from-day``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Habits:
     moderation_text: str = MODERATION_TEXT
     comments_down: str | None = None  # "empty" or "missing"
     down_share: int = 25  # percent of the articles with comments
+    markup: str | None = None  # tests.replica.markups: None is the site's own
 
     def ordered(self, comments: list[Comment]) -> list[Comment]:
         return comments[::-1] if self.newest_first else comments

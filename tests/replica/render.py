@@ -141,7 +141,7 @@ def page(view: View, title: str, main: str, *, head: str = "", charset: str | No
     )
 
 
-def _json_ld(article: Article) -> str:
+def json_ld(article: Article) -> str:
     """What news sites give search engines, and what outlives a redesign of the page's classes."""
     data: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
                                "datePublished": article.published_at.isoformat(), "articleSection": article.section.name}
@@ -160,7 +160,7 @@ def article_page(view: View, article: Article) -> str:
         date = f"Опубликовано: {date}"
     head = (f'<link rel="canonical" href="{article.path}">\n'
             f'<meta property="og:title" content="{escape(article.title)}">\n'
-            f'<script type="application/ld+json">{_json_ld(article)}</script>\n')
+            f'<script type="application/ld+json">{json_ld(article)}</script>\n')
     if article.style < 0.5:
         head += f'<meta property="article:published_time" content="{article.published_at.isoformat()}">\n'
     author = f'<span class="news-author">Автор: {escape(article.author)}</span>' if article.author else ""
@@ -188,16 +188,16 @@ def article_page(view: View, article: Article) -> str:
         '<div class="login-prompt">Хотите оставить комментарий? <a href="/register/">Зарегистрируйтесь</a> '
         'и/или <a href="/login/">Войдите</a> и общайтесь!</div>'
     )
-    return page(view, article.title, main, head=head, charset=_charset(article), broken=article.broken_html)
+    return page(view, article.title, main, head=head, charset=charset(article), broken=article.broken_html)
 
 
 def comment_page(view: View, article: Article, number: int) -> str:
     main = (f'<h1 class="news-title"><a href="{article.path}">{escape(article.title)}</a></h1>\n'
             f'<h2>Комментарии, страница {number}</h2>\n{comments_section(view, article, number)}')
-    return page(view, f"Комментарии: {article.title}", main, charset=_charset(article))
+    return page(view, f"Комментарии: {article.title}", main, charset=charset(article))
 
 
-def _charset(article: Article) -> str | None:
+def charset(article: Article) -> str | None:
     return {"utf-8": "utf-8", "cp1251-meta": "windows-1251", "cp1251-header": None}[article.encoding]
 
 

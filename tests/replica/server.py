@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-from tests.replica import habits, render
+from tests.replica import habits, markups, render
 from tests.replica import lies as walk_lies
 from tests.replica.world import LISTING_PAGE_SIZE, SECTIONS, Article, View
 
@@ -180,7 +180,8 @@ class Site:
         if match := ARTICLE.fullmatch(path):
             article = self._article(match["id"])  # any slug: the page's canonical link names the one
             if article:
-                html = render.article_page(view, article)
+                markup = view.habits.markup
+                html = markups.article_page(view, article, markup) if markup else render.article_page(view, article)
                 if view.habits.thread_down(article) and view.comments(article):
                     html = habits.comments_down(html, article, view.habits.comments_down or "empty")
                 return self._encoded(article, html)
@@ -188,7 +189,9 @@ class Site:
             article = self._article(match["id"])
             page = int(match["page"])
             if article and 1 < page <= len(view.comment_pages(article)):
-                return self._encoded(article, render.comment_page(view, article, page))
+                markup = view.habits.markup
+                html = markups.comment_page(view, article, page, markup) if markup else render.comment_page(view, article, page)
+                return self._encoded(article, html)
         if match := COMMENTS_API.fullmatch(path):
             article = self._article(match["id"])
             page = int(match["page"])
@@ -212,7 +215,9 @@ class Site:
         if number > pages:
             return Response(404, "<h1>Нет такой страницы</h1>".encode())
         chunk = articles[(number - 1) * LISTING_PAGE_SIZE : number * LISTING_PAGE_SIZE]
-        return self._html(render.listing_page(self.view, chunk, base, number, pages, heading))
+        markup = self.view.habits.markup
+        html = markups.listing_page(self.view, chunk, base, number, pages, heading, markup) if markup else None
+        return self._html(html or render.listing_page(self.view, chunk, base, number, pages, heading))
 
     def _html(self, html: str) -> Response:
         if self.faults:

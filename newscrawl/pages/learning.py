@@ -424,7 +424,7 @@ def repeated(units_by_page: list[tuple[HtmlElement, list[HtmlElement]]]) -> tupl
     if not signatures:
         return None
     signature = signatures.most_common(1)[0][0]
-    for root, units in units_by_page:
+    for _, units in units_by_page:
         units[:] = [u for u in units if _signature(u) == signature]
     root, units = next((r, u) for r, u in units_by_page if u)
     block = common_ancestor(units) if len(units) > 1 else units[0].getparent()

@@ -5,6 +5,7 @@
     python -m newscrawl dataset [-s NAME=VALUE]...
     python -m newscrawl reextract [--runs ID,ID|all] [-j N] [-s NAME=VALUE]...
     python -m newscrawl evidence ID [-s EXPORTS_DIR=…]
+    python -m newscrawl learn --run ID | --url URL --record FILE [-s NAME=VALUE]...
     python -m newscrawl browse [--port 8001] [-s DATASET_DIR=…]
     python -m newscrawl distributed seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…
 
@@ -52,6 +53,14 @@ def main(argv: list[str] | None = None) -> None:
     proof.add_argument("item_id", metavar="ID", help="an article id or a comment id")
     proof.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="setting override (EXPORTS_DIR)")
+    teach = commands.add_parser("learn", help="a new site version from pages the current one cannot read")
+    source = teach.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="a run whose pages were unreadable: learn from them and the archive's records")
+    source.add_argument("--url", help="an article page of the site (the first day), with --record")
+    teach.add_argument("--record", type=Path, help="with --url: the article's known record, a JSON file "
+                       '{"article": {…}, "comments": [{…}, …]} with the exported fields')
+    teach.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                       help="setting override (EXPORTS_DIR, SITE_VERSIONS_DIR, LEARN_MAX_PAGES, DOWNLOAD_DELAY)")
     browse = commands.add_parser("browse", help="browse and search the dataset in a browser (Datasette)")
     browse.add_argument("--port", type=int, default=8001, help="the port on 127.0.0.1 (default 8001)")
     browse.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
@@ -72,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         return build_dataset(args.settings)
     if args.command == "evidence":
         return evidence(args)
+    if args.command == "learn":
+        return learn(args, parser)
     if args.command == "browse":
         from newscrawl.browse.server import serve
 
@@ -169,6 +180,22 @@ def evidence(args: argparse.Namespace) -> int:
     lines = list(report(runs, args.item_id))
     print("\n".join(lines))
     return 1 if lines[0].startswith("newscrawl: no record") else 0
+
+
+def learn(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Exit status 0 when a version was written, 1 when a field could not be learned, 2 on wrong input."""
+    from newscrawl.runs import learn as teach
+
+    if args.url and not args.record:
+        parser.error("learn --url needs --record FILE, the article's known record")
+    settings = project_settings(args.settings)
+    try:
+        if args.run:
+            return teach.from_run(settings, args.run)
+        return teach.from_url(settings, args.url, args.record)
+    except teach.WrongInput as wrong:
+        print(f"newscrawl learn: {wrong}", file=sys.stderr)
+        return teach.EXIT_WRONG_INPUT
 
 
 def build_dataset(overrides: list[str]) -> int:

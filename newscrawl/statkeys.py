@@ -3,6 +3,8 @@ them, the manifest reads them back."""
 
 from __future__ import annotations
 
+from typing import Any
+
 # Listing walk
 LISTED_ARTICLES = "newscrawl/listed_articles"
 LISTING_PAGES = "newscrawl/listing/pages"
@@ -131,3 +133,13 @@ WRITTEN = "newscrawl/written"  # records the run's files hold, per file ("articl
 # A shared crawl (newscrawl.distributed)
 DISTRIBUTED_WORKER = "newscrawl/distributed/worker"  # this run's id as a worker of a shared crawl
 DISTRIBUTED_PUT_BACK = "newscrawl/distributed/put_back"  # requests of dead workers put back by this one
+
+
+MAX_LISTED = 200  # items a listed stat keeps (failed URLs, unreadable pages), for the manifest
+
+
+def listed(stats: Any, key: str, value: str) -> None:
+    """Add ``value`` to the list kept in the stats under ``key``, once, at most MAX_LISTED."""
+    values = stats.get_value(key, [])
+    if len(values) < MAX_LISTED and value not in values:
+        stats.set_value(key, [*values, value])

@@ -58,7 +58,6 @@ from newscrawl.urls import canonical_url
 UNFINISHED_PRIORITY = 30
 ARTICLE_PRIORITY = 10
 COMMENTS_PRIORITY = 20
-MAX_LISTED_FAILURES = 200  # URLs of failed requests kept in the stats (and the manifest)
 
 
 @dataclass(frozen=True)
@@ -234,6 +233,9 @@ class VpkSpider(scrapy.Spider):
             return
         if not walk.reached_end:
             stats.set_value(statkeys.LISTING_STOPPED_AT, response.url)
+        if walk.reached_end and page.pages_linked() > page.page_number():  # pagination the version misses
+            stats.set_value(statkeys.LISTING_PAGINATION_UNREAD, response.url)
+            walk.broken = True
         if walk.cut_at:
             stats.set_value(statkeys.LISTING_BUDGET_CUT_AT, walk.cut_at)
             self.logger.info("The whole listing walk stops at WHOLE_WALK_BUDGET (%d pages); the next run goes on from %s",
@@ -264,7 +266,7 @@ class VpkSpider(scrapy.Spider):
             BrokenPage: "broken_page", Offsite: "offsite"}.get(type(error), type(error).__name__)
         stats = self.crawler.stats
         stats.inc_value(statkeys.failed(kind))
-        _listed(stats, statkeys.FAILED_URLS, f"{failure.request.url} ({kind})")
+        statkeys.listed(stats, statkeys.FAILED_URLS, f"{failure.request.url} ({kind})")
         self.logger.error("Gave up on %s (%s): %s", failure.request.url, kind, failure.getErrorMessage())
 
     def _plan_walk(self, now: datetime) -> ListingWalk:
@@ -488,7 +490,7 @@ class VpkSpider(scrapy.Spider):
                                 "walked again by the next run", walk.article_id, result.outcome.value)
         if result.outcome is Outcome.ABSENT:
             stats.inc_value(statkeys.DELETIONS_WITHHELD, len(result.withheld))
-            _listed(stats, statkeys.ABSENT_THREADS, walk.url)
+            statkeys.listed(stats, statkeys.ABSENT_THREADS, walk.url)
             self.logger.warning("Article %s shows %d of its comments, %d recorded ones missing: no deletion "
                                 "claimed until that holds for ABSENCE_CORROBORATED_AFTER and the listing agrees",
                                 walk.article_id, result.live or 0, len(result.withheld))
@@ -499,7 +501,7 @@ class VpkSpider(scrapy.Spider):
         """A thread this run could not read that an earlier run left unfinished too: named in the
         verdict whatever the error rate, so that no gap stays silent under it."""
         if self.history and self.history.attempts.get(walk.article_id):
-            _listed(self.crawler.stats, statkeys.UNREADABLE_THREADS, walk.url)
+            statkeys.listed(self.crawler.stats, statkeys.UNREADABLE_THREADS, walk.url)
 
     def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
         """A comment page that could not be read or proved: note it, and walk on for new comments
@@ -529,13 +531,6 @@ class VpkSpider(scrapy.Spider):
         stats.set_value(key, [*stats.get_value(key, []), url])
         if why:
             self.logger.error("Browser could not read comments on %s: %s", url, why)
-
-
-def _listed(stats: Any, key: str, url: str) -> None:
-    """Add ``url`` to the list kept in the stats under ``key`` (at most MAX_LISTED_FAILURES)."""
-    urls = stats.get_value(key, [])
-    if len(urls) < MAX_LISTED_FAILURES and url not in urls:
-        stats.set_value(key, [*urls, url])
 
 
 def _destinations(requests: list[scrapy.Request]) -> dict[str, str]:

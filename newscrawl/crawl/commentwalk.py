@@ -157,7 +157,7 @@ class CommentWalk:
         if shown != expected:
             return Refusal("wrong_page", f"page {shown} answered where page {expected} was asked for")
         declared = self.current.declared
-        if declared and page.declared not in declared:
+        if declared and page.declares and page.declared not in declared:
             return Refusal(TOTAL_CHANGED, f"the page declares {page.declared} comments where page 1 declared "
                                           f"{', '.join(map(str, declared))}: the thread changed under the walk")
         if elsewhere := next(iter(recorded_elsewhere or {}), None):
@@ -169,7 +169,7 @@ class CommentWalk:
         """A page holds what the thread's page size and total leave for it: page 1 sets the size
         (its links tell how many pages share the total), every later page but the last holds as
         many, the last the rest."""
-        shown, declared = len(page.comments), page.declared
+        shown, declared = len(page.comments), page.declared if page.declares else self.declared_total()
         if declared is None:
             return None
         if number == 1:
@@ -214,7 +214,8 @@ class CommentWalk:
         numbers = [n for _, n in page.comments if n is not None]
         if numbers:
             walk.numbers[number] = (numbers[0], numbers[-1])
-        walk.declared.add(page.declared)
+        if page.declares:
+            walk.declared.add(page.declared)
         if page.record_id:
             walk.records.append(page.record_id)
         if walk.planned is None:

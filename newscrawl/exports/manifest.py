@@ -33,7 +33,7 @@ def build(*, run_id: str, spider: str, arguments: dict[str, Any], started_at: da
           stats: dict[str, Any], settings: dict[str, Any], max_error_rate: float,
           recovered_at: str | None = None, kept_bytes: dict[str, int] | None = None,
           extra_problems: list[str] | None = None) -> dict[str, Any]:
-    problems = [*(extra_problems or []), *health_problems(stats, reason, max_error_rate)]
+    problems = [*(extra_problems or []), *markup_problems(stats, run_id), *health_problems(stats, reason, max_error_rate)]
     return {
         "run_id": run_id,
         "spider": spider,
@@ -166,6 +166,22 @@ def health_problems(stats: dict[str, Any], reason: str, max_error_rate: float) -
     requests = stats.get("downloader/request_count", 0)
     if requests and errors(stats) / requests > max_error_rate:
         problems.append(f"{errors(stats)} of {requests} requests failed (over {max_error_rate:.0%})")
+    return problems
+
+
+def markup_problems(stats: dict[str, Any], run_id: str) -> list[str]:
+    """Pages no site version could read: the site changed its markup. The repair is two commands."""
+    problems = []
+    unreadable = stats.get(statkeys.UNREADABLE_PAGES, [])
+    if unreadable:
+        problems.append(
+            f"{len(unreadable)} page(s) no site version could read, e.g. {unreadable[0]}: the site changed its "
+            f"markup, nothing was stored from them and their pages are archived. Repair (with this run's -s "
+            f"settings): python -m newscrawl learn --run {run_id}, then python -m newscrawl reextract --runs {run_id}")
+    unread = stats.get(statkeys.LISTING_PAGINATION_UNREAD)
+    if unread:
+        problems.append(f"the listing page {unread} links to later pages but no next page could be read: "
+                        "the listing walk is not whole")
     return problems
 
 

@@ -32,6 +32,7 @@ from newscrawl import statkeys
 from newscrawl.crawl.commentwalk import WALK_META, CommentWalk, Refusal
 from newscrawl.pages.html import CHECKED_PAGE, misdeclared_encoding
 from newscrawl.pages.site import ArticleLike, ThreadPage, site
+from newscrawl.pages.versions import UNREADABLE
 from newscrawl.state.history import History
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class WholePages:
                 problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
         elif problem is not None:
             stats.inc_value(statkeys.broken_page(kind))
+            if problem.startswith(UNREADABLE) and request.meta.get("retry_times", 0) >= self.retries:
+                statkeys.listed(stats, statkeys.UNREADABLE_PAGES, f"{response.url} ({problem})")
         if problem is None:
             request.meta[CHECKED_PAGE] = page
             return response

@@ -18,3 +18,6 @@ class PageEvidence:
     comments: tuple[tuple[str, int | None], ...]  # (comment id, №) in page order
     page_urls: tuple[str, ...]  # the links to the thread's other pages, in order (read on page 1 only)
     record_id: str | None = None  # the archived response (WARC-Record-ID) the page was read from
+    # Whether the page shows the thread's total at all (a learned markup may show it on page 1
+    # only): a page that does not is held to the total page 1 declared.
+    declares: bool = True

@@ -58,11 +58,13 @@ class Learned:
     reproduced: int  # known values read back exactly
     known: int  # examples with a known value
     wrong: int = 0  # values read where the known one differs (changed since, or wrong)
+    plausible: int = 0  # a growing counter read a little above its known value
     read: int = 0  # values read where one was known (accepted by the normalizer)
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"reproduced": self.reproduced, "known": self.known, "read": self.read, "wrong": self.wrong,
+                **({"plausible": self.plausible} if self.plausible else {}),
                 **({"note": self.note} if self.note else {})}
 
 
@@ -113,11 +115,14 @@ _COUNT_TOKEN = re.compile(r"[+\-−]?\d[\d\s\u00a0\u2009.,]*(?:\s?(?:тыс|мл
 _SKIPPED_ATTRIBUTES = frozenset({"class", "style"})
 
 
-def spots(example: Example, kind: Kind) -> list[Spot]:
+def spots(example: Example, kind: Kind, grows: bool = False) -> list[Spot]:
     """Where in the region the known value stands: exact matches of a whole text or attribute
     first (the deepest element), else the value inside a longer text (with what is around it)."""
     exact, inside = [], []
     known = example.known
+    if grows:  # a counter that only grows, known from an earlier run: as high or a little higher
+        return _deepest([spot for element in _ELEMENTS(example.region) if isinstance(element.tag, str)
+                         for spot in _grown(element, known, example)])
     for element in _ELEMENTS(example.region):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
@@ -172,6 +177,16 @@ def _inside(kind: Kind, text: str, known: Any, example: Example) -> Iterator[tup
                     return
 
 
+def _grown(element: HtmlElement, known: int, example: Example) -> Iterator[Spot]:
+    text = " ".join((string_value(element) or "").split())
+    if len(text) > 200:
+        return
+    for match in _COUNT_TOKEN.finditer(text):
+        value = parse_ru_count(match[0].strip(" ,."))
+        if value is not None and known <= value <= known * 1.5 + 100:
+            yield Spot(element, None, text[:match.start()], text[match.end():])
+
+
 def _lines_spots(element: HtmlElement, known: str) -> list[Spot]:
     """An element whose text, with its lines, is the known text, maybe once a part of it (a quote)
     is left out: each kind of element inside it is tried as that part."""
@@ -183,7 +198,7 @@ def _lines_spots(element: HtmlElement, known: str) -> list[Spot]:
     if clean_lines(Rule("self::*", lines=True).text(element)) == known:
         return [Spot(element)]
     found = []
-    for part in {_signature(e) for e in _ELEMENTS(element)[1:] if isinstance(e.tag, str)}:
+    for part in {signature(e) for e in _ELEMENTS(element)[1:] if isinstance(e.tag, str)}:
         leave_out = f"descendant::{part}"
         if clean_lines(Rule("self::*", leave_out=leave_out).text(element)) == known:
             found.append(Spot(element, leave_out=leave_out))
@@ -203,7 +218,7 @@ def _class_test(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-def _signature(element: HtmlElement) -> str:
+def signature(element: HtmlElement) -> str:
     """The element's tag and first class: what repeated blocks of the same kind share."""
     classes = (element.get("class") or "").split()
     return f"{element.tag}[{_class_test(classes[0])}]" if classes else str(element.tag)
@@ -236,7 +251,7 @@ def selectors(element: HtmlElement, region: HtmlElement) -> Iterator[str]:
         path.insert(0, _step(node))
         parent = node.getparent()
         if parent is not None and parent is not region and (parent.get("class") or "").split():
-            yield f"descendant::{_signature(parent)}/{'/'.join(path)}"
+            yield f"descendant::{signature(parent)}/{'/'.join(path)}"
         node = parent
     if node is region:
         yield "./" + "/".join(path)
@@ -282,7 +297,7 @@ class FieldLearner:
     kind: Kind
     examples: list[Example]
     volatile: bool = False  # a counter that moves between runs: known values may be out of date
-    tried: int = 0
+    grows: bool = False  # and only grows (views): a value a little above the known one is plausible
     candidates: dict[Rule, None] = field(default_factory=dict)
 
     def learn(self, sample: int = 12) -> Learned:
@@ -305,7 +320,7 @@ class FieldLearner:
         if self.kind is Kind.LIST:
             yield from self._list_rules(example)
             return
-        for spot in spots(example, self.kind)[:8]:
+        for spot in (spots(example, self.kind) or spots(example, self.kind, grows=self.grows))[:8]:
             labels: list[dict[str, Any]] = [{}]
             xpaths = list(selectors(spot.element, example.region))
             if spot.left or spot.right:  # the labels around the value, from every example alike
@@ -323,7 +338,8 @@ class FieldLearner:
         example's text holds them (then a text without them shows no value)."""
         lefts, rights, wholes = [spot.left], [spot.right], [_whole(spot)]
         for example in known[:40]:  # in each example, the place most like this one (a value may stand twice)
-            alike = [other for other in spots(example, self.kind) if _signature(other.element) == _signature(spot.element)]
+            alike = [other for other in spots(example, self.kind) or spots(example, self.kind, grows=self.grows)
+                     if signature(other.element) == signature(spot.element)]
             if alike:
                 other = max(alike, key=lambda o: _agreement(o, spot))
                 lefts.append(other.left)
@@ -347,7 +363,7 @@ class FieldLearner:
                         yield Rule(step)
 
     def score(self, rule: Rule) -> Learned:
-        reproduced = wrong = read = known = 0
+        reproduced = wrong = read = known = plausible = 0
         for example in self.examples:
             raw = rule.all(example.region) if self.kind is Kind.LIST else rule.first(example.region)
             value = normalized(self.kind, raw, example)
@@ -362,8 +378,11 @@ class FieldLearner:
                 read += 1
             elif value is not None:
                 read += 1
-                wrong += 1
-        return Learned(rule, reproduced, known, wrong=wrong, read=read)
+                if self.grows and example.known <= value <= example.known * 1.5 + 100:
+                    plausible += 1
+                else:
+                    wrong += 1
+        return Learned(rule, reproduced, known, wrong=wrong, read=read, plausible=plausible)
 
 
 def _rank(learned: Learned) -> tuple[int, int, int, int, int]:
@@ -373,7 +392,7 @@ def _rank(learned: Learned) -> tuple[int, int, int, int, int]:
     xpath = learned.rule.xpath if learned.rule else ""
     sturdy = 3 if "@class" in xpath else 2 if "[@" in xpath or "contains(normalize-space(.)" in xpath else (
         0 if re.search(r"\[\d+\]", xpath) else 1)
-    return learned.reproduced, -learned.wrong, sturdy, -xpath.count("/"), -len(xpath)
+    return learned.reproduced + learned.plausible, -learned.wrong, sturdy, -xpath.count("/"), -len(xpath)
 
 
 def accepted(learned: Learned, volatile: bool) -> bool:
@@ -383,7 +402,7 @@ def accepted(learned: Learned, volatile: bool) -> bool:
     if learned.rule is None:
         return False
     if volatile:
-        return learned.read == learned.known and learned.reproduced > 0
+        return learned.read == learned.known and learned.reproduced + learned.plausible > 0
     return learned.reproduced == learned.known and learned.wrong == 0
 
 
@@ -420,17 +439,17 @@ def repeated(units_by_page: list[tuple[HtmlElement, list[HtmlElement]]]) -> tupl
     """A rule for the block that holds the units (from the page) and one for the units (from the
     block), reading exactly the units on every page: ``units_by_page`` pairs each page's root
     with the units found on it."""
-    signatures = Counter(_signature(u) for _, units in units_by_page for u in units)
+    signatures = Counter(signature(u) for _, units in units_by_page for u in units)
     if not signatures:
         return None
-    signature = signatures.most_common(1)[0][0]
+    usual = signatures.most_common(1)[0][0]
     for _, units in units_by_page:
-        units[:] = [u for u in units if _signature(u) == signature]
+        units[:] = [u for u in units if signature(u) == usual]
     root, units = next((r, u) for r, u in units_by_page if u)
     block = common_ancestor(units) if len(units) > 1 else units[0].getparent()
     for block_xpath in selectors(block, root):
         block_rule = Rule(block_xpath)
-        for unit_xpath in (f"{signature}", f"descendant::{signature}"):
+        for unit_xpath in (usual, f"descendant::{usual}"):
             unit_rule = Rule(unit_xpath)
             if all(_reads_units(block_rule, unit_rule, r, u) for r, u in units_by_page if u):
                 return block_rule, unit_rule

@@ -29,6 +29,7 @@ from newscrawl.pages.rules import Rule
 logger = logging.getLogger(__name__)
 
 BUILT_IN = "built-in"
+UNREADABLE = "unreadable by site version"  # how a page's problem begins when its version cannot read it
 SUFFIX = ".json"
 
 

@@ -34,7 +34,7 @@ from newscrawl.pages.html import (
     string_value,
 )
 from newscrawl.pages.rules import Rule
-from newscrawl.pages.versions import BUILT_IN, REGISTRY, Version
+from newscrawl.pages.versions import BUILT_IN, REGISTRY, UNREADABLE, Version
 from newscrawl.urls import canonical_url
 
 SPIDER = "vpk"  # the spider that crawls it (spiders/vpk.py)
@@ -119,6 +119,8 @@ MODERATION_NOTICE_MAX = 120  # characters: a placeholder is a line, not a commen
 # comments in the block, a comment's fields in the comment; the thread's other pages in the page.
 LISTING_ITEMS, LISTING_LINK, LISTING_COUNT, LISTING_NEXT = "listing.item", "listing.link", "listing.comments", "listing.next"
 ARTICLE_BLOCK, COMMENTS_REGION, COMMENT_NODES, COMMENT_PAGES = "article.block", "comments.block", "comments.comment", "comments.pages"
+THREAD_LINK_RULE = "comments.thread"  # a comment page's link to its article
+COMMENTS_TOTAL = "comments.total"  # the thread's total, where every page of it shows one
 ARTICLE_FIELDS = ("title", "published_at", "section", "author", "body", "image_url", "image_alt", "image_caption",
                   "image_credit", "rights_holder", "rights_note", "mentions", "views", "comments_count", "rating")
 COMMENT_FIELDS = ("comment_id", "number", "author", "posted_at", "text", "quote_author", "quote_number", "quote_text",
@@ -228,7 +230,7 @@ class SitePage:
 
     def unreadable(self, what: str) -> str:
         """A page the version of its time cannot read: what is missing, and which version tried."""
-        return f"unreadable by site version {self.version.name if self.version else BUILT_IN}: {what}"
+        return f"{UNREADABLE} {self.version.name if self.version else BUILT_IN}: {what}"
 
     def _rule(self, name: str) -> Rule:
         assert self.version is not None
@@ -336,7 +338,7 @@ class CommentsPage(SitePage):
         return None if self.comments_block is None else self.comments_block.get(name)
 
     def article_id(self) -> str | None:
-        return self._block_attribute(COMMENTS_ARTICLE_ID) or article_id_from_url(self.response.url)
+        return self._block_attribute(COMMENTS_ARTICLE_ID) or thread_id_from_url(self.response.url)
 
     _evidence: PageEvidence | None = None
 
@@ -359,19 +361,34 @@ class CommentsPage(SitePage):
         else:
             current = parse_ru_count(None if block is None else COMMENT_PAGE_CURRENT.first(block))
         planned_from = current in (None, 1)  # the walk plans its pages from page 1's links only
+        declared, declares = self._declared()
         return PageEvidence(
             url=self.response.url, has_block=block is not None, article_ids=frozenset(self.identity_claims()),
-            current=current, declared=parse_ru_count(self._block_attribute(COMMENTS_DECLARED)),
+            current=current, declared=declared, declares=declares,
             comments=tuple(self._reference(node) for node in self.comment_nodes),
             page_urls=tuple(canonical_url(url) for url in self.comment_page_urls()) if planned_from else (),
             record_id=self.record_id)
+
+    def _declared(self) -> tuple[int | None, bool]:
+        """The thread's total as the page shows it, and whether it shows one: the block's count;
+        for a learned markup its rule, else on page 1 the article's own counter (a later page that
+        shows none is held to page 1's)."""
+        if self.version is None:
+            return parse_ru_count(self._block_attribute(COMMENTS_DECLARED)), True
+        rule = self.version.rule(COMMENTS_TOTAL)
+        if rule is not None:
+            return parse_ru_count(rule.first(self.root)), True
+        if isinstance(self, ArticlePage):
+            return self.article().comments_count, True
+        return None, False
 
     def identity_claims(self) -> list[str]:
         """Every article id the page names as the one whose thread it shows: the comments block's,
         the canonical link's, and the heading's link back to the article."""
         canonical = CANONICAL.first(self.head)
         claims = [self._block_attribute(COMMENTS_ARTICLE_ID), article_id_from_url(canonical) if canonical else None]
-        link = THREAD_LINK.first(self.root)
+        thread = self.version.rule(THREAD_LINK_RULE) if self.version else None
+        link = thread.first(self.root) if thread else THREAD_LINK.first(self.root)
         if link:
             claims.append(article_id_from_url(self.response.urljoin(link)))
         return [claim for claim in claims if claim]
@@ -490,10 +507,13 @@ class ArticlePage(CommentsPage):
         return ARTICLE.first(self.root)
 
     def identity_claims(self) -> list[str]:
-        """The comments block's claims, and the article's own id (its element's, its canonical URL's)."""
+        """The comments block's claims, and the article's own id (its element's, its canonical URL's).
+        A learned markup that names its article nowhere is the article of its URL: the page is
+        then only as sure as the server (a redirect elsewhere still shows, in its URL)."""
         found = self.article_block
         own = None if found is None else found.get(ARTICLE_ID)
-        return [*super().identity_claims(), *([own] if own else [])]
+        claims = [*super().identity_claims(), *([own] if own else [])]
+        return claims or ([self.article_id() or ""] if self.version is not None else [])
 
     def article(self) -> Article:
         """The article, read once per page (the middleware's checks and the spider share it)."""

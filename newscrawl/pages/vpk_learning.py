@@ -9,6 +9,7 @@ accepting it: the check is the reader the crawl uses, not the learner's own.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +19,22 @@ from typing import Any
 from lxml.html import HtmlElement
 from scrapy.http import HtmlResponse
 
+from newscrawl.extract.normalize import parse_ru_count
 from newscrawl.pages import vpk
 from newscrawl.pages.html import fetched_at
-from newscrawl.pages.learning import Example, FieldLearner, Kind, Learned, accepted, repeated, selectors, spots, unit_of
+from newscrawl.pages.learning import (
+    Example,
+    FieldLearner,
+    Kind,
+    Learned,
+    accepted,
+    common_ancestor,
+    repeated,
+    selectors,
+    signature,
+    spots,
+    unit_of,
+)
 from newscrawl.pages.rules import Rule
 from newscrawl.pages.versions import Version
 
@@ -38,6 +52,7 @@ COMMENT_KINDS = {
 # every page reads as a counter and some give the known value exactly.
 VOLATILE = frozenset({"article.views", "article.comments_count", "article.rating", "comment.rating",
                       "listing.comments"})
+GROWING = frozenset({"article.views", "article.comments_count", "listing.comments"})  # and rarely go down
 # Without these a version reads no record: a version that cannot learn them is not written.
 REQUIRED = ("article.block", "article.title", "article.published_at", "article.body", "comments.block",
             "comments.comment", "comment.number", "comment.author", "comment.posted_at", "comment.text")
@@ -97,6 +112,8 @@ def learn(responses: list[HtmlResponse], articles: dict[str, dict[str, Any]],
     thread_pages = [p for p in pages if p.kind in ("article", "comments") and comments.get(p.thread or "")]
     _learn_comments(lesson, thread_pages, comments)
     _learn_comment_pages(lesson, [p for p in pages if p.kind == "article"])
+    _learn_thread_link(lesson, [p for p in pages if p.kind == "comments"])
+    _learn_total(lesson, thread_pages, articles)
     listings = [p for p in pages if p.kind == "listing"]
     if listings:
         _learn_listing(lesson, listings, articles)
@@ -116,7 +133,8 @@ def _learn_article(lesson: Lesson, pages: list[Page], articles: dict[str, dict[s
     for name, kind in ARTICLE_KINDS.items():
         examples = [Example(block, articles[page.thread or ""].get(name), page.now, page.response.url)
                     for page, block in blocks]
-        learned = FieldLearner(name, kind, examples, volatile=f"article.{name}" in VOLATILE).learn()
+        learned = FieldLearner(name, kind, examples, volatile=f"article.{name}" in VOLATILE,
+                               grows=f"article.{name}" in GROWING).learn()
         lesson.keep(f"article.{name}", learned, volatile=f"article.{name}" in VOLATILE)
 
 
@@ -129,7 +147,6 @@ def _article_block(pages: list[Page], articles: dict[str, dict[str, Any]]) -> Ru
         body = spots(Example(page.root, first, page.now), Kind.TEXT) if first else []
         if not title or not body:
             continue
-        from newscrawl.pages.learning import common_ancestor
         block = common_ancestor([title[0].element, body[0].element])
         for xpath in selectors(block, page.root):
             rule = Rule(xpath)
@@ -154,8 +171,13 @@ def _learn_comments(lesson: Lesson, pages: list[Page], comments: dict[str, list[
         found = _known_texts(page, comments[page.thread or ""])
         elements = [element for element, _ in found]
         units = [unit_of(element, elements) for element in elements]
-        units_by_page.append((page.root, units))
-        matched.extend((page, unit, record) for unit, (_, record) in zip(units, found, strict=True))
+        matched.extend((page, unit, record, _path(unit, element)) for unit, (element, record) in zip(units, found, strict=True))
+    # A known text also stands in the quote of a comment not known yet (a later reply): there it
+    # lies deeper in its comment than the texts of comments do. The usual place wins.
+    usual = Counter(path for *_, path in matched).most_common(1)[0][0] if matched else ()
+    matched = [(page, unit, record) for page, unit, record, path in matched if path == usual and _shows(unit, record)]
+    for page in pages:
+        units_by_page.append((page.root, [unit for p, unit, _ in matched if p is page]))
     rules = repeated(units_by_page)
     if rules is None:
         lesson.missing["comments.comment"] = "no element shows a known comment's text"
@@ -170,6 +192,23 @@ def _learn_comments(lesson: Lesson, pages: list[Page], comments: dict[str, list[
             continue  # the site shows no ids of its own: a comment is its article and number
         learned = FieldLearner(name, kind, examples, volatile=f"comment.{name}" in VOLATILE).learn()
         lesson.keep(f"comment.{name}", learned, volatile=f"comment.{name}" in VOLATILE)
+
+
+def _shows(unit: HtmlElement, record: dict[str, Any]) -> bool:
+    """Whether a comment shows the known comment's author and number too: two comments may have
+    the same words (a new one, not known yet, repeating an old one on another page)."""
+    text = " ".join(unit.text_content().split())
+    numbers = {parse_ru_count(token) for token in re.findall(r"\d+", text)}
+    return (record.get("author") or "") in text and record.get("number") in numbers
+
+
+def _path(unit: HtmlElement, element: HtmlElement) -> tuple[str, ...]:
+    """The kinds of element from a comment down to its text."""
+    path = []
+    while element is not unit and element is not None:
+        path.append(signature(element))
+        element = element.getparent()
+    return tuple(path)
 
 
 def _known_comment_value(name: str, record: dict[str, Any]) -> Any:
@@ -214,14 +253,51 @@ def _learn_comment_pages(lesson: Lesson, pages: list[Page]) -> None:
         lesson.fields["comments.pages"] = Learned(None, 0, 0, note="no thread of several pages among the pages")
         return
     page, links = examples[0]
-    for xpath in selectors(links[0], page.root):
-        rule = Rule(xpath.replace("descendant::", "descendant::", 1), attribute="href")
+    for xpath in dict.fromkeys(re.sub(r"\[\d+\]$", "", x) for x in selectors(links[0], page.root)):  # all, not the first
+        rule = Rule(xpath, attribute="href")
         if all({page.response.urljoin(h) for h in rule.all(p.root)} == {p.response.urljoin(a.get("href")) for a in ls}
                for p, ls in examples):
             lesson.rules["comments.pages"] = rule
             lesson.fields["comments.pages"] = Learned(rule, len(examples), len(examples))
             return
     lesson.keep("comments.pages", Learned(None, 0, len(examples), note="no rule reads every page link"))
+
+
+def _learn_total(lesson: Lesson, pages: list[Page], articles: dict[str, dict[str, Any]]) -> None:
+    """The thread's total where every page of it shows one ("Обсуждение (30)"); else page 1's
+    article counter stands for it (``CommentsPage._declared``)."""
+    examples = [Example(page.root, (articles.get(page.thread or "") or {}).get("comments_count"), page.now)
+                for page in pages if page.kind == "comments"]
+    if not examples:
+        return
+    total = FieldLearner("total", Kind.COUNT, [
+        Example(page.root, (articles.get(page.thread or "") or {}).get("comments_count"), page.now) for page in pages],
+        volatile=True, grows=True).learn()
+    if accepted(total, volatile=True):
+        lesson.keep(vpk.COMMENTS_TOTAL, total, volatile=True)
+    else:
+        lesson.fields[vpk.COMMENTS_TOTAL] = Learned(None, 0, len(examples), note="not on every page: page 1's counter")
+
+
+def _learn_thread_link(lesson: Lesson, pages: list[Page]) -> None:
+    """A comment page's link to its article, the first in the page: what says whose thread it is."""
+    examples = []
+    for page in pages:
+        link = next((a for a in page.root.iter("a") if vpk.page_kind(page.response.urljoin(a.get("href") or "")) == "article"
+                     and vpk.article_id_from_url(page.response.urljoin(a.get("href") or "")) == page.thread), None)
+        if link is not None:
+            examples.append((page, link))
+    if not examples:
+        lesson.fields[vpk.THREAD_LINK_RULE] = Learned(None, 0, 0, note="no comment page links to its article")
+        return
+    page, link = examples[0]
+    for xpath in selectors(link, page.root):
+        rule = Rule(xpath, attribute="href")
+        if all(vpk.article_id_from_url(p.response.urljoin(rule.first(p.root) or "")) == p.thread for p, _ in examples):
+            lesson.rules[vpk.THREAD_LINK_RULE] = rule
+            lesson.fields[vpk.THREAD_LINK_RULE] = Learned(rule, len(examples), len(examples))
+            return
+    lesson.fields[vpk.THREAD_LINK_RULE] = Learned(None, 0, len(examples), note="no rule finds the link on every page")
 
 
 def _comment_page_of(page: Page, href: str | None) -> bool:
@@ -262,21 +338,20 @@ def _learn_listing(lesson: Lesson, pages: list[Page], articles: dict[str, dict[s
     lesson.keep("listing.link", link)
     counts = [Example(unit, (articles.get(article) or {}).get("comments_count"), page.now)
               for page, unit, article in items if article in articles]
-    lesson.keep("listing.comments", FieldLearner("comments", Kind.COUNT, counts, volatile=True).learn(),
+    lesson.keep("listing.comments", FieldLearner("comments", Kind.COUNT, counts, volatile=True, grows=True).learn(),
                 volatile=True, required=False)
     _learn_next(lesson, pages)
 
 
 def _largest_group(units_by_page: list[tuple[HtmlElement, list[HtmlElement]]]) -> None:
-    from newscrawl.pages.learning import _signature
     sizes: dict[str, int] = {}
     for _, units in units_by_page:
         for unit in units:
-            sizes[_signature(unit)] = sizes.get(_signature(unit), 0) + 1
+            sizes[signature(unit)] = sizes.get(signature(unit), 0) + 1
     if sizes:
         biggest = max(sizes, key=lambda s: sizes[s])
         for _, units in units_by_page:
-            units[:] = [u for u in units if _signature(u) == biggest]
+            units[:] = [u for u in units if signature(u) == biggest]
 
 
 def _article_url(page: Page, unit: HtmlElement, article: str | None) -> str | None:

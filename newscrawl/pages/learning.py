@@ -59,6 +59,7 @@ class Learned:
     known: int  # examples with a known value
     wrong: int = 0  # values read where the known one differs (changed since, or wrong)
     plausible: int = 0  # a growing counter read a little above its known value
+    ambiguous: int = 0  # examples where the rule finds more than one element and reads the first
     read: int = 0  # values read where one was known (accepted by the normalizer)
     note: str = ""
 
@@ -121,8 +122,8 @@ def spots(example: Example, kind: Kind, grows: bool = False) -> list[Spot]:
     exact, inside = [], []
     known = example.known
     if grows:  # a counter that only grows, known from an earlier run: as high or a little higher
-        return _deepest([spot for element in _ELEMENTS(example.region) if isinstance(element.tag, str)
-                         for spot in _grown(element, known, example)])
+        return sorted(_deepest([spot for element in _ELEMENTS(example.region) if isinstance(element.tag, str)
+                                for spot in _grown(element, known, example)]), key=lambda s: len(s.left) + len(s.right))
     for element in _ELEMENTS(example.region):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
@@ -152,9 +153,10 @@ def spots(example: Example, kind: Kind, grows: bool = False) -> list[Spot]:
                           if left or right)
     if kind is Kind.LINES:  # a body and its one paragraph alike: which reads every comment, the scores say
         return exact
+    inside = sorted(_deepest(inside), key=lambda spot: len(spot.left) + len(spot.right))  # the value most of its text
     if kind in (Kind.COUNT, Kind.DATE):
-        return _deepest(exact) + _deepest(inside)
-    return _deepest(exact) or _deepest(inside)
+        return _deepest(exact) + inside
+    return _deepest(exact) or inside
 
 
 def _inside(kind: Kind, text: str, known: Any, example: Example) -> Iterator[tuple[str, str]]:
@@ -261,7 +263,7 @@ def selectors(element: HtmlElement, region: HtmlElement) -> Iterator[str]:
 def _agreement(one: Spot, other: Spot) -> int:
     """How much of the text around two values is the same: the labels they share."""
     before = os.path.commonprefix([one.left.strip()[::-1], other.left.strip()[::-1]])
-    return len(before) + len(os.path.commonprefix([one.right.strip(), other.right.strip()]))
+    return len(before.strip()) + len(os.path.commonprefix([one.right.strip(), other.right.strip()]).strip())
 
 
 def _whole(spot: Spot) -> str:
@@ -283,10 +285,15 @@ def _labels(texts: Iterable[str], suffix: bool) -> str | None:
     texts = [t.strip() for t in texts if t.strip()]  # "1,4 тыс. просмотров" and "1 108 просмотров" alike
     if not texts:
         return None
+    if len(texts) < 3:  # too few to tell a label from the values beside it: the word next to the value
+        texts = [t.split()[-1] if suffix else t.split()[0] for t in texts]
     common = os.path.commonprefix([t[::-1] if suffix else t for t in texts])
     common = common[::-1] if suffix else common
-    common = common.lstrip("0123456789") if suffix else common.rstrip("0123456789")
-    return common or None
+    # A label holds no number: what stands past one is another value (with one example, or with
+    # values that happen to agree, the common text runs on into it).
+    common = re.split(r"\d", common)[-1] if suffix else re.split(r"\d", common)[0]
+    common = common.lstrip(" +-−") if suffix else common.rstrip(" +-−")  # a sign is the value's
+    return common if common.strip() else None
 
 
 @dataclass
@@ -307,20 +314,24 @@ class FieldLearner:
         for example in known[:sample]:
             for rule in self._rules(example, known):
                 self.candidates.setdefault(rule, None)
-        best: Learned | None = None
-        for rule in self.candidates:  # of rules alike, the one with the fewest steps: it says least of the page
-            scored = self.score(rule)
-            if best is None or _rank(scored) > _rank(best):
-                best = scored
-        if best is None or best.rule is None or not best.reproduced:
+        ranked = self.ranked()
+        best = ranked[0] if ranked else None
+        if best is None or best.rule is None or not best.reproduced + best.plausible:
             return Learned(None, 0, len(known), note="no element shows the known values")
         return best
+
+    def ranked(self) -> list[Learned]:
+        """Every candidate scored, the best first (``_rank``)."""
+        if not hasattr(self, "_ranked"):
+            self._ranked = sorted((self.score(rule) for rule in self.candidates), key=_rank, reverse=True)
+        return self._ranked
 
     def _rules(self, example: Example, known: list[Example]) -> Iterator[Rule]:
         if self.kind is Kind.LIST:
             yield from self._list_rules(example)
             return
-        for spot in (spots(example, self.kind) or spots(example, self.kind, grows=self.grows))[:8]:
+        found = spots(example, self.kind)[:8]
+        for spot in found + (spots(example, self.kind, grows=True)[:8] if self.grows else []):
             labels: list[dict[str, Any]] = [{}]
             xpaths = list(selectors(spot.element, example.region))
             if spot.left or spot.right:  # the labels around the value, from every example alike
@@ -338,10 +349,12 @@ class FieldLearner:
         example's text holds them (then a text without them shows no value)."""
         lefts, rights, wholes = [spot.left], [spot.right], [_whole(spot)]
         for example in known[:40]:  # in each example, the place most like this one (a value may stand twice)
-            alike = [other for other in spots(example, self.kind) or spots(example, self.kind, grows=self.grows)
-                     if signature(other.element) == signature(spot.element)]
-            if alike:
-                other = max(alike, key=lambda o: _agreement(o, spot))
+            places = spots(example, self.kind) + (spots(example, self.kind, grows=True) if self.grows else [])
+            alike = [other for other in places if signature(other.element) == signature(spot.element)]
+            other = max(alike, key=lambda o: _agreement(o, spot), default=None)
+            # An example whose value stands nowhere alike (a counter that went down) says nothing of the labels.
+            whole = other is not None and not (other.left.strip() or other.right.strip())  # shown without labels
+            if other is not None and (whole or _agreement(other, spot) > 0):
                 lefts.append(other.left)
                 rights.append(other.right)
                 wholes.append(_whole(other))
@@ -363,9 +376,14 @@ class FieldLearner:
                         yield Rule(step)
 
     def score(self, rule: Rule) -> Learned:
-        reproduced = wrong = read = known = plausible = 0
+        reproduced = wrong = read = known = plausible = ambiguous = 0
         for example in self.examples:
-            raw = rule.all(example.region) if self.kind is Kind.LIST else rule.first(example.region)
+            if self.kind is Kind.LIST:
+                raw: Any = rule.all(example.region)
+            else:
+                found = rule.elements(example.region)
+                ambiguous += len(found) > 1
+                raw = rule.value(found[0]) if found else None
             value = normalized(self.kind, raw, example)
             if example.known in (None, "", []):
                 # a value where none is known, or a text the normalizer refuses (logged as unparsed)
@@ -382,17 +400,21 @@ class FieldLearner:
                     plausible += 1
                 else:
                     wrong += 1
-        return Learned(rule, reproduced, known, wrong=wrong, read=read, plausible=plausible)
+        return Learned(rule, reproduced, known, wrong=wrong, read=read, plausible=plausible, ambiguous=ambiguous)
 
 
-def _rank(learned: Learned) -> tuple[int, int, int, int, int]:
+def _rank(learned: Learned) -> tuple[int, int, bool, int, int, int]:
     """Of rules that read as many known values back, the one that says the most about the element
-    and least about the page around it: a class, then an attribute or a label in its text, then
-    its tag alone; then the fewest steps."""
+    and least about the page around it: one that finds one element (not "the first <span>", which
+    is another field's where this one is missing), an id attribute (an id in a link may be a
+    number), a class, then an attribute or a label in its text, then its tag alone; then the
+    fewest steps."""
     xpath = learned.rule.xpath if learned.rule else ""
-    sturdy = 3 if "@class" in xpath else 2 if "[@" in xpath or "contains(normalize-space(.)" in xpath else (
-        0 if re.search(r"\[\d+\]", xpath) else 1)
-    return learned.reproduced + learned.plausible, -learned.wrong, sturdy, -xpath.count("/"), -len(xpath)
+    attribute = learned.rule.attribute or "" if learned.rule else ""
+    sturdy = 4 if attribute == "id" or attribute.startswith("data-") else 3 if "@class" in xpath else (
+        2 if "[@" in xpath or "contains(normalize-space(.)" in xpath else 0 if re.search(r"\[\d+\]", xpath) else 1)
+    return (learned.reproduced + learned.plausible, -learned.wrong, not learned.ambiguous, sturdy, -xpath.count("/"),
+            -len(xpath))
 
 
 def accepted(learned: Learned, volatile: bool) -> bool:

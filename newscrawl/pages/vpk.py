@@ -120,15 +120,14 @@ MODERATION_NOTICE_MAX = 120  # characters: a placeholder is a line, not a commen
 LISTING_ITEMS, LISTING_LINK, LISTING_COUNT, LISTING_NEXT = "listing.item", "listing.link", "listing.comments", "listing.next"
 ARTICLE_BLOCK, COMMENTS_REGION, COMMENT_NODES, COMMENT_PAGES = "article.block", "comments.block", "comments.comment", "comments.pages"
 THREAD_LINK_RULE = "comments.thread"  # a comment page's link to its article
-COMMENTS_TOTAL = "comments.total"  # the thread's total, where every page of it shows one
-ARTICLE_FIELDS = ("title", "published_at", "section", "author", "body", "image_url", "image_alt", "image_caption",
+ARTICLE_FIELDS = ("url", "title", "published_at", "section", "author", "body", "image_url", "image_alt", "image_caption",
                   "image_credit", "rights_holder", "rights_note", "mentions", "views", "comments_count", "rating")
 COMMENT_FIELDS = ("comment_id", "number", "author", "posted_at", "text", "quote_author", "quote_number", "quote_text",
                   "rating")
 LIST_FIELDS = frozenset({"body", "mentions"})  # read as all the rule's elements, one value each
 # What a page must give for its records to be stored: without them it is a page no version can
 # read (refused, its WARC record kept), never a record of nulls.
-REQUIRED_ARTICLE_FIELDS = ("title", "published_at", "body")
+REQUIRED_ARTICLE_FIELDS = ("url", "title", "published_at", "body")
 REQUIRED_COMMENT_FIELDS = ("number",)
 LISTING_PAGE_LINK = re.compile(r"page\D{0,3}(\d+)", re.I)  # "?page=3", "/page/3/": a listing's numbered pages
 
@@ -250,8 +249,10 @@ class SitePage:
         """The listing's next page: where the version says, else the link to this page's number
         plus one (pagination that moved is still followed, ``pages_linked`` says when it is not)."""
         rule = self.version.rule(LISTING_NEXT) if self.version else None
-        href = rule.first(self.root) if rule else LISTING_NEXT_PAGE.first(self.root)
-        return self._url(href) or self._numbered_page(self.page_number() + 1)
+        url = self._url(rule.first(self.root) if rule else LISTING_NEXT_PAGE.first(self.root))
+        back = url is not None and (found := LISTING_PAGE_LINK.search(url)) is not None \
+            and int(found[1]) <= self.page_number()  # a link that leads back is no next page
+        return url if url and not back else self._numbered_page(self.page_number() + 1)
 
     def page_number(self) -> int:
         found = LISTING_PAGE_LINK.search(self.response.url)
@@ -296,7 +297,8 @@ class CommentsPage(SitePage):
         self.head = HEAD.first(self.root)
         if self.head is None:
             self.head = self.root
-        self.page_url = self._url(CANONICAL.first(self.head)) or response.url
+        self.canonical_url = self._url(CANONICAL.first(self.head))
+        self.page_url = self.canonical_url or response.url
 
     def problem(self) -> str | None:
         """Why this is not a whole comments page, or None: the document closes, and the page
@@ -371,13 +373,9 @@ class CommentsPage(SitePage):
 
     def _declared(self) -> tuple[int | None, bool]:
         """The thread's total as the page shows it, and whether it shows one: the block's count;
-        for a learned markup its rule, else on page 1 the article's own counter (a later page that
-        shows none is held to page 1's)."""
+        for a learned markup, on page 1 the article's own counter (a later page is held to it)."""
         if self.version is None:
             return parse_ru_count(self._block_attribute(COMMENTS_DECLARED)), True
-        rule = self.version.rule(COMMENTS_TOTAL)
-        if rule is not None:
-            return parse_ru_count(rule.first(self.root)), True
         if isinstance(self, ArticlePage):
             return self.article().comments_count, True
         return None, False
@@ -391,7 +389,10 @@ class CommentsPage(SitePage):
         link = thread.first(self.root) if thread else THREAD_LINK.first(self.root)
         if link:
             claims.append(article_id_from_url(self.response.urljoin(link)))
-        return [claim for claim in claims if claim]
+        claims = [claim for claim in claims if claim]
+        # A learned markup that names its thread nowhere is the thread of its URL: the page is then
+        # only as sure as the server (a redirect elsewhere still shows, in its URL).
+        return claims or ([self.article_id() or ""] if self.version is not None else [])
 
     def _reference(self, node: HtmlElement) -> tuple[str, int | None]:
         if self.version is not None:
@@ -507,13 +508,10 @@ class ArticlePage(CommentsPage):
         return ARTICLE.first(self.root)
 
     def identity_claims(self) -> list[str]:
-        """The comments block's claims, and the article's own id (its element's, its canonical URL's).
-        A learned markup that names its article nowhere is the article of its URL: the page is
-        then only as sure as the server (a redirect elsewhere still shows, in its URL)."""
+        """The comments block's claims, and the article's own id (its element's, its canonical URL's)."""
         found = self.article_block
         own = None if found is None else found.get(ARTICLE_ID)
-        claims = [*super().identity_claims(), *([own] if own else [])]
-        return claims or ([self.article_id() or ""] if self.version is not None else [])
+        return [*super().identity_claims(), *([own] if own else [])]
 
     def article(self) -> Article:
         """The article, read once per page (the middleware's checks and the spider share it)."""
@@ -537,14 +535,14 @@ class ArticlePage(CommentsPage):
         self.sources: dict[str, str] = {}
         take = self._take
         take(loader, "article_id", ("data-id", root.get(ARTICLE_ID)), ("url", article_id_from_url(self.response.url)))
-        loader.add_value("url", self.page_url)
+        take(loader, "url", ("canonical", self.canonical_url), own["url"], ("response", self.page_url))
         take(loader, "title", ("json-ld", ld.get("headline")), ("og:title", OG_TITLE.first(self.head)), own["title"])
         take(loader, "published_at", ("article:published_time", PUBLISHED_META.first(self.head)),
              ("json-ld", ld.get("datePublished")), own["published_at"])
         take(loader, "section", ("json-ld", ld.get("articleSection")), ("article:section", SECTION_META.first(self.head)),
              own["section"])
         take(loader, "author", ("json-ld", author.get("name") if isinstance(author, dict) else None), own["author"])
-        for name in ARTICLE_FIELDS[4:]:
+        for name in ARTICLE_FIELDS[5:]:
             take(loader, name, own[name])
         loader.add_value("crawled_at", self.crawled_at)
         return loader.load_item()
@@ -554,7 +552,7 @@ class ArticlePage(CommentsPage):
         image, caption = IMAGE.first(root), " ".join((string_value(IMAGE_CAPTION.first(root)) or "").split())
         credited = CAPTION_CREDIT.match(caption)
         return {
-            "title": (TITLE.expression, TITLE.first(root)), "published_at": (PUBLISHED_TEXT.expression, PUBLISHED_TEXT.first(root)),
+            "url": ("canonical", None), "title": (TITLE.expression, TITLE.first(root)), "published_at": (PUBLISHED_TEXT.expression, PUBLISHED_TEXT.first(root)),
             "section": (SECTION.expression, SECTION.first(root)),
             "author": (AUTHOR.expression, AUTHOR_LABEL.sub("", AUTHOR.first(root) or "")),
             "body": (BODY_PARAGRAPHS.expression, [string_value(p) for p in BODY_PARAGRAPHS.all(root)]),
@@ -577,7 +575,7 @@ class ArticlePage(CommentsPage):
         for name in ARTICLE_FIELDS:
             rule = self.version.rule(f"article.{name}")
             value = None if rule is None else rule.all(root) if name in LIST_FIELDS else rule.first(root)
-            values[name] = (f"{self.version.name}:{name}", self._url(value) if name == "image_url" else value)
+            values[name] = (f"{self.version.name}:{name}", self._url(value) if name in ("url", "image_url") else value)
         return values
 
     def _take(self, loader: ArticleLoader, field: str, *candidates: tuple[str, Any]) -> None:

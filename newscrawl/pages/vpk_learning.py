@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ from newscrawl.pages.rules import Rule
 from newscrawl.pages.versions import Version
 
 ARTICLE_KINDS = {
-    "title": Kind.TEXT, "published_at": Kind.DATE, "section": Kind.TEXT, "author": Kind.TEXT, "body": Kind.LIST,
+    "url": Kind.URL, "title": Kind.TEXT, "published_at": Kind.DATE, "section": Kind.TEXT, "author": Kind.TEXT, "body": Kind.LIST,
     "image_url": Kind.URL, "image_alt": Kind.ATTRIBUTE, "image_caption": Kind.TEXT, "image_credit": Kind.TEXT,
     "rights_holder": Kind.TEXT, "rights_note": Kind.TEXT, "mentions": Kind.LIST, "views": Kind.COUNT,
     "comments_count": Kind.COUNT, "rating": Kind.COUNT,
@@ -113,10 +113,9 @@ def learn(responses: list[HtmlResponse], articles: dict[str, dict[str, Any]],
     _learn_comments(lesson, thread_pages, comments)
     _learn_comment_pages(lesson, [p for p in pages if p.kind == "article"])
     _learn_thread_link(lesson, [p for p in pages if p.kind == "comments"])
-    _learn_total(lesson, thread_pages, articles)
     listings = [p for p in pages if p.kind == "listing"]
     if listings:
-        _learn_listing(lesson, listings, articles)
+        _learn_listing(lesson, listings, articles, [p for p in pages if p.kind == "article"])
     return lesson
 
 
@@ -129,13 +128,44 @@ def _learn_article(lesson: Lesson, pages: list[Page], articles: dict[str, dict[s
         lesson.missing["article.block"] = "no element holds both the known title and body"
         return
     lesson.rules["article.block"] = block_rule
-    blocks = [(page, block) for page in pages if (block := block_rule.element(page.root)) is not None]
+    found = [(page, block) for page in pages if (block := block_rule.element(page.root)) is not None]
+    blocks = [(page, block) for page, block in found if page.thread in articles]
+    unknown = [block for page, block in found if page.thread not in articles]
+    learners = {}
     for name, kind in ARTICLE_KINDS.items():
+        if name == "url" and all(vpk.CANONICAL.first(page.root) for page, _ in blocks):
+            continue  # the canonical link says it (and a link to itself is optional: else the URL fetched)
         examples = [Example(block, articles[page.thread or ""].get(name), page.now, page.response.url)
                     for page, block in blocks]
-        learned = FieldLearner(name, kind, examples, volatile=f"article.{name}" in VOLATILE,
-                               grows=f"article.{name}" in GROWING).learn()
-        lesson.keep(f"article.{name}", learned, volatile=f"article.{name}" in VOLATILE)
+        learner = learners[name] = FieldLearner(name, kind, examples, volatile=f"article.{name}" in VOLATILE,
+                                                grows=f"article.{name}" in GROWING)
+        learned = _untangled(learner, learner.learn(), learners, unknown)
+        lesson.keep(f"article.{name}", learned, volatile=f"article.{name}" in VOLATILE, required=name != "url")
+
+
+def _untangled(learner: FieldLearner, learned: Learned, learners: dict[str, FieldLearner],
+               unknown: list[HtmlElement]) -> Learned:
+    """Of the rules that read the known values back alike, one that on the articles not known yet
+    reads no part of a list field (a tag, a paragraph): with few known articles, "the first <span>"
+    may be an image's credit on one page and the tags on another."""
+    lists = [other.ranked()[0].rule for name, other in learners.items()
+             if other.kind is Kind.LIST and other is not learner and other.ranked()]
+    if learner.kind is Kind.LIST or learner.volatile or not unknown or not lists or learned.rule is None:
+        return learned
+    for candidate in learner.ranked():
+        if (candidate.reproduced, candidate.plausible, candidate.wrong) != (learned.reproduced, learned.plausible,
+                                                                           learned.wrong):
+            break
+        if not any(_overlaps(candidate.rule, rule, block) for rule in lists if rule for block in unknown):
+            return candidate
+    return learned
+
+
+def _overlaps(rule: Rule | None, listed: Rule, block: HtmlElement) -> bool:
+    element = rule.element(block) if rule else None
+    if element is None:
+        return False
+    return any(item is element or _inside_of(item, element) or _inside_of(element, item) for item in listed.elements(block))
 
 
 def _article_block(pages: list[Page], articles: dict[str, dict[str, Any]]) -> Rule | None:
@@ -190,14 +220,34 @@ def _learn_comments(lesson: Lesson, pages: list[Page], comments: dict[str, list[
                     for page, unit, record in matched]
         if name == "comment_id" and not any(e.known for e in examples):
             continue  # the site shows no ids of its own: a comment is its article and number
-        learned = FieldLearner(name, kind, examples, volatile=f"comment.{name}" in VOLATILE).learn()
+        learner = FieldLearner(name, kind, examples, volatile=f"comment.{name}" in VOLATILE)
+        learned = learner.learn()
+        if name == "quote_text":
+            learned = _nested_left_out(learner, learned, lesson.rules.get("comment.quote_author"))
         lesson.keep(f"comment.{name}", learned, volatile=f"comment.{name}" in VOLATILE)
 
+
+def _nested_left_out(learner: FieldLearner, learned: Learned, author: Rule | None) -> Learned:
+    """A quote's text leaves out a quote inside it: the kind of element that holds a quote (its
+    author and its text) found inside its text. The pages may have shown no quote of a quote to
+    learn it from, and read whole it would put the inner quote's words in the outer one's."""
+    rule = learned.rule
+    if rule is None or author is None:
+        return learned
+    for example in learner.examples:
+        said, quoted = author.element(example.region), rule.element(example.region)
+        if said is not None and quoted is not None:
+            holder = f"descendant::{signature(common_ancestor([said, quoted]))}"
+            if rule.leave_out and holder in rule.leave_out:
+                return learned
+            nested = learner.score(replace(rule, leave_out=f"{rule.leave_out} | {holder}" if rule.leave_out else holder))
+            return nested if (nested.reproduced, -nested.wrong) >= (learned.reproduced, -learned.wrong) else learned
+    return learned
 
 def _shows(unit: HtmlElement, record: dict[str, Any]) -> bool:
     """Whether a comment shows the known comment's author and number too: two comments may have
     the same words (a new one, not known yet, repeating an old one on another page)."""
-    text = " ".join(unit.text_content().split())
+    text = " ".join(" ".join(unit.itertext()).split())  # "№1<br>14 сентября": text apart, as shown apart
     numbers = {parse_ru_count(token) for token in re.findall(r"\d+", text)}
     return (record.get("author") or "") in text and record.get("number") in numbers
 
@@ -263,22 +313,6 @@ def _learn_comment_pages(lesson: Lesson, pages: list[Page]) -> None:
     lesson.keep("comments.pages", Learned(None, 0, len(examples), note="no rule reads every page link"))
 
 
-def _learn_total(lesson: Lesson, pages: list[Page], articles: dict[str, dict[str, Any]]) -> None:
-    """The thread's total where every page of it shows one ("Обсуждение (30)"); else page 1's
-    article counter stands for it (``CommentsPage._declared``)."""
-    examples = [Example(page.root, (articles.get(page.thread or "") or {}).get("comments_count"), page.now)
-                for page in pages if page.kind == "comments"]
-    if not examples:
-        return
-    total = FieldLearner("total", Kind.COUNT, [
-        Example(page.root, (articles.get(page.thread or "") or {}).get("comments_count"), page.now) for page in pages],
-        volatile=True, grows=True).learn()
-    if accepted(total, volatile=True):
-        lesson.keep(vpk.COMMENTS_TOTAL, total, volatile=True)
-    else:
-        lesson.fields[vpk.COMMENTS_TOTAL] = Learned(None, 0, len(examples), note="not on every page: page 1's counter")
-
-
 def _learn_thread_link(lesson: Lesson, pages: list[Page]) -> None:
     """A comment page's link to its article, the first in the page: what says whose thread it is."""
     examples = []
@@ -307,9 +341,11 @@ def _comment_page_of(page: Page, href: str | None) -> bool:
 
 # --- the listing ---------------------------------------------------------------------------------
 
-def _learn_listing(lesson: Lesson, pages: list[Page], articles: dict[str, dict[str, Any]]) -> None:
-    """The listing's items: the blocks around links to articles, the largest group of them (the
-    sidebar's are fewer); a link and a comment count in each; the next page."""
+def _learn_listing(lesson: Lesson, pages: list[Page], articles: dict[str, dict[str, Any]],
+                   article_pages: list[Page]) -> None:
+    """The listing's items: the blocks around links to articles, of the kind that lists the most
+    articles found only on listings (a sidebar repeats the same ones on every page, article pages
+    included); a link and a comment count in each; the next page."""
     units_by_page, items = [], []
     for page in pages:
         links = [a for a in page.root.iter("a") if vpk.article_id_from_url(page.response.urljoin(a.get("href") or ""))]
@@ -322,7 +358,9 @@ def _learn_listing(lesson: Lesson, pages: list[Page], articles: dict[str, dict[s
                 units.append(unit)
                 items.append((page, unit, ids[id(a)]))
         units_by_page.append((page.root, units))
-    _largest_group(units_by_page)
+    elsewhere = {vpk.article_id_from_url(p.response.urljoin(href)) for p in article_pages
+                 for href in vpk.ANY_LINK.all(p.root)}
+    _listing_group(units_by_page, items, elsewhere)
     rules = repeated(units_by_page)
     if rules is None:
         lesson.missing["listing.item"] = "no repeated block links to articles"
@@ -343,15 +381,16 @@ def _learn_listing(lesson: Lesson, pages: list[Page], articles: dict[str, dict[s
     _learn_next(lesson, pages)
 
 
-def _largest_group(units_by_page: list[tuple[HtmlElement, list[HtmlElement]]]) -> None:
-    sizes: dict[str, int] = {}
-    for _, units in units_by_page:
-        for unit in units:
-            sizes[signature(unit)] = sizes.get(signature(unit), 0) + 1
-    if sizes:
-        biggest = max(sizes, key=lambda s: sizes[s])
+def _listing_group(units_by_page: list[tuple[HtmlElement, list[HtmlElement]]],
+                   items: list[tuple[Page, HtmlElement, str | None]], elsewhere: set[str | None]) -> None:
+    """Keep the kind of block that lists the most distinct articles not linked from article pages."""
+    listed: dict[str, set[str | None]] = {}
+    for _, unit, article in items:
+        listed.setdefault(signature(unit), set()).add(article)
+    if listed:
+        best = max(listed, key=lambda kind: len(listed[kind] - elsewhere) * 2 + len(listed[kind]))
         for _, units in units_by_page:
-            units[:] = [u for u in units if signature(u) == biggest]
+            units[:] = [u for u in units if signature(u) == best]
 
 
 def _article_url(page: Page, unit: HtmlElement, article: str | None) -> str | None:
@@ -369,8 +408,8 @@ def _learn_next(lesson: Lesson, pages: list[Page]) -> None:
         element = next((a for a in page.root.iter("a") if wanted and page.response.urljoin(a.get("href") or "") == wanted), None)
         if element is not None:
             examples.append((page, element))
-    if not examples:
-        lesson.fields["listing.next"] = Learned(None, 0, 0, note="no next page linked: found by its number if one is")
+    if len(examples) < 2:  # one page cannot tell "the next" from "the second": found by its number
+        lesson.fields["listing.next"] = Learned(None, 0, len(examples), note="found by its number")
         return
     page, element = examples[0]
     for xpath in selectors(element, page.root):

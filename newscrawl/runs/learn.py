@@ -40,6 +40,7 @@ EXIT_LEARNED, EXIT_NOT_LEARNED, EXIT_WRONG_INPUT = 0, 1, 2
 # A known value the version reads differently may have been edited since it was archived; more
 # than this share of a field's values differing is a rule that reads the wrong element.
 CHANGED_SINCE_SHARE = 0.05
+UNKNOWN_ARTICLES = 6  # learn --url: articles fetched besides the one known, to check the rules on
 
 Known = tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]
 
@@ -82,6 +83,10 @@ def from_url(settings: BaseSettings, url: str, record_file: Path) -> int:
     second = vpk.SitePage(first)._numbered_page(2)
     if second:
         pages.append(fetcher.get(second))
+    # A few articles not known yet: with one article known, what tells its fields apart on others.
+    others = [url for url in dict.fromkeys(first.urljoin(href) for href in vpk.ANY_LINK.all(first.selector.root))
+              if vpk.page_kind(url) == "article" and vpk.article_id_from_url(url) != article_id]
+    pages += [fetcher.get(url) for url in others[:UNKNOWN_ARTICLES]]
     known = ({article_id: article}, {article_id: [c for c in comments if not c.get("deleted")]})
     return _learn(settings, pages, known, f"learned-{article_id}", {"url": url, "record": str(record_file)})
 

@@ -159,12 +159,12 @@ def _bare_comments(view: View, article: Article, page: int) -> str:
 
 
 def _bare_article(view: View, article: Article) -> str:
-    views, _ = display.count_text(article.views_at(view.now), article.style, allow_rounding=False)
+    views, _ = display.count_text(article.views_at(view.now), article.style)
     image = article.image
     figure = (f'<div class="i"><img src="{image.path}" alt="{escape(image.alt)}"><div class="ic">{escape(image.caption)}'
               f' / {escape(image.credit)}</div></div>') if image else ""
     return (f'<div class="e"><span class="d">{escape(_date("bare", article, view))}</span>'
-            f'<span class="s">{article.section.name}</span><h1>{escape(article.title)}</h1>'
+            f'<span class="s">{article.section.name}</span><h1><a href="{article.path}">{escape(article.title)}</a></h1>'
             f'{f"<span class=au>{escape(article.author)}</span>" if article.author else ""}{figure}'
             f'<div class="b">{"".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)}</div>'
             f'<ul class="m">{"".join(f"<li>{escape(m)}</li>" for m in article.mentions)}</ul>'

@@ -1,5 +1,7 @@
-"""A test extension that breaks the article body's selector for its crawl, as a redesign would:
-``-s EXTENSIONS=…`` with ``breaking_settings()``."""
+"""A test extension that breaks the selector of the article's rights holder for its crawl, as a
+bug or a small redesign would: ``-s EXTENSIONS=…`` with ``breaking_settings()``, which also makes
+the field one every article must have (``HEALTH_REQUIRED``), so that the run says so. (A field no
+record goes without, such as the body, makes the page unreadable instead: nothing is stored.)"""
 
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ from newscrawl.pages.html import Query
 
 
 def breaking_settings() -> list[str]:
-    return ["-s", f"EXTENSIONS={json.dumps({**project_settings.EXTENSIONS, 'tests.breaker.BrokenBodySelector': 0})}"]
+    required = {**project_settings.HEALTH_REQUIRED,
+                "article": {**project_settings.HEALTH_REQUIRED["article"], "rights_holder": 1.0}}
+    return ["-s", f"EXTENSIONS={json.dumps({**project_settings.EXTENSIONS, 'tests.breaker.BrokenSelector': 0})}",
+            "-s", f"HEALTH_REQUIRED={json.dumps(required)}"]
 
 
-class BrokenBodySelector:
+class BrokenSelector:
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BrokenBodySelector:
-        site.BODY_PARAGRAPHS = Query(".article-text-that-is-not-there p")
+    def from_crawler(cls, crawler: Crawler) -> BrokenSelector:
+        site.RIGHTS_HOLDER = Query(".rights-holder-that-is-not-there::text")
         return cls()

@@ -30,8 +30,8 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
                            run_id="broken")
     finally:
         site.stop()  # from here on, the site is gone
-    assert broken.returncode == 1 and "article body on 0%" in broken.log
-    assert all(a["body"] is None for a in broken.records("articles"))
+    assert broken.returncode == 1 and "article rights_holder on 0%" in broken.log
+    assert all(a["rights_holder"] is None for a in broken.records("articles"))
     warc = json.loads((broken.run_dir / "manifest.json").read_text())["archive"]
     assert warc["records"] > 2 * 40 and warc["bytes"] == (broken.run_dir / "pages.warc.gz").stat().st_size
 
@@ -106,7 +106,7 @@ def reextract(exports: Path, state: Path, *extra: str) -> tuple[subprocess.Compl
 
 @pytest.fixture(scope="session")
 def broken_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A run of a 40-article site with a selector broken (no article body), and the site gone."""
+    """A run of a 40-article site with a selector broken (no rights holder), and the site gone."""
     folder = tmp_path_factory.mktemp("broken")
     exports, state = folder / "exports", folder / "state.sqlite"
     site = Site("--articles", "40")

@@ -87,10 +87,10 @@ def test_the_development_profile_loops_on_cached_pages_and_never_touches_the_arc
                       "-s", f"DEVELOPMENT_DIR={tmp_path / 'dev'}")
     first = run("first")
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "Article 232118: article_id <- data-id; title <- json-ld;" in first.stderr
+    assert "Article 232118: article_id <- data-id; url <- canonical; title <- json-ld;" in first.stderr
     second = run("second")
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "Article 232118: article_id <- data-id; title <- json-ld;" in second.stderr  # read again
+    assert "Article 232118: article_id <- data-id; url <- canonical; title <- json-ld;" in second.stderr  # read again
     run_dir = tmp_path / "dev" / "exports" / "vpk" / "second"
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]

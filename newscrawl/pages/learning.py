@@ -306,6 +306,7 @@ class FieldLearner:
     volatile: bool = False  # a counter that moves between runs: known values may be out of date
     grows: bool = False  # and only grows (views): a value a little above the known one is plausible
     candidates: dict[Rule, None] = field(default_factory=dict)
+    _found: dict[tuple[int, bool], list[Spot]] = field(default_factory=dict, repr=False)
 
     def learn(self, sample: int = 12) -> Learned:
         known = [e for e in self.examples if e.known not in (None, "", [])]
@@ -320,6 +321,13 @@ class FieldLearner:
             return Learned(None, 0, len(known), note="no element shows the known values")
         return best
 
+    def _spots(self, example: Example, grows: bool = False) -> list[Spot]:
+        """``spots``, once per example: the labels of each place are compared with every example's."""
+        key = (id(example), grows)
+        if key not in self._found:
+            self._found[key] = spots(example, self.kind, grows=grows)
+        return self._found[key]
+
     def ranked(self) -> list[Learned]:
         """Every candidate scored, the best first (``_rank``)."""
         if not hasattr(self, "_ranked"):
@@ -330,8 +338,8 @@ class FieldLearner:
         if self.kind is Kind.LIST:
             yield from self._list_rules(example)
             return
-        found = spots(example, self.kind)[:8]
-        for spot in found + (spots(example, self.kind, grows=True)[:8] if self.grows else []):
+        found = self._spots(example)[:8]
+        for spot in found + (self._spots(example, grows=True)[:8] if self.grows else []):
             labels: list[dict[str, Any]] = [{}]
             xpaths = list(selectors(spot.element, example.region))
             if spot.left or spot.right:  # the labels around the value, from every example alike
@@ -349,7 +357,7 @@ class FieldLearner:
         example's text holds them (then a text without them shows no value)."""
         lefts, rights, wholes = [spot.left], [spot.right], [_whole(spot)]
         for example in known[:40]:  # in each example, the place most like this one (a value may stand twice)
-            places = spots(example, self.kind) + (spots(example, self.kind, grows=True) if self.grows else [])
+            places = self._spots(example) + (self._spots(example, grows=True) if self.grows else [])
             alike = [other for other in places if signature(other.element) == signature(spot.element)]
             other = max(alike, key=lambda o: _agreement(o, spot), default=None)
             # An example whose value stands nowhere alike (a counter that went down) says nothing of the labels.

@@ -34,7 +34,7 @@ from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.pages import vpk
 from newscrawl.pages.html import fetched_at
 from newscrawl.pages.versions import Version, save, versions_dir
-from newscrawl.pages.vpk_learning import Lesson, check, learn, rows
+from newscrawl.pages.vpk_learning import REQUIRED, Lesson, check, learn, rows
 
 EXIT_LEARNED, EXIT_NOT_LEARNED, EXIT_WRONG_INPUT = 0, 1, 2
 # A known value the version reads differently may have been edited since it was archived; more
@@ -118,7 +118,7 @@ def _learn(settings: BaseSettings, pages: list[HtmlResponse], known: Known, name
 
 def _problems(lesson: Lesson, checked: dict[str, Any] | None) -> list[str]:
     problems = [f"{field} not learned ({why})" for field, why in sorted(lesson.missing.items())]
-    problems += [f"{field} not learned" for field in sorted(set(_required()) - set(lesson.rules) - set(lesson.missing))]
+    problems += [f"{field} not learned" for field in sorted(set(REQUIRED) - set(lesson.rules) - set(lesson.missing))]
     if checked is None:
         return problems
     for field, count in sorted(checked["differences"].items()):
@@ -128,12 +128,6 @@ def _problems(lesson: Lesson, checked: dict[str, Any] | None) -> list[str]:
     if checked["unparsed"]:
         problems.append(f"{len(checked['unparsed'])} values the normalizers refuse, e.g. {checked['unparsed'][0]}")
     return problems
-
-
-def _required() -> tuple[str, ...]:
-    from newscrawl.pages.vpk_learning import REQUIRED
-
-    return REQUIRED
 
 
 def _print(lesson: Lesson, checked: dict[str, Any] | None, pages: list[HtmlResponse], known: Known,

@@ -127,3 +127,19 @@ def test_the_first_day_on_a_site_is_learned_from_one_article_and_its_record(tmp_
         site.stop()
     want = truth(replica)
     assert_current_is_truth(current(exports), want, set(want))
+
+
+def test_the_readmes_first_day_recipe_learns_from_the_seed_article(replica: Replica, tmp_path: Path) -> None:
+    """README, "The first day on the real site": the seed article's record file made from its stored
+    page's record, and ``learn --url --record`` on the seed article's page (here the replica's: the
+    record's URLs name vpk.name, and a record from another host is matched by path)."""
+    seed = json.loads((ROOT / "tests" / "pages" / "vpk" / "article_2018-09-14_seed.json").read_text(encoding="utf-8"))
+    record = tmp_path / "seed-record.json"
+    record.write_text(json.dumps({"article": seed["article"], "comments": seed["comments"]}, ensure_ascii=False),
+                      encoding="utf-8")
+    learned = newscrawl("learn", "--url", f"{replica.url}news/232118_azerbajdzhan_derzhit_kurs_na_odkb.html",
+                        "--record", str(record), "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", "DOWNLOAD_DELAY=0.01")
+    assert learned.returncode == 0, learned.stdout + learned.stderr
+    assert "1 of 1 known articles" in learned.stdout and "0 values refused" in learned.stdout
+    (version,) = (tmp_path / "site-versions").glob("*.json")
+    assert json.loads(version.read_text())["taught_by"]["record"] == str(record)

@@ -30,6 +30,7 @@ from newscrawl.pages.learning import (
     accepted,
     common_ancestor,
     repeated,
+    same,
     selectors,
     signature,
     spots,
@@ -456,8 +457,10 @@ def _compare(item: Any, known: dict[str, Any] | None, kind: str, result: dict[st
         return
     result[f"{kind}s"] += 1
     fields = ARTICLE_KINDS if kind == "article" else COMMENT_KINDS
-    different = [name for name in fields if f"{kind}.{name}" not in VOLATILE and name in known
-                 and getattr(item, name) != known[name] and not (known[name] in (None, []) and not getattr(item, name))]
+    different = [name for name, shown in fields.items() if f"{kind}.{name}" not in VOLATILE and name in known
+                 and not (same(shown, getattr(item, name), known[name]) if shown is Kind.URL else
+                          getattr(item, name) == known[name])
+                 and not (known[name] in (None, []) and not getattr(item, name))]
     for name in different:
         result["differences"][f"{kind}.{name}"] = result["differences"].get(f"{kind}.{name}", 0) + 1
     if not different:

@@ -445,12 +445,13 @@ def unit_of(element: HtmlElement, others: list[HtmlElement]) -> HtmlElement:
     node = element
     while True:
         parent = node.getparent()
-        if parent is None or any(_holds(parent, other) for other in others if other is not element):
+        if parent is None or any(holds(parent, other) for other in others if other is not element):
             return node
         node = parent
 
 
-def _holds(ancestor: HtmlElement, element: HtmlElement) -> bool:
+def holds(ancestor: HtmlElement, element: HtmlElement) -> bool:
+    """Whether ``element`` is ``ancestor`` or lies inside it."""
     node = element
     while node is not None:
         if node is ancestor:
@@ -462,7 +463,7 @@ def _holds(ancestor: HtmlElement, element: HtmlElement) -> bool:
 def common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
     ancestors = list(elements[0].iterancestors())
     for candidate in [elements[0], *ancestors]:
-        if all(_holds(candidate, e) for e in elements):
+        if all(holds(candidate, e) for e in elements):
             return candidate
     return elements[0].getroottree().getroot()
 
@@ -494,4 +495,4 @@ def _reads_units(block_rule: Rule, unit_rule: Rule, root: HtmlElement, units: li
         return False
     read = unit_rule.elements(block)
     ids = {id(u) for u in read}
-    return all(id(u) in ids for u in units) and not any(_holds(a, b) for a in read for b in read if a is not b)
+    return all(id(u) in ids for u in units) and not any(holds(a, b) for a in read for b in read if a is not b)

@@ -252,7 +252,7 @@ class SitePage:
         url = self._url(rule.first(self.root) if rule else LISTING_NEXT_PAGE.first(self.root))
         back = url is not None and (found := LISTING_PAGE_LINK.search(url)) is not None \
             and int(found[1]) <= self.page_number()  # a link that leads back is no next page
-        return url if url and not back else self._numbered_page(self.page_number() + 1)
+        return url if url and not back else self.numbered_page(self.page_number() + 1)
 
     def page_number(self) -> int:
         found = LISTING_PAGE_LINK.search(self.response.url)
@@ -263,7 +263,8 @@ class SitePage:
         wherever the markup puts it)."""
         return max((number for number, _ in self._numbered_pages()), default=1)
 
-    def _numbered_page(self, number: int) -> str | None:
+    def numbered_page(self, number: int) -> str | None:
+        """The link to this listing's page ``number``, wherever the page puts it; None if it has none."""
         return next((url for n, url in self._numbered_pages() if n == number), None)
 
     def _numbered_pages(self) -> Iterator[tuple[int, str]]:

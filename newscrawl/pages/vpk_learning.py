@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from newscrawl.pages.learning import (
     Learned,
     accepted,
     common_ancestor,
+    holds,
     repeated,
     same,
     selectors,
@@ -166,7 +167,7 @@ def _overlaps(rule: Rule | None, listed: Rule, block: HtmlElement) -> bool:
     element = rule.element(block) if rule else None
     if element is None:
         return False
-    return any(item is element or _inside_of(item, element) or _inside_of(element, item) for item in listed.elements(block))
+    return any(holds(element, item) or holds(item, element) for item in listed.elements(block))
 
 
 def _article_block(pages: list[Page], articles: dict[str, dict[str, Any]]) -> Rule | None:
@@ -282,57 +283,52 @@ def _known_texts(page: Page, known: list[dict[str, Any]]) -> list[tuple[HtmlElem
         found.extend((spot.element, record) for spot in spots(Example(page.root, text, page.now), Kind.LINES))
     elements = [element for element, _ in found]
     found = [(element, record) for element, record in found
-             if not any(other is not element and _inside_of(element, other) for other in elements)]
+             if not any(other is not element and holds(other, element) for other in elements)]
     # Two comments with the same words say nothing of which element is which: left out.
     per_element = Counter(id(element) for element, _ in found)
     per_record = Counter(id(record) for _, record in found)
     return [(e, r) for e, r in found if per_element[id(e)] == 1 and per_record[id(r)] == 1]
 
 
-def _inside_of(element: HtmlElement, ancestor: HtmlElement) -> bool:
-    return any(node is ancestor for node in element.iterancestors())
-
-
 def _learn_comment_pages(lesson: Lesson, pages: list[Page]) -> None:
     """The links to a thread's other pages: the elements linking to its numbered comment pages."""
-    examples = []
-    for page in pages:
-        links = [a for a in page.root.iter("a") if _comment_page_of(page, a.get("href"))]
-        if links:
-            examples.append((page, links))
+    examples = [(page, links) for page in pages
+                if (links := [a for a in page.root.iter("a") if _comment_page_of(page, a.get("href"))])]
     if not examples:
         lesson.fields["comments.pages"] = Learned(None, 0, 0, note="no thread of several pages among the pages")
         return
     page, links = examples[0]
-    for xpath in dict.fromkeys(re.sub(r"\[\d+\]$", "", x) for x in selectors(links[0], page.root)):  # all, not the first
-        rule = Rule(xpath, attribute="href")
-        if all({page.response.urljoin(h) for h in rule.all(p.root)} == {p.response.urljoin(a.get("href")) for a in ls}
-               for p, ls in examples):
-            lesson.rules["comments.pages"] = rule
-            lesson.fields["comments.pages"] = Learned(rule, len(examples), len(examples))
-            return
-    lesson.keep("comments.pages", Learned(None, 0, len(examples), note="no rule reads every page link"))
+    every = dict.fromkeys(re.sub(r"\[\d+\]$", "", x) for x in selectors(links[0], page.root))  # all, not the first
+    if not _learn_link(lesson, "comments.pages", examples, every, lambda rule, p, ls: {
+            p.response.urljoin(h) for h in rule.all(p.root)} == {p.response.urljoin(a.get("href")) for a in ls}):
+        lesson.keep("comments.pages", Learned(None, 0, len(examples), note="no rule reads every page link"))
 
 
 def _learn_thread_link(lesson: Lesson, pages: list[Page]) -> None:
     """A comment page's link to its article, the first in the page: what says whose thread it is."""
-    examples = []
-    for page in pages:
-        link = next((a for a in page.root.iter("a") if vpk.page_kind(page.response.urljoin(a.get("href") or "")) == "article"
-                     and vpk.article_id_from_url(page.response.urljoin(a.get("href") or "")) == page.thread), None)
-        if link is not None:
-            examples.append((page, link))
+    examples = [(page, [link]) for page in pages if (link := next(
+        (a for a in page.root.iter("a") if vpk.page_kind(page.response.urljoin(a.get("href") or "")) == "article"
+         and vpk.article_id_from_url(page.response.urljoin(a.get("href") or "")) == page.thread), None)) is not None]
     if not examples:
         lesson.fields[vpk.THREAD_LINK_RULE] = Learned(None, 0, 0, note="no comment page links to its article")
         return
-    page, link = examples[0]
-    for xpath in selectors(link, page.root):
+    page, (link,) = examples[0]
+    if not _learn_link(lesson, vpk.THREAD_LINK_RULE, examples, selectors(link, page.root), lambda rule, p, _: (
+            vpk.article_id_from_url(p.response.urljoin(rule.first(p.root) or "")) == p.thread)):
+        lesson.fields[vpk.THREAD_LINK_RULE] = Learned(None, 0, len(examples), note="no rule finds the link on every page")
+
+
+def _learn_link(lesson: Lesson, name: str, examples: list[tuple[Page, list[HtmlElement]]], xpaths: Iterable[str],
+                reads: Callable[[Rule, Page, list[HtmlElement]], bool]) -> bool:
+    """Keep the first of ``xpaths`` (to the first example's link) whose rule, reading the link's
+    ``href``, ``reads`` every example's links back; whether one did."""
+    for xpath in xpaths:
         rule = Rule(xpath, attribute="href")
-        if all(vpk.article_id_from_url(p.response.urljoin(rule.first(p.root) or "")) == p.thread for p, _ in examples):
-            lesson.rules[vpk.THREAD_LINK_RULE] = rule
-            lesson.fields[vpk.THREAD_LINK_RULE] = Learned(rule, len(examples), len(examples))
-            return
-    lesson.fields[vpk.THREAD_LINK_RULE] = Learned(None, 0, len(examples), note="no rule finds the link on every page")
+        if all(reads(rule, page, links) for page, links in examples):
+            lesson.rules[name] = rule
+            lesson.fields[name] = Learned(rule, len(examples), len(examples))
+            return True
+    return False
 
 
 def _comment_page_of(page: Page, href: str | None) -> bool:
@@ -405,21 +401,18 @@ def _article_url(page: Page, unit: HtmlElement, article: str | None) -> str | No
 def _learn_next(lesson: Lesson, pages: list[Page]) -> None:
     examples = []
     for page in pages:
-        wanted = vpk.SitePage(page.response)._numbered_page(vpk.SitePage(page.response).page_number() + 1)
+        listing = vpk.SitePage(page.response)
+        wanted = listing.numbered_page(listing.page_number() + 1)
         element = next((a for a in page.root.iter("a") if wanted and page.response.urljoin(a.get("href") or "") == wanted), None)
         if element is not None:
-            examples.append((page, element))
+            examples.append((page, [element]))
     if len(examples) < 2:  # one page cannot tell "the next" from "the second": found by its number
         lesson.fields["listing.next"] = Learned(None, 0, len(examples), note="found by its number")
         return
-    page, element = examples[0]
-    for xpath in selectors(element, page.root):
-        rule = Rule(xpath, attribute="href")
-        if all(p.response.urljoin(rule.first(p.root) or "") == p.response.urljoin(e.get("href")) for p, e in examples):
-            lesson.rules["listing.next"] = rule
-            lesson.fields["listing.next"] = Learned(rule, len(examples), len(examples))
-            return
-    lesson.fields["listing.next"] = Learned(None, 0, len(examples), note="found by its number")
+    page, (element,) = examples[0]
+    if not _learn_link(lesson, "listing.next", examples, selectors(element, page.root), lambda rule, p, links: (
+            p.response.urljoin(rule.first(p.root) or "") == p.response.urljoin(links[0].get("href")))):
+        lesson.fields["listing.next"] = Learned(None, 0, len(examples), note="found by its number")
 
 
 # --- the check: the site's page objects read every page with the version ---------------------------

@@ -80,7 +80,7 @@ def from_url(settings: BaseSettings, url: str, record_file: Path) -> int:
     listing = urljoin(url, urlsplit(vpk.START_URL).path)
     first = fetcher.get(listing)
     pages.append(first)
-    second = vpk.SitePage(first)._numbered_page(2)
+    second = vpk.SitePage(first).numbered_page(2)
     if second:
         pages.append(fetcher.get(second))
     # A few articles not known yet: with one article known, what tells its fields apart on others.

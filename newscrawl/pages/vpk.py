@@ -127,8 +127,7 @@ COMMENT_FIELDS = ("comment_id", "number", "author", "posted_at", "text", "quote_
 LIST_FIELDS = frozenset({"body", "mentions"})  # read as all the rule's elements, one value each
 # What a page must give for its records to be stored: without them it is a page no version can
 # read (refused, its WARC record kept), never a record of nulls.
-REQUIRED_ARTICLE_FIELDS = ("url", "title", "published_at", "body")
-REQUIRED_COMMENT_FIELDS = ("number",)
+REQUIRED_ARTICLE_FIELDS = ("url", "title", "published_at", "body")  # and every comment's number
 LISTING_PAGE_LINK = re.compile(r"page\D{0,3}(\d+)", re.I)  # "?page=3", "/page/3/": a listing's numbered pages
 
 
@@ -149,6 +148,8 @@ def all_comment_pages(urls: list[str]) -> list[str]:
         return urls
     template = numbered[max(numbered)]
     return [numbered.get(n) or COMMENT_PAGE_NUMBER.sub(rf"\g<1>{n}\g<3>", template) for n in range(2, max(numbered) + 1)]
+
+
 LISTING_URL = re.compile(r"/(?:news|rubric/\w+)(?:/page/\d+)?/?$")
 ANY_LINK = Query(xpath="//a/@href")
 LISTING_PAGE_PATH = re.compile(r"/page/\d+$")
@@ -384,7 +385,7 @@ class CommentsPage(SitePage):
     def identity_claims(self) -> list[str]:
         """Every article id the page names as the one whose thread it shows: the comments block's,
         the canonical link's, and the heading's link back to the article."""
-        canonical = CANONICAL.first(self.head)
+        canonical = self.canonical_url
         claims = [self._block_attribute(COMMENTS_ARTICLE_ID), article_id_from_url(canonical) if canonical else None]
         thread = self.version.rule(THREAD_LINK_RULE) if self.version else None
         link = thread.first(self.root) if thread else THREAD_LINK.first(self.root)
@@ -398,7 +399,8 @@ class CommentsPage(SitePage):
     def _reference(self, node: HtmlElement) -> tuple[str, int | None]:
         if self.version is not None:
             number = parse_ru_count(self._comment_rule("number").first(node))
-            site_id = self._comment_rule("comment_id").first(node) if "comment.comment_id" in self.version.rules else None
+            found = self.version.rule("comment.comment_id")
+            site_id = found.first(node) if found else None
             return site_id or f"{self.article_id()}-{number}", number
         text = (COMMENT_NUMBER_TEXT.first(node) or "").strip().lstrip("№")
         number = int(text) if text.isdigit() else parse_ru_count(text)

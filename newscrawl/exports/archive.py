@@ -241,16 +241,23 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
         if archived is None:
             raise NotArchived(f"{request.url} is not in the archive")
         try:
-            record, body = archived_response(archived.path, archived.offset)
+            response = stored_response(archived, request.url, request)
         except DAMAGE as error:
             raise NotArchived(f"{request.url}: its record at byte {archived.offset} of {archived.path} is "
                               f"damaged ({error})") from None
-        headers = [(k, v) for k, v in record.http_headers.headers
-                   if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
         self.crawler.stats.inc_value(statkeys.REEXTRACTED_PAGES)
         request.meta[RECORD_ID_META] = archived.record_id  # the items point to what the site served then
-        cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
-        return cls(url=request.url, status=200, headers=headers, body=body, request=request)
+        return response
+
+
+def stored_response(archived: Archived, url: str, request: Request | None = None) -> Response:
+    """The archived response as Scrapy would have received it: its body decoded as archived, the
+    encodings undone. Raises one of ``DAMAGE``."""
+    record, body = archived_response(archived.path, archived.offset)
+    headers = [(k, v) for k, v in record.http_headers.headers
+               if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
+    cls = responsetypes.from_args(headers=Headers(headers), url=url, body=body)
+    return cls(url=url, status=200, headers=headers, body=body, request=request)
 
 
 class ArchivedRuns:

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from protego import Protego
 from scrapy.http import HtmlResponse
 from scrapy.settings import BaseSettings
 
-from newscrawl.exports.archive import RENDERED_BY, archived_records, archived_response
+from newscrawl.exports.archive import DAMAGE, index, stored_response
 from newscrawl.exports.feeds import jsonl_records
 from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.pages import vpk
@@ -54,7 +55,7 @@ def from_run(settings: BaseSettings, run_id: str) -> int:
     folder = RunLayout(runs / run_id)
     if not folder.archive.exists():
         raise WrongInput(f"no archived pages of run {run_id!r} in {folder.folder} (EXPORTS_DIR)")
-    pages = _archived(folder.archive)
+    pages = _archived(folder.folder)
     known = _known_records([f for f in run_folders(runs) if f.name != run_id])
     if not known[0]:
         raise WrongInput(f"the archive in {runs} holds no records other than run {run_id}'s: learn from a "
@@ -151,21 +152,15 @@ def _print(lesson: Lesson, checked: dict[str, Any] | None, pages: list[HtmlRespo
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def _archived(path: Path) -> list[HtmlResponse]:
-    """The run's pages as archived, the last of each URL (a retried page's last answer)."""
-    found: dict[str, HtmlResponse] = {}
-    for offset, record in archived_records(path):
-        if record.rec_type != "response" or record.http_headers is None \
-                or record.http_headers.get_statuscode() != "200" or record.rec_headers.get_header(RENDERED_BY):
-            continue
-        url = record.rec_headers.get_header("WARC-Target-URI")
-        if vpk.page_kind(url) is None:
-            continue
-        record, body = archived_response(path, offset)
-        headers = [(k, v) for k, v in record.http_headers.headers if k.lower() not in ("content-encoding",
-                                                                                        "transfer-encoding")]
-        found[url] = HtmlResponse(url=url, status=200, headers=headers, body=body)
-    return list(found.values())
+def _archived(folder: Path) -> list[HtmlResponse]:
+    """The run's pages as archived, the last of each URL (a retried page's last answer); a
+    damaged record is skipped."""
+    pages = []
+    for (url, rendered), archived in index((folder,)).items():
+        if not rendered and vpk.page_kind(url) is not None:
+            with suppress(*DAMAGE):
+                pages.append(stored_response(archived, url))
+    return pages
 
 
 def _known_records(folders: list[Path]) -> Known:

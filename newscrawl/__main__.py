@@ -95,20 +95,11 @@ def main(argv: list[str] | None = None) -> None:
     execute(command)  # exits with the crawl command's status
 
 
-# A re-extraction reads the archives only: every request is answered by them, robots.txt is not
-# asked for, and no new archive is written of what is already archived.
-REEXTRACT_SETTINGS = [
-    'DOWNLOAD_HANDLERS={"http": "newscrawl.exports.archive.ArchiveDownloadHandler", '
-    '"https": "newscrawl.exports.archive.ArchiveDownloadHandler"}',
-    "ROBOTSTXT_OBEY=False", "ARCHIVE_ENABLED=False",
-]
-
-
 def reextract(spider: str, args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SystemExit(f"newscrawl: -j takes 1 or more workers, not {args.jobs}")
     run_id = f"reextract-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    crawl = ["scrapy", "crawl", spider, "--summary", *_settings(REEXTRACT_SETTINGS), "-s", f"REEXTRACT_RUNS={args.runs}",
+    crawl = ["scrapy", "crawl", spider, "--summary", "-s", f"REEXTRACT_RUNS={args.runs}",
              *_settings(args.settings)]
     if args.jobs == 1:
         execute([*crawl, "-a", f"run_id={run_id}"])  # exits with the crawl command's status

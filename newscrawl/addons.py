@@ -127,6 +127,30 @@ class Distributed:
         for name, value in DISTRIBUTED_SETTINGS.items():
             set_unless_given(settings, name, value)
         settings.set("STATE_URI", state_uri(settings), priority="cmdline")
+        set_unless_given(settings, "START_SOURCE", "newscrawl.distributed.worker.SeededListing")
+
+
+# -s REEXTRACT_RUNS=…: the crawl reads the archives only. Every request is answered by them,
+# robots.txt is not asked for, no new archive is written of what is already archived, and the
+# crawl starts from the archived article pages.
+REEXTRACT_SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_HANDLERS": {"http": "newscrawl.exports.archive.ArchiveDownloadHandler",
+                          "https": "newscrawl.exports.archive.ArchiveDownloadHandler"},
+    "ROBOTSTXT_OBEY": False,
+    "ARCHIVE_ENABLED": False,
+    "START_SOURCE": "newscrawl.exports.archive.ArchivedArticles",
+}
+
+
+class Reextraction:
+    """With ``REEXTRACT_RUNS`` (``python -m newscrawl reextract``): the items made again from the
+    archives of runs, without the site."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("REEXTRACT_RUNS"):
+            return
+        for name, value in REEXTRACT_SETTINGS.items():
+            settings.set(name, value, priority=OVER_COMMAND_LINE)
 
 
 def state_uri(settings: BaseSettings) -> str:

@@ -58,6 +58,8 @@ REDIRECT_MAX_TIMES = 5
 BROKEN_PAGE_RETRY_TIMES = 2
 BROKEN_PAGE_BACKOFF = 1.0
 DOWNLOADER_MIDDLEWARES = {
+    # After RetryMiddleware (550): each callback receives its page object (newscrawl.fetch.pageargs).
+    "newscrawl.fetch.pageargs.PageArguments": 540,
     # Closer to the downloader than RetryMiddleware (550): they see responses first.
     "newscrawl.fetch.middlewares.Politeness": 560,
     "newscrawl.fetch.middlewares.WholePages": 570,
@@ -206,7 +208,11 @@ PLAYWRIGHT_ABORT_REQUEST = "newscrawl.fetch.browser.block_heavy_resources"
 DEVELOPMENT = False
 DEVELOPMENT_DIR = ".scrapy/development"
 LOG_FIELD_SOURCES = False
-ADDONS = {"newscrawl.addons.Identity": 0, "newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0, "newscrawl.addons.Distributed": 0}
+ADDONS = {"newscrawl.addons.Identity": 0, "newscrawl.addons.Secrets": 0, "newscrawl.addons.Development": 0,
+          "newscrawl.addons.Distributed": 0, "newscrawl.addons.Reextraction": 0}
+# Where a crawl starts (newscrawl.crawl.sources): the site's listing. The Distributed and
+# Reextraction add-ons choose a shared crawl's seed, or the archive's article pages.
+START_SOURCE = "newscrawl.crawl.sources.SiteListing"
 
 # --- A shared crawl (newscrawl.distributed; scrapy-redis) -----------------------------------------
 # redis://[user:password@]host:port/db or rediss://… (TLS): this crawl becomes a worker of the

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from newscrawl.crawl.sources import SiteListing
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.queue import LeasedQueue
+from newscrawl.pages.site import site
 
 
 @dataclass
@@ -67,6 +70,16 @@ def connect(settings: BaseSettings) -> Any:
     from scrapy_redis.connection import get_redis_from_settings
 
     return get_redis_from_settings(settings)
+
+
+class SeededListing(SiteListing):
+    """A worker's start source: the listing the shared crawl was seeded with (``-a start_url``
+    first, the site's own when none was recorded)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> SeededListing:
+        the_site = site(crawler.settings)
+        return cls(start_url or seeded_start_url(crawler.settings, the_site.SPIDER) or the_site.START_URL)
 
 
 def seeded_start_url(settings: BaseSettings, spider: str) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -222,6 +223,28 @@ def index(folders: tuple[Path, ...], part: str = "",
                 rendered = record.rec_headers.get_header(RENDERED_BY) is not None
                 found[(url, rendered)] = Archived(path, offset, record.rec_headers.get_header("WARC-Record-ID"))
     return found
+
+
+class ArchivedArticles:
+    """Re-extraction's start source (``crawl.sources``): every article page the chosen runs
+    archived, each walked again through its archived comment pages; on whatever host they were
+    fetched from, and claiming nothing of the site."""
+
+    claims = False
+
+    def __init__(self, settings: BaseSettings) -> None:
+        the_site = site(settings)
+        archived = archived_pages(settings)  # of its part's articles, for one worker of several
+        self.hosts = sorted({urlsplit(url).hostname or "" for url, _ in archived})
+        self.articles = {the_site.article_id_from_url(url): url for url, rendered in archived
+                         if not rendered and the_site.page_kind(url) == "article"}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> ArchivedArticles:
+        return cls(crawler.settings)
+
+    def start(self, planner: Any) -> list[Any]:
+        return planner.archived(self.articles)
 
 
 class NotArchived(IgnoreRequest):

@@ -8,6 +8,7 @@ first such page.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from typing import Any
 
@@ -18,6 +19,11 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
+
+from newscrawl import statkeys
+from newscrawl.pages.site import site
+
+logger = logging.getLogger(__name__)
 
 # Chromium calls home at start; on a closed network that is a storm of refused connections.
 QUIET_CHROMIUM_FLAGS = [
@@ -93,3 +99,29 @@ def browser_request(url: str, wait_for: str, settings: BaseSettings, meta: dict[
         },
         **kwargs,
     )
+
+
+class BrowserFallback:
+    """The browser path as the crawl sees it: whether there is a browser, the request that renders
+    a page whose comments only JavaScript shows, and the count and list of pages it could not
+    render (``newscrawl/browser_<kind>_urls``), for a later run to fetch."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.available = browser_available(crawler.settings)
+        self.rendered = site(crawler.settings).COMMENTS_RENDERED
+        self.warned = False
+
+    def request(self, url: str, **kwargs: Any) -> Request:
+        return browser_request(url, self.rendered, self.settings, **kwargs)
+
+    def miss(self, kind: str, url: str, why: str = "") -> None:
+        """Count a page whose comments could not be read ("failed", "unavailable"), and list it."""
+        if kind == "unavailable" and not self.warned:
+            self.warned = True
+            logger.error(missing_browser_message(self.settings))
+        self.crawler.stats.inc_value(statkeys.browser_miss(kind))
+        statkeys.listed(self.crawler.stats, statkeys.browser_miss_urls(kind), url)
+        if why:
+            logger.error("Browser could not read comments on %s: %s", url, why)

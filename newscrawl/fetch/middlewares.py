@@ -29,17 +29,18 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newscrawl import statkeys
-from newscrawl.crawl.commentwalk import WALK_META, CommentWalk, Refusal
+from newscrawl.crawl.commentwalk import WALK_META
 from newscrawl.pages.html import CHECKED_PAGE, misdeclared_encoding
-from newscrawl.pages.site import ArticleLike, ThreadPage, site
+from newscrawl.pages.site import ThreadPage, site
 from newscrawl.pages.versions import UNREADABLE
-from newscrawl.state.history import History
 
 logger = logging.getLogger(__name__)
 
 
 class BrokenPage(IgnoreRequest):
     """A page that stayed broken through its retries; ``kind``: why, when a walk refused it."""
+
+    cause = "broken_page"  # what the crawl counts it as (``crawl.planner.Planner.failed``)
 
     def __init__(self, message: str, kind: str = "broken") -> None:
         super().__init__(message)
@@ -49,6 +50,8 @@ class BrokenPage(IgnoreRequest):
 class Offsite(IgnoreRequest):
     """A request (or a redirect) to another host."""
 
+    cause = "offsite"
+
 
 class WholePages:
     def __init__(self, crawler: Crawler) -> None:
@@ -57,8 +60,6 @@ class WholePages:
         self.retries = settings.getint("BROKEN_PAGE_RETRY_TIMES")
         self.backoff = settings.getfloat("BROKEN_PAGE_BACKOFF")
         self.page_problem = site(settings).page_problem
-        self.history: History | None = None  # the extension exists once the crawl has started
-        self.reextracting = bool(settings.get("REEXTRACT_RUNS"))  # archived pages are older by design
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WholePages:
@@ -78,10 +79,12 @@ class WholePages:
         page, problem = self.page_problem(kind, response)
         stats = self.crawler.stats
         walk = request.meta.get(WALK_META)
+        planner = getattr(self.crawler.spider, "planner", None)  # the one place that says which page a walk asked for
         why = "broken"
         # A page that needs the browser is checked once rendered: until then it shows no comments.
-        if problem is None and walk is not None and isinstance(page, ThreadPage) and not page.needs_browser():
-            refusal = self._refusal(walk, page)
+        if problem is None and walk is not None and planner is not None and isinstance(page, ThreadPage) \
+                and not page.needs_browser():
+            refusal = planner.refusal(walk, page)
             if refusal is not None:
                 stats.inc_value(statkeys.refused_page(refusal.kind))
                 problem, why = f"{refusal.kind}: {refusal.detail}", refusal.kind
@@ -99,23 +102,6 @@ class WholePages:
             raise BrokenPage(f"broken {kind} page ({problem}) after {attempt} retries", why)
         await asyncio.sleep(self.backoff * 2**attempt)
         return retry
-
-
-    def _refusal(self, walk: CommentWalk, page: ThreadPage) -> Refusal | None:
-        """Whether the page is the page of the walk it was asked for (``CommentWalk.check``), and,
-        for an article page, not older than what the state holds (views never go down)."""
-        if self.history is None:
-            self.history = self.crawler.get_extension(History)
-        evidence = page.evidence()
-        elsewhere = self.history.recorded_elsewhere(walk.article_id, [i for i, _ in evidence.comments]) \
-            if self.history else {}
-        refusal = walk.check(evidence, elsewhere)
-        if refusal is None and self.history and isinstance(page, ArticleLike) and not self.reextracting:
-            recorded = self.history.article_state(walk.article_id)
-            views = page.article().views
-            if recorded and recorded.views is not None and views is not None and views < recorded.views:
-                refusal = Refusal("older", f"{views} views where {recorded.views} are recorded: an older page")
-        return refusal
 
 
 class Politeness:

@@ -17,10 +17,13 @@ from newscrawl.pages.claims import PageEvidence
 class Site(Protocol):
     SPIDER: str  # the spider that crawls it, and its run folders' parent (``layout.runs_dir``)
     START_URL: str
+    COMMENTS_PER_PAGE: int  # today's page size: an estimate for budgets (a walk reads the real one)
+    COMMENTS_RENDERED: str  # the selector a browser waits for on a page whose comments JavaScript renders
     article_id_from_url: Callable[[str], str | None]
     thread_id_from_url: Callable[[str], str | None]  # the article of an article page's or a comment page's URL
     page_kind: Callable[[str], str | None]  # "listing", "article", "comments" from a URL's shape, or None
     page_problem: Callable[[str, Response], tuple[Any, str | None]]
+    read_page: Callable[..., Any]  # the response as a page object of a class, the checked one when there is one
 
 
 @runtime_checkable

@@ -213,9 +213,17 @@ class SitePage:
 
     def __init__(self, response: Response) -> None:
         self.response = response
+        self.url = response.url
         self.root = response.selector.root  # parsed once by Scrapy; every query runs on it
+        self.fetched_at = fetched_at(response)  # the site's clock: what "2 часа назад" is relative to
         # The markup version of the page's fetch time: None is the built-in (this module's selectors).
-        self.version: Version | None = REGISTRY.at(fetched_at(response)) if REGISTRY.versions else None
+        self.version: Version | None = REGISTRY.at(self.fetched_at) if REGISTRY.versions else None
+
+    @property
+    def rendered(self) -> bool:
+        """Whether a browser rendered it (``fetch.browser``)."""
+        request = self.response.request
+        return request is not None and bool(request.meta.get("playwright"))
 
     def problem(self) -> str | None:
         """Why this is not a whole listing page, or None. A page that fails this is retried and
@@ -293,9 +301,8 @@ class CommentsPage(SitePage):
 
     def __init__(self, response: Response, report: Report = log_unparsed) -> None:
         super().__init__(response)
-        fetched = fetched_at(response)
-        self.crawled_at = fetched.isoformat()
-        self.context: dict[str, Any] = {"now": fetched, "report": report, "url": response.url}
+        self.crawled_at = self.fetched_at.isoformat()
+        self.context: dict[str, Any] = {"now": self.fetched_at, "report": report, "url": response.url}
         self.head = HEAD.first(self.root)
         if self.head is None:
             self.head = self.root

@@ -20,7 +20,8 @@ from scrapy.crawler import Crawler
 
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
-from newscrawl.crawl.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, parse_duration, threads_due
+from newscrawl.crawl.planner import Plan
+from newscrawl.crawl.policy import FULL_WALK_AT, WALK_REACHED, ListingWalk, threads_due
 from newscrawl.crawl.walkend import WalkOutcome
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable
 from newscrawl.layout import RunLayout
@@ -36,11 +37,7 @@ class History:
         self.crawler = crawler
         self.store = store
         self.commit_every = crawler.settings.getint("STATE_COMMIT_EVERY")
-        self.full_every = parse_duration(crawler.settings.get("FULL_WALK_EVERY"))
-        self.max_runs = crawler.settings.getint("FRONTIER_MAX_RUNS")
-        self.young_for = parse_duration(crawler.settings.get("THREAD_YOUNG_FOR"))
-        self.old_every = parse_duration(crawler.settings.get("THREAD_WALK_EVERY_OLD"))
-        self.thread_budget = crawler.settings.getint("THREAD_WALK_BUDGET")
+        self.plan = Plan.from_settings(crawler.settings)
         self.staged_articles: dict[str, ArticleState] = {}
         self.staged_comments: dict[str, CommentState] = {}
         self.thread_cache: OrderedDict[str, dict[str, CommentState]] = OrderedDict()
@@ -96,19 +93,20 @@ class History:
         due = {article_id: url for article_id, (url, when) in self.store.frontier().items() if when <= now.isoformat()}
         runs = self.store.count_attempts(list(due))
         self.attempts.update(runs)
-        given_up = {article_id: url for article_id, url in due.items() if runs[article_id] > self.max_runs}
+        given_up = {article_id: url for article_id, url in due.items() if runs[article_id] > self.plan.frontier_max_runs}
         if given_up:
             self.store.save(Batch([], [], done=list(given_up)))
         return {a: url for a, url in due.items() if a not in given_up}, given_up
 
     def threads_due(self, now: datetime, per_page: int) -> list[ArticleState]:
         """Articles whose comment thread is due a complete walk (``policy.threads_due``)."""
-        if self.thread_budget <= 0:
+        plan = self.plan
+        if plan.thread_budget <= 0:
             return []
-        before = now - min(self.full_every, self.old_every)
-        candidates = self.store.least_recently_walked(before.isoformat(), self.thread_budget)
-        return threads_due(candidates, now, young_every=self.full_every, old_every=self.old_every,
-                           young_for=self.young_for, budget=self.thread_budget, per_page=per_page)
+        before = now - min(plan.full_every, plan.old_every)
+        candidates = self.store.least_recently_walked(before.isoformat(), plan.thread_budget)
+        return threads_due(candidates, now, young_every=plan.full_every, old_every=plan.old_every,
+                           young_for=plan.young_for, budget=plan.thread_budget, per_page=per_page)
 
     # --- the frontier ----------------------------------------------------------------------------
 
@@ -154,7 +152,7 @@ class History:
         if walk is not None and not walk.failed:
             self.done.append(state.article_id)
             if not walk.complete:  # pages were skipped on purpose: walk them all in time
-                due = datetime.fromisoformat(state.walked_at or walk.at) + self.full_every
+                due = datetime.fromisoformat(state.walked_at or walk.at) + self.plan.full_every
                 self.rechecks[state.article_id] = (walk.url, due.isoformat())
             if walk.recheck_at:
                 self.rechecks[state.article_id] = (walk.url, min(walk.recheck_at, self.rechecks.get(

@@ -10,9 +10,12 @@ from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from newscrawl import statkeys
 from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
+from newscrawl.crawl.planner import Plan, Planner
 from newscrawl.fetch.middlewares import BrokenPage, WholePages
 from newscrawl.pages.html import CHECKED_PAGE
+from tests.crawlers import project_crawler
 from tests.replica import render
 from tests.replica.world import build_world
 
@@ -28,12 +31,22 @@ def thread() -> tuple:
     return view, article
 
 
+class NoBrowser:
+    available = False
+
+    def miss(self, kind: str, url: str, why: str = "") -> None:
+        raise AssertionError("no page here needs a browser")
+
+
 def middleware() -> WholePages:
     crawler = get_crawler(Spider, {"SITE": "newscrawl.pages.vpk", "BROKEN_PAGE_RETRY_TIMES": 1,
-                                   "BROKEN_PAGE_BACKOFF": 0})  # no state: no History to ask
+                                   "BROKEN_PAGE_BACKOFF": 0})
     crawler.spider = Spider(name="vpk")
     crawler.spider.crawler = crawler
     crawler.stats.open_spider()
+    # No state: the planner has no records to ask, only the walk's own checks.
+    crawler.spider.planner = Planner(Plan.from_settings(project_crawler().settings), crawler.stats, NoBrowser(),
+                                     per_page=20)
     return WholePages(crawler)
 
 
@@ -62,7 +75,7 @@ def test_page_1_answering_for_page_2_is_retried_then_failed_with_why(thread: tup
     with pytest.raises(BrokenPage) as failed:
         answer(pages, retry, render.comment_page(view, article, 1))
     assert failed.value.kind == "wrong_page" and CHECKED_PAGE not in retry.meta
-    assert pages.crawler.stats.get_value("newscrawl/refused_page/wrong_page") == 2
+    assert pages.crawler.stats.get_value(statkeys.refused_page("wrong_page")) == 2
 
 
 def answer_evidence(view: object, article: object) -> object:

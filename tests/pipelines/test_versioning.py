@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from newscrawl import statkeys
 from newscrawl.extract.items import Article, Comment
 from newscrawl.pipelines.versioning import VersioningPipeline
 from newscrawl.state.history import History, WalkOutcome
 from newscrawl.state.store import open_store
+from tests.crawlers import project_crawler
 
 SEEN = "2018-09-16T09:00:00+00:00"
 
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> VersioningPipeline:
-    crawler = get_crawler(settings_dict={"STATE_COMMIT_EVERY": 10_000, "FULL_WALK_EVERY": "7d",
-                                          "THREAD_YOUNG_FOR": "30d", "THREAD_WALK_EVERY_OLD": "90d"})
+    crawler = project_crawler(overrides={"STATE_COMMIT_EVERY": 10_000, "FULL_WALK_EVERY": "7d",
+                                         "THREAD_YOUNG_FOR": "30d", "THREAD_WALK_EVERY_OLD": "90d"})
     crawler.stats.open_spider()
     return VersioningPipeline(crawler, History(crawler, open_store(str(tmp_path / "state.sqlite"))))
 

@@ -1,84 +1,80 @@
-"""spiders/vpk.py without the network: the comment walk of an old article woken by new comments,
-on pages the replica renders."""
+"""spiders/vpk.py, the planner's adapter: a start source's fetches become requests, each kind of
+page goes to its callback and errback, a page to render goes through the browser."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
 
+import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
-from newscrawl import settings as project_settings
-from newscrawl.crawl.commentwalk import WALK_META, CommentWalk
-from newscrawl.extract.items import Comment
-from newscrawl.state.store import CommentState
+from newscrawl import statkeys
+from newscrawl.crawl.planner import Fetch
+from newscrawl.fetch.middlewares import BrokenPage
 from spiders.vpk import VpkSpider
-from tests.replica import render
-from tests.replica.habits import COMMENTS_PER_PAGE
-from tests.replica.world import build_world
+from tests.crawlers import project_crawler
 
 BASE = "http://127.0.0.1:8000"
-SPIDER_SETTINGS = {name: getattr(project_settings, name) for name in (
-    "BROWSER_EXECUTABLE", "REVISIT_AFTER", "FULL_WALK_EVERY", "SIDEBAR_COVERS", "LISTING_STOP_AFTER_KNOWN",
-    "ABSENCE_CORROBORATED_AFTER", "MODERATION_WATCH")}
 
 
-class KnownComments:
-    """The part of History a comment walk asks: which comments earlier runs recorded."""
-
-    def __init__(self, known: set[str]) -> None:
-        self.known = {c: CommentState(c, "", 1, "h", 1, "", "") for c in known}
-
-    def comment_states(self, article_id: str) -> dict[str, CommentState]:
-        return self.known
-
-    def walk_ended(self, *args: Any) -> None:
-        pass
-
-    def article_state(self, article_id: str) -> None:
-        return None  # the sidebar's articles: new to this history
-
-    def set_out(self, *args: Any) -> None:
-        pass
+def spider(**arguments: str) -> VpkSpider:
+    crawler = project_crawler(VpkSpider, {"BROWSER_EXECUTABLE": "/bin/true"})
+    crawler.stats.open_spider()
+    made = VpkSpider.from_crawler(crawler, **arguments)
+    crawler.spider = made
+    made.spider_opened()  # as the spider_opened signal does once the crawl starts
+    return made
 
 
-def walk(known_pages: int, skip_until: int) -> list[str]:
-    """Walk an article of 5+ comment pages whose first ``known_pages`` pages earlier runs saw;
-    returns the comment pages requested, in order."""
-    world = build_world(60)
-    view = world.view(world.now(0))
-    article = next(a for a in view.articles if len(view.comment_pages(a)) >= 5 and not a.js_comments
-                   and a.encoding == "utf-8")
-    pages = view.comment_pages(article)
-    spider = VpkSpider.from_crawler(get_crawler(VpkSpider, SPIDER_SETTINGS), start_url=BASE + "/news/")
-    spider.history = KnownComments({c.comment_id for page in pages[:known_pages] for c in page})
-    comment_walk = CommentWalk(article.id, BASE + article.path, skip_until=skip_until)
-    html = render.article_page(view, article)
-    output = list(spider.parse_article(_response(BASE + article.path, html, comment_walk)))
-    requested: list[str] = []
-    while requests := [r for r in output if isinstance(r, Request) and r.callback == spider.parse_comments]:
-        (request,) = requests
-        requested.append(request.url)
-        number = int(request.url.rstrip("/").rsplit("/", 1)[1])
-        html = render.comment_page(view, article, number)
-        output = list(spider.parse_comments(_response(request.url, html, request.meta[WALK_META])))
-    assert any(isinstance(item, Comment) for item in output), "the last page read gave no comment"
-    return [url.rstrip("/").rsplit("/", 1)[1] for url in requested]
+async def first_requests(made: VpkSpider) -> list[Request]:
+    return [request async for request in made.start()]
 
 
-def _response(url: str, html: str, comment_walk: CommentWalk) -> HtmlResponse:
-    return HtmlResponse(url, body=html.encode(), encoding="utf-8",
-                        request=Request(url, meta={WALK_META: comment_walk}))
+def test_a_crawl_of_the_site_starts_from_its_listing_and_stays_on_its_host() -> None:
+    made = spider(start_url=f"{BASE}/news/")
+    (request,) = asyncio.run(first_requests(made))
+    assert (request.url, request.callback, request.errback) == (f"{BASE}/news/", made.parse_listing, made.listing_failed)
+    assert made.allowed_domains == ["127.0.0.1"] and made.planner.claims
 
 
-def test_a_woken_thread_is_read_from_where_its_known_comments_end() -> None:
-    known = 4 * COMMENTS_PER_PAGE
-    assert walk(known_pages=4, skip_until=known)[0] == "4"  # pages 2 and 3 skipped
+@pytest.mark.parametrize(("fetch", "callback", "errback", "dont_filter"), [
+    (Fetch(f"{BASE}/news/?page=2", "listing"), "parse_listing", "listing_failed", False),
+    (Fetch(f"{BASE}/news/1_a.html", "article", 10), "parse_article", "article_failed", False),
+    (Fetch(f"{BASE}/news/1_a.html", "article", 20, again=True), "parse_article", "comment_page_failed", True),
+    (Fetch(f"{BASE}/news/1_a/comments/2/", "comments", 20, again=True), "parse_comments", "comment_page_failed", True),
+])
+def test_each_fetch_becomes_the_request_of_its_kind(fetch: Fetch, callback: str, errback: str, dont_filter: bool) -> None:
+    made = spider()
+    request = made._request(fetch)
+    assert (request.callback, request.errback) == (getattr(made, callback), getattr(made, errback))
+    assert (request.priority, request.dont_filter, request.meta["page"]) == (fetch.priority, dont_filter, fetch.kind)
 
 
-def test_a_walk_steps_back_while_the_first_comment_it_meets_is_unknown() -> None:
-    """Comments above were deleted, so the ones earlier runs saw moved up: the page where the
-    known comments should end starts with unknown ones, and the walk steps back page by page."""
-    pages = walk(known_pages=2, skip_until=4 * COMMENTS_PER_PAGE)
-    assert pages[:3] == ["4", "3", "2"]
+def test_a_page_to_render_goes_through_the_browser() -> None:
+    made = spider()
+    walk = made.planner.article(f"{BASE}/news/1_a.html", "1").walk
+    request = made._request(Fetch(f"{BASE}/news/1_a.html", "comments", 20, walk, render=True))
+    assert request.meta["playwright"] and request.callback == made.parse_comments and request.dont_filter
+
+
+def test_a_typo_in_an_argument_is_an_error_naming_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match="unknown spider argument.*accepted: start_url"):
+        spider(fulll="1")
+
+
+def test_an_article_that_failed_for_good_is_counted_by_its_cause() -> None:
+    made = spider()
+    fetch = made.planner.article(f"{BASE}/news/1_a.html", "1")
+    request = made._request(fetch)
+
+    class Failed:  # what Scrapy hands an errback
+        value = BrokenPage("cut short")
+
+        def __init__(self) -> None:
+            self.request = request
+
+        def getErrorMessage(self) -> str:
+            return "cut short"
+
+    made.article_failed(Failed())  # type: ignore[arg-type]
+    assert made.crawler.stats.get_value(statkeys.failed("broken_page")) == 1

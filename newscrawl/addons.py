@@ -8,11 +8,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.misc import load_object
 
 from newscrawl.monitoring.reporting import mask_credentials_in_logs
 from newscrawl.state.store import is_remote
 
 OVER_COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"] + 1  # what a profile must impose over -s
+
+
+def settle(settings: BaseSettings) -> None:
+    """Every add-on of ``ADDONS``, in order, on the settings a command reads before its crawl starts:
+    its checks (the state, the run lock, the site) then read the settings the crawl will, each
+    parsed where it is used and nowhere recomputed. Scrapy runs them again on the crawler's copy,
+    so each add-on must give the same settings when run twice (``tests/test_addons.py``)."""
+    for path, _ in sorted(settings.getwithbase("ADDONS").items(), key=lambda entry: entry[1] or 0):
+        load_object(path)().update_settings(settings)
 
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after
 # their first fetch, two at a time, and the log says which source gave each article field. Its
@@ -126,7 +136,9 @@ class Distributed:
             return
         for name, value in DISTRIBUTED_SETTINGS.items():
             set_unless_given(settings, name, value)
-        settings.set("STATE_URI", state_uri(settings), priority="cmdline")
+        # A shared crawl's workers share their state: in the crawl's Redis unless STATE_URI names another.
+        if not is_remote(settings.get("STATE_URI") or ""):
+            settings.set("STATE_URI", settings.get("REDIS_URL"), priority="cmdline")
         set_unless_given(settings, "START_SOURCE", "newscrawl.distributed.worker.SeededListing")
 
 
@@ -151,12 +163,3 @@ class Reextraction:
             return
         for name, value in REEXTRACT_SETTINGS.items():
             settings.set(name, value, priority=OVER_COMMAND_LINE)
-
-
-def state_uri(settings: BaseSettings) -> str:
-    """The state a run uses: a shared crawl's workers share theirs, in the crawl's Redis unless
-    ``STATE_URI`` names another Redis. The crawl command's checks read it before add-ons run."""
-    uri = settings.get("STATE_URI") or ""
-    if settings.get("REDIS_URL") and not is_remote(uri):
-        return settings.get("REDIS_URL")
-    return uri

@@ -56,18 +56,21 @@ class VpkSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VpkSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.source = build_from_crawler(load_object(crawler.settings.get("START_SOURCE")), crawler,
-                                           spider.arguments.start_url)
-        spider.allowed_domains = spider.source.hosts
-        spider.browser = BrowserFallback(crawler)
         spider.plan = Plan.from_settings(crawler.settings)  # a wrong setting stops the crawl here
         crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
         return spider
 
     def spider_opened(self) -> None:
-        """The planner, once the crawl's stats and the state's extension exist (``History``; None: no
-        state, every run a full one). Before ``start``, and in ``scrapy parse``, which has its own."""
-        self.planner = Planner(self.plan, self.crawler.stats, self.browser, self.crawler.get_extension(History),
+        """The start source and the planner, once the add-ons have settled the settings (Scrapy runs
+        them after it creates the spider) and the crawl's stats and the state's extension exist
+        (``History``; None: no state, every run a full one). Also in ``scrapy parse``, whose
+        requests are its own."""
+        crawler = self.crawler
+        self.source = build_from_crawler(load_object(crawler.settings.get("START_SOURCE")), crawler,
+                                         self.arguments.start_url)
+        self.allowed_domains = self.source.hosts
+        self.browser = BrowserFallback(crawler)
+        self.planner = Planner(self.plan, crawler.stats, self.browser, crawler.get_extension(History),
                                per_page=COMMENTS_PER_PAGE, full=self.arguments.full, force=self.arguments.force,
                                claims=self.source.claims)
 

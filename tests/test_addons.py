@@ -6,7 +6,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newscrawl import settings as project_settings
-from newscrawl.addons import TRIAL_EXPORTS_DIR, TRIAL_STATE_URI, Identity, missing_contact, trial_folders
+from newscrawl.addons import TRIAL_EXPORTS_DIR, TRIAL_STATE_URI, Identity, missing_contact, settle, trial_folders
 
 
 def project() -> Settings:
@@ -43,3 +43,28 @@ def test_the_contact_goes_into_the_user_agent_and_its_absence_warns_for_a_real_s
     Identity().update_settings(settings)
     assert settings.get("USER_AGENT").endswith("; contact: research@example.org)")
     assert missing_contact(settings, "https://vpk.name/news/") is None
+
+
+@pytest.mark.parametrize(("given", "settled"), [
+    ({}, {"START_SOURCE": "newscrawl.crawl.sources.SiteListing", "STATE_URI": ".state/newscrawl.sqlite"}),
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0"},
+     {"START_SOURCE": "newscrawl.distributed.worker.SeededListing", "STATE_URI": "redis://127.0.0.1:6379/0",
+      "SCHEDULER": "newscrawl.distributed.scheduler.Scheduler"}),
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://10.0.0.2:6379/1"},
+     {"STATE_URI": "redis://10.0.0.2:6379/1"}),  # another Redis named for the state: kept
+    ({"REEXTRACT_RUNS": "all", "ROBOTSTXT_OBEY": "True"},
+     {"START_SOURCE": "newscrawl.exports.archive.ArchivedArticles", "ROBOTSTXT_OBEY": False, "ARCHIVE_ENABLED": False}),
+    ({"DEVELOPMENT": "1", "STATE_URI": "mine.sqlite"}, {"STATE_URI": "", "CONCURRENT_REQUESTS": 2}),
+])
+def test_the_add_ons_settle_the_settings_once_and_again_the_same(given: dict[str, str], settled: dict[str, object]) -> None:
+    """The crawl command settles the settings before its checks; Scrapy runs the add-ons again on
+    the crawler's copy, which must then be the same."""
+    settings = project()
+    settings.setdict(given, priority="cmdline")
+    settle(settings)
+    once = {name: settings[name] for name in settings}
+    assert {name: settings[name] for name in settled} == settled
+    settle(settings)
+    assert {name: settings[name] for name in settings} == once
+    assert settings.getwithbase("DOWNLOAD_HANDLERS")["http"].endswith(
+        "ArchiveDownloadHandler" if "REEXTRACT_RUNS" in given else "BrowserDownloadHandler")

@@ -21,7 +21,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.addons import Development, missing_contact, trial_folders
+from newscrawl.addons import missing_contact, settle, trial_folders
 from newscrawl.exports import manifest
 from newscrawl.layout import RunLayout
 from newscrawl.runs.preflight import RunRefused, check, check_settings, run_lock_path, take_run_lock
@@ -56,7 +56,7 @@ class Command(ScrapyCrawlCommand):
         read_arguments = getattr(spidercls, "read_arguments", None)
         if read_arguments is None or not self.settings.getbool("RUN_FOLDER_ENABLED"):
             return super().run(args, opts)
-        Development().update_settings(self.settings)  # the checks below see where its runs write
+        settle(self.settings)  # the checks below read what the crawl will: where its runs write, its state
         if opts.output or opts.overwrite_output:
             return self._refuse(
                 f"-o/-O would replace the run's exports; each run writes {self.settings.get('EXPORTS_DIR')}/"

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from newscrawl.addons import state_uri
 from newscrawl.crawl.policy import parse_duration, parse_schedule
 from newscrawl.credentials import mask_credentials
 from newscrawl.layout import RunLayout, run_folders, runs_dir
@@ -158,7 +157,7 @@ def run_lock_path(settings: BaseSettings) -> Path:
     """One run at a time per state: the lock sits beside a SQLite state, else in the exports."""
     if settings.get("RUN_LOCK"):
         return Path(settings.get("RUN_LOCK"))
-    uri = state_uri(settings)
+    uri = settings.get("STATE_URI")  # settled by the add-ons (``addons.settle``)
     if uri and not is_remote(uri):
         return Path(sqlite_path(uri) + ".lock")
     return Path(settings.get("EXPORTS_DIR")) / ".newscrawl.lock"
@@ -182,7 +181,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool,
         raise RunRefused(f"the run folder {runs / run_id} exists already; choose another run_id")
     if settings.get("REDIS_URL"):
         _check_seeded(settings, spider)
-    uri = state_uri(settings)
+    uri = settings.get("STATE_URI")
     if not uri:
         return None
     earlier = [f for f in run_folders(runs) if _holds_items(f)]

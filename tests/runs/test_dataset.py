@@ -178,11 +178,14 @@ def test_a_second_build_while_one_runs_refuses_in_one_line_and_touches_nothing(
     try:
         with pytest.raises(BuildRunning):
             build(runs, out)
-        status = main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"])
+        with pytest.raises(SystemExit) as exited:
+            main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"])
     finally:
         running.close()
-    assert status == 75
+    assert exited.value.code == 75
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"newscrawl: another `newscrawl dataset` is building {out}/") and line.endswith("not starting")
     assert sorted(p.name for p in builds_dir(out).iterdir()) == builds
-    assert main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"]) == 0
+    with pytest.raises(SystemExit) as exited:
+        main(["dataset", "-s", f"EXPORTS_DIR={runs.parent}", "-s", f"DATASET_DIR={out}"])
+    assert exited.value.code == 0

@@ -77,6 +77,11 @@ def broken_page(kind: str) -> str:
 FAILED_PREFIX = "newscrawl/failed/"
 
 
+def deduped(kind: str) -> str:
+    """A second copy of an article or comment within a run, dropped (``pipelines.dedupe``)."""
+    return f"dedupe/{kind}/dropped"
+
+
 def failed(kind: str) -> str:
     """A request that failed for good, by why: an HTTP status, broken_page, offsite, an exception."""
     return f"{FAILED_PREFIX}{kind}"

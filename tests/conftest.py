@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl.layout import RunLayout
+
 ROOT = Path(__file__).resolve().parent.parent
 # Every process the tests start reads the settings with the speed asked for against the replica.
 os.environ["SCRAPY_SETTINGS_MODULE"] = "tests.settings"
@@ -91,7 +93,7 @@ class CrawlResult:
 
     @property
     def stats(self) -> dict[str, Any]:
-        return json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))["stats"]
+        return json.loads(RunLayout(self.run_dir).manifest.read_text(encoding="utf-8"))["stats"]
 
 
 def run_crawl(start_url: str, exports: Path, *extra: str, run_id: str = "test", env: dict[str, str] | None = None,

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl import statkeys
+from newscrawl.layout import RunLayout
 from tests.breaker import breaking_settings
 from tests.conftest import ROOT, Site, dataset_records, run_crawl
 
@@ -32,8 +34,8 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
         site.stop()  # from here on, the site is gone
     assert broken.returncode == 1 and "article rights_holder on 0%" in broken.log
     assert all(a["rights_holder"] is None for a in broken.records("articles"))
-    warc = json.loads((broken.run_dir / "manifest.json").read_text())["archive"]
-    assert warc["records"] > 2 * 40 and warc["bytes"] == (broken.run_dir / "pages.warc.gz").stat().st_size
+    warc = json.loads(RunLayout(broken.run_dir).manifest.read_text())["archive"]
+    assert warc["records"] > 2 * 40 and warc["bytes"] == RunLayout(broken.run_dir).archive.stat().st_size
 
     again = subprocess.run([sys.executable, "-m", "newscrawl", "reextract", "--runs", "broken",
                             "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state}"],
@@ -41,7 +43,7 @@ def test_a_broken_selector_is_repaired_from_the_archive_without_the_site(tmp_pat
     assert again.returncode == 0, again.stderr[-3000:]
     manifest = json.loads(Path(json.loads(again.stdout.strip().splitlines()[-1])["manifest"]).read_text())
     stats = manifest["stats"]
-    assert stats["newscrawl/archive/pages_read"] == manifest["counts"]["pages"] > 0  # every page from the archive
+    assert stats[statkeys.REEXTRACTED_PAGES] == manifest["counts"]["pages"] > 0  # every page from the archive
     assert manifest["counts"]["errors"] == 0 and "Connection refused" not in again.stderr
     assert manifest["counts"]["articles"]["corrected"] == 41  # each article of the run, made again
     assert manifest["counts"]["articles"]["changed"] == 0 and manifest["counts"]["comments"]["deleted"] == 0
@@ -181,7 +183,7 @@ def test_ctrl_c_during_reextraction_over_workers_closes_each_part_as_a_run(broke
     # next run recovers it, as it recovers any.
     again, _ = reextract(exports, state, "-j", "1")
     for part in parts:
-        found = json.loads((part / "manifest.json").read_text())
+        found = json.loads(RunLayout(part).manifest.read_text())
         assert found["finish_reason"] in ("shutdown", "finished") or found.get("recovered_at"), found
 
 

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from newscrawl import statkeys
+from newscrawl.layout import RunLayout
 from tests.conftest import run_crawl
 from tests.test_crawl_e2e import by_key
 from tests.test_replica import html
@@ -25,10 +27,10 @@ def test_browser_renders_those_pages_only(day0_crawl) -> None:
     replica, result = day0_crawl
     pages, ids = js_pages(replica)
     assert len(ids) >= 5
-    assert result.stats["newscrawl/browser_pages"] == len(pages)
+    assert result.stats[statkeys.BROWSER_PAGES] == len(pages)
     assert result.stats["playwright/page_count"] == len(pages)
     assert result.stats["playwright/browser_count"] == 1
-    assert "newscrawl/browser_failed" not in result.stats
+    assert statkeys.browser_miss("failed") not in result.stats
     from_browser = [c for c in result.records("comments") if c["article_id"] in ids]
     expected = [c for c in replica.truth() if c["_type"] == "comment" and c["article_id"] in ids]
     assert set(by_key(from_browser, "comment_id")) == {c["comment_id"] for c in expected}
@@ -43,8 +45,8 @@ def test_without_a_browser_the_crawl_goes_on_and_lists_what_it_missed(replica, t
     assert "apt-get install chromium" in result.log
     pages, ids = js_pages(replica)
     article_pages = {p for p in pages if p.endswith(".html")}
-    assert result.stats["newscrawl/browser_unavailable"] == len(article_pages)
-    assert set(result.stats["newscrawl/browser_unavailable_urls"]) == article_pages
+    assert result.stats[statkeys.browser_miss("unavailable")] == len(article_pages)
+    assert set(result.stats[statkeys.browser_miss_urls("unavailable")]) == article_pages
     assert "playwright/page_count" not in result.stats
     assert "Starting download handler" not in result.log, "no page went to the browser: Playwright never started"
     truth = replica.truth()
@@ -89,7 +91,7 @@ def test_ctrl_c_on_a_terminal_stops_the_crawl_cleanly_without_blaming_the_browse
         status = code if done else None
     assert pressed is not None and status is not None, log[-2000:]
     assert time.monotonic() - pressed < 20
-    manifest = json.loads((tmp_path / "exports" / "vpk" / "ctrlc" / "manifest.json").read_text())
-    assert manifest["finish_reason"] == "shutdown" and manifest["stats"].get("newscrawl/browser_pages", 0) > 0
+    manifest = json.loads(RunLayout(tmp_path / "exports" / "vpk" / "ctrlc").manifest.read_text())
+    assert manifest["finish_reason"] == "shutdown" and manifest["stats"].get(statkeys.BROWSER_PAGES, 0) > 0
     assert manifest["problems"] == ["interrupted (Ctrl-C or a stop signal): what it wrote is kept, and the next run does the rest"], manifest["problems"]
     assert b"Browser could not read" not in log and b"Future exception was never retrieved" not in log

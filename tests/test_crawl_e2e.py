@@ -10,7 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from newscrawl import statkeys
 from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
+from newscrawl.layout import RunLayout
 from tests.conftest import CrawlResult, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -63,9 +65,9 @@ def test_jsonl_has_every_field_and_utc_crawl_time(day0_crawl) -> None:
 
 def test_csv_opens_in_pandas_and_excel(day0_crawl) -> None:
     _, result = day0_crawl
-    raw = (result.run_dir / "articles.csv").read_bytes()
+    raw = RunLayout(result.run_dir).csv("article").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 BOM to show Cyrillic"
-    frame = pd.read_csv(result.run_dir / "articles.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(RunLayout(result.run_dir).csv("article"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(frame.columns) == field_names(Article)
     assert len(frame) == len(result.records("articles"))
     seed = frame[frame.article_id == SEED_ID].iloc[0]
@@ -73,7 +75,7 @@ def test_csv_opens_in_pandas_and_excel(day0_crawl) -> None:
     jsonl = {a["article_id"]: a for a in result.records("articles")}
     with_mentions = next(a for a in jsonl.values() if len(a["mentions"]) > 1)
     assert frame[frame.article_id == with_mentions["article_id"]].iloc[0].mentions == "; ".join(with_mentions["mentions"])
-    comments = pd.read_csv(result.run_dir / "comments.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    comments = pd.read_csv(RunLayout(result.run_dir).csv("comment"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(comments.columns) == field_names(Comment)
     multiline = next(c for c in result.records("comments") if "\n" in c["text"])
     assert multiline["text"] in set(comments.text)  # line breaks survive quoting
@@ -85,9 +87,9 @@ def test_an_article_is_fetched_once_whatever_url_leads_to_it(day0_crawl) -> None
     articles = sum(1 for r in replica.truth() if r["_type"] == "article")
     comment_pages = len({r["page_url"] for r in replica.truth() if r["_type"] == "comment" and "/comments/" in r["page_url"]})
     listing_pages = -(-articles // 20)
-    fetched = result.stats["response_received_count"] - result.stats["newscrawl/browser_pages"] - 1  # robots.txt
+    fetched = result.stats["response_received_count"] - result.stats[statkeys.BROWSER_PAGES] - 1  # robots.txt
     assert fetched == articles + comment_pages + listing_pages
-    assert "dedupe/article/dropped" not in result.stats
+    assert statkeys.deduped("article") not in result.stats
 
 
 def test_crawl_through_faults_still_emits_the_ground_truth(replica_factory, tmp_path) -> None:
@@ -98,7 +100,7 @@ def test_crawl_through_faults_still_emits_the_ground_truth(replica_factory, tmp_
     stats = result.stats
     assert stats["retry/count"] >= 10
     assert stats["downloader/response_status_count/500"] > 0 and stats["downloader/response_status_count/503"] > 0
-    assert not any(k.startswith("newscrawl/unparsed") for k in stats)
+    assert not any(k.startswith(statkeys.UNPARSED_PREFIX) for k in stats)
 
 
 def test_per_item_log_lines_only_at_debug(day0_crawl, replica_factory, tmp_path) -> None:

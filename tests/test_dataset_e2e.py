@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import (
     ROOT,
     Key,
@@ -150,7 +151,7 @@ def test_a_dead_run_is_left_out_and_named_and_a_rebuild_reads_only_the_new_run(t
     stamps = {p: p.stat().st_mtime_ns for p in cache}
     dead = exports / "vpk" / "day3-dead"
     shutil.copytree(exports / "vpk" / "day2", dead)
-    (dead / "manifest.json").unlink()
+    RunLayout(dead).manifest.unlink()
     result = build(exports, out)
     summary = json.loads((out / "summary.json").read_text())
     assert "day3-dead" in summary["runs_left_out"] and "day3-dead" in result.stderr
@@ -283,7 +284,7 @@ def test_a_run_changed_since_the_last_build_is_written_again_with_those_after_it
     out = tmp_path / "dataset"
     build(exports, out)
     before = out.resolve()
-    manifest_file = exports / "vpk" / "day1" / "manifest.json"
+    manifest_file = RunLayout(exports / "vpk" / "day1").manifest
     manifest_file.write_text(json.dumps({**json.loads(manifest_file.read_text()), "recovered": True}))
     build(exports, out)
     after = out.resolve()

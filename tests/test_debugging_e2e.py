@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, Replica
 
 pytestmark = pytest.mark.e2e
@@ -92,9 +93,9 @@ def test_the_development_profile_loops_on_cached_pages_and_never_touches_the_arc
     assert second.returncode == 0, second.stderr[-2000:]
     assert "Article 232118: article_id <- data-id; url <- canonical; title <- json-ld;" in second.stderr  # read again
     run_dir = tmp_path / "dev" / "exports" / "vpk" / "second"
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest = json.loads(RunLayout(run_dir).manifest.read_text())
     assert manifest["stats"]["httpcache/hit"] >= manifest["counts"]["pages"] - manifest["counts"]["browser_pages"]
-    assert sum(1 for _ in (run_dir / "articles.jsonl").open()) == 201  # no state: every article again
+    assert sum(1 for _ in RunLayout(run_dir).jsonl("article").open()) == 201  # no state: every article again
     assert manifest["counts"]["written"]["articles"] == 201  # and the summary counts what it wrote
     assert "201 articles and " in second.stderr.splitlines()[-1]  # the verdict line
     assert manifest["settings"]["CONCURRENT_REQUESTS"] == 2

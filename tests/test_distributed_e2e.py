@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from newscrawl import statkeys
 from newscrawl.distributed.keys import CrawlKeys
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, RedisServer, Replica, archive, assert_archive_is_truth, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +48,7 @@ def seed(redis_url: str, replica: Replica) -> None:
 
 
 def manifest(exports: Path, run_id: str) -> dict:
-    return json.loads((exports / "vpk" / run_id / "manifest.json").read_text(encoding="utf-8"))
+    return json.loads(RunLayout(exports / "vpk" / run_id).manifest.read_text(encoding="utf-8"))
 
 
 def test_two_workers_share_one_crawl_and_their_exports_are_the_truth(replica: Replica, tmp_path: Path,
@@ -72,7 +74,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
     exports = tmp_path / "exports"
     seed(redis_server.url, replica)
     slower = ("-s", "CONCURRENT_REQUESTS=4")
-    comments, leases = exports / "vpk" / "doomed" / "comments.jsonl", CrawlKeys("vpk").leases("doomed")
+    comments, leases = RunLayout(exports / "vpk" / "doomed").jsonl("comment"), CrawlKeys("vpk").leases("doomed")
     server, deadline = redis.Redis.from_url(redis_server.url), time.monotonic() + 120
     doomed = worker(redis_server.url, exports, "doomed", *slower)
     while not server.hlen(leases):  # the doomed worker first, holding the listing: it has work to die with
@@ -87,11 +89,11 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
     assert finish(survivor) == [0]
     # The doomed worker's requests were put back by the survivor; its run folder still holds
     # items it never committed: the next worker on its machine cuts them back.
-    assert manifest(exports, "survivor")["stats"].get("newscrawl/distributed/put_back", 0) > 0
+    assert manifest(exports, "survivor")["stats"].get(statkeys.DISTRIBUTED_PUT_BACK, 0) > 0
     assert finish(worker(redis_server.url, exports, "restarted")) == [0]
     assert manifest(exports, "doomed")["finish_reason"] == "killed"
     assert_archive_is_truth(exports, replica)
-    assert archive(exports) and (exports / "vpk" / "doomed" / "comments.csv").exists()
+    assert archive(exports) and RunLayout(exports / "vpk" / "doomed").csv("comment").exists()
 
 
 def test_a_worker_over_tls_with_a_password_writes_it_nowhere(replica_factory, tmp_path: Path) -> None:
@@ -119,7 +121,7 @@ def test_a_worker_that_loses_redis_closes_with_one_line_and_exit_status_1(replic
     exports = tmp_path / "exports"
     seed(server.url, replica)
     lone = worker(server.url, exports, "lone", "-s", "CONCURRENT_REQUESTS=2")
-    comments = exports / "vpk" / "lone" / "comments.jsonl"
+    comments = RunLayout(exports / "vpk" / "lone").jsonl("comment")
     deadline = time.monotonic() + 120
     while not (comments.exists() and comments.stat().st_size > 100_000) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, CrawlResult, Key, Replica, Site, archive, dataset_records, record_key, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +69,7 @@ def test_pages_that_lie_about_what_they_are_claim_nothing_and_the_next_run_repai
             assert_no_false_deletion(result, set(ever) - set(today))
             ever.update(today)
             if day in faulty:
-                manifest = json.loads((result.run_dir / "manifest.json").read_text())
+                manifest = json.loads(RunLayout(result.run_dir).manifest.read_text())
                 assert not manifest["healthy"] and result.returncode == 1, manifest["counts"]
                 assert manifest["counts"]["deletions_retracted"] == 0
         site.args = ("--articles", "40")

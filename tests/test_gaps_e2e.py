@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl import statkeys
+from newscrawl.layout import RunLayout
 from tests.conftest import CrawlResult, Key, Replica, Site, archive, record_key, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +57,7 @@ def test_after_a_gap_the_run_emits_exactly_the_difference(tmp_path: Path, first:
                 assert got[k]["deleted"] is True, k
             else:
                 assert {f: got[k][f] for f in record} == record, k
-        listing = json.loads((result.run_dir / "manifest.json").read_text())["listing"]
+        listing = json.loads(RunLayout(result.run_dir).manifest.read_text())["listing"]
         assert listing["days_since_last_complete_run"] == second - first
         assert listing["full_walk_reason"], "a gap longer than the sidebar covers needs the whole listing"
     finally:
@@ -73,7 +75,7 @@ def test_comments_that_never_reach_the_sidebar_are_caught_within_full_walk_every
         for day in range(every + 1):
             replica = site.day(day)
             result = crawl(replica, tmp_path, f"day{day}", "-s", f"FULL_WALK_EVERY={every}d")
-            pages[day] = result.stats["newscrawl/listing/pages"]
+            pages[day] = result.stats[statkeys.LISTING_PAGES]
             want = truth(replica)
             latest = {key: max(versions, key=lambda r: r["version"])
                       for key, versions in archive(tmp_path / "exports").items()}
@@ -100,7 +102,7 @@ def test_a_whole_walk_over_its_budget_is_spread_over_runs_and_skips_no_article(t
             result = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
                                "-s", f"WHOLE_WALK_BUDGET={budget}", run_id=f"day{day}")
             assert result.returncode == 0, result.log[-2000:]
-            listing = json.loads((result.run_dir / "manifest.json").read_text())["listing"]
+            listing = json.loads(RunLayout(result.run_dir).manifest.read_text())["listing"]
             listings.append(listing)
             if listing["budget_cut_at"] is None:
                 break

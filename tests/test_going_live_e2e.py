@@ -39,7 +39,7 @@ def test_a_trial_stays_out_of_the_archive_and_the_archive_refuses_another_site(r
                           "-a", "run_id=trial")
         assert trial.returncode == 0, trial.stderr[-2000:]
         assert "its runs go to trial/exports and trial/state.sqlite, not the archive in exports" in trial.stderr
-        assert (tmp_path / "trial" / "exports" / "vpk" / "trial" / "manifest.json").is_file()
+        assert RunLayout(tmp_path / "trial" / "exports" / "vpk" / "trial").manifest.is_file()
         assert not (tmp_path / "exports").exists() and not (tmp_path / ".state").exists()
 
         live = ["-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}"]

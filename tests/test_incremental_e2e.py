@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, CrawlResult, RedisServer, Replica, Site, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -99,7 +100,7 @@ def test_a_killed_run_is_redone_exactly(site: Site, state_uri: str, tmp_path: Pa
                "-a", "run_id=killed", "-s", f"EXPORTS_DIR={exports}", "-s", f"STATE_URI={state_uri}",
                "-s", "STATE_COMMIT_EVERY=100", "-s", "CONCURRENT_REQUESTS=2"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    comments = exports / "vpk" / "killed" / "comments.jsonl"
+    comments = RunLayout(exports / "vpk" / "killed").jsonl("comment")
     deadline = time.monotonic() + 120
     while not (comments.exists() and comments.stat().st_size > 600_000) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -110,7 +111,7 @@ def test_a_killed_run_is_redone_exactly(site: Site, state_uri: str, tmp_path: Pa
     rerun = crawl(replica, exports, state_uri, "rerun")
     assert rerun.stats["state/recovered_runs"] == 1
     killed = CrawlResult(exports / "vpk" / "killed", -9, "")
-    assert json.loads((killed.run_dir / "manifest.json").read_text())["finish_reason"] == "killed"
+    assert json.loads(RunLayout(killed.run_dir).manifest.read_text())["finish_reason"] == "killed"
     assert 0 < comments.stat().st_size <= killed_before
     both = Counter(key(r) for run in (killed, rerun) for name in ("articles", "comments") for r in run.records(name))
     assert [k for k, n in both.items() if n > 1] == []

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl import statkeys
+from newscrawl.layout import RunLayout
 from tests.conftest import CrawlResult, Key, Replica, Site, assert_archive_is_truth, record_key, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +48,7 @@ LIES = {
     "empty": lambda m: m["counts"]["broken_pages"]["article"] and m["counts"]["failed"]["broken_page"],
     "login": lambda m: m["counts"]["broken_pages"]["article"] and m["counts"]["failed"]["broken_page"],
     "huge": lambda m: m["counts"]["failed"].get("DownloadCancelledError") and not m["healthy"],
-    "offhost": lambda m: m["counts"]["failed"]["offsite"] and m["stats"]["newscrawl/offsite_blocked"],
+    "offhost": lambda m: m["counts"]["failed"]["offsite"] and m["stats"][statkeys.OFFSITE_BLOCKED],
     "slow": lambda m: m["counts"]["failed"]["DownloadTimeoutError"],
 }
 
@@ -59,7 +61,7 @@ def test_a_page_that_lies_is_counted_never_stored_and_the_next_run_completes(tmp
         want = truth(lying)
         first = crawl(lying, tmp_path, "lying")
         assert first.returncode in (0, 1), first.log[-2000:]
-        manifest = json.loads((first.run_dir / "manifest.json").read_text())
+        manifest = json.loads(RunLayout(first.run_dir).manifest.read_text())
         assert LIES[lie](manifest), manifest["counts"]
         assert manifest["counts"]["left_for_next_run"] > 0
         assert_nothing_broken(first, want)
@@ -92,8 +94,8 @@ def test_a_revisit_that_meets_a_lie_changes_nothing(tmp_path: Path, lie: str) ->
 # Lies a run gets through by itself: text in a mislabelled charset is read right, and a 429
 # answer is retried after its Retry-After.
 SURVIVED = {
-    "charset": lambda stats: stats["newscrawl/charset_corrected"] > 0,
-    "throttle": lambda stats: 0 < stats["newscrawl/retry_after/waits"] <= stats["newscrawl/retry_after/seconds"],
+    "charset": lambda stats: stats[statkeys.CHARSET_CORRECTED] > 0,
+    "throttle": lambda stats: 0 < stats[statkeys.RETRY_AFTER_WAITS] <= stats[statkeys.RETRY_AFTER_SECONDS],
 }
 
 
@@ -122,7 +124,7 @@ def hostile(replica_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> t
 def test_hostile_comments_are_stored_as_text_without_code_or_controls(hostile: tuple[Replica, Path]) -> None:
     replica, run = hostile
     assert_archive_is_truth(run.parent.parent, replica)
-    texts = [json.loads(line)["text"] for line in (run / "comments.jsonl").open(encoding="utf-8")]
+    texts = [json.loads(line)["text"] for line in RunLayout(run).jsonl("comment").open(encoding="utf-8")]
     assert '=HYPERLINK("http://evil.example.net/","Подробнее")' in texts  # JSONL keeps the exact text
     assert not any(c in text for text in texts for c in "\x07\x1b\u202e") and not any("<script" in t for t in texts)
     assert any("\u200d" in text for text in texts)  # a zero-width joiner inside an emoji stays

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, Replica
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +34,8 @@ def test_a_redesigned_site_fails_the_run_naming_the_fields(replica_factory: obje
     assert "unreadable by site version built-in: body" in unreadable and "title" not in unreadable
     assert "python -m newscrawl learn --run redesigned, then python -m newscrawl reextract --runs redesigned" in unreadable
     run = tmp_path / "exports" / "vpk" / "redesigned"
-    assert (run / "articles.jsonl").read_text() == ""  # no record of nulls
-    manifest = json.loads((run / "manifest.json").read_text())
+    assert RunLayout(run).jsonl("article").read_text() == ""  # no record of nulls
+    manifest = json.loads(RunLayout(run).manifest.read_text())
     assert manifest["archive"]["records"] > 40  # the pages are kept, to learn from and re-extract
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from newscrawl.layout import RunLayout
 from newscrawl.pages.vpk import article_id_from_url
 from tests.conftest import ROOT, Replica, SmallDisk, assert_archive_is_truth, run_crawl
 from tests.killer import kill_settings
@@ -51,9 +52,9 @@ def test_killed_at_every_point_the_next_run_completes_exactly_the_rest(replica: 
         assert proc.returncode == -signal.SIGKILL, f"{point} was never reached: {proc.stderr[-2000:]}"
     rerun(replica, tmp_path)
     runs = tmp_path / "exports" / "vpk"
-    killed = [json.loads((runs / f"killed-{n}" / "manifest.json").read_text()) for n in range(len(KILL_POINTS))]
+    killed = [json.loads(RunLayout(runs / f"killed-{n}").manifest.read_text()) for n in range(len(KILL_POINTS))]
     assert {m["finish_reason"] for m in killed} == {"killed"} and not any(m["healthy"] for m in killed)
-    normal = json.loads((runs / "rerun" / "manifest.json").read_text())
+    normal = json.loads(RunLayout(runs / "rerun").manifest.read_text())
     assert all(m.keys() == normal.keys() for m in killed), "every manifest has the same keys"
     assert_archive_is_truth(tmp_path / "exports", replica)
     for folder in sorted(runs.iterdir()):
@@ -63,12 +64,12 @@ def test_killed_at_every_point_the_next_run_completes_exactly_the_rest(replica: 
 def assert_warc_holds_the_pages_of(folder: Path) -> None:
     """The run's WARC reads to its last record and holds the page of every article it exported."""
     responses = set()
-    with (folder / "pages.warc.gz").open("rb") as file:
+    with RunLayout(folder).archive.open("rb") as file:
         for record in ArchiveIterator(file):
             if record.rec_type == "response":
                 record.content_stream().read()
                 responses.add(article_id_from_url(record.rec_headers.get_header("WARC-Target-URI")))
-    exported = folder / "articles.jsonl"  # absent when the run died before its first item
+    exported = RunLayout(folder).jsonl("article")  # absent when the run died before its first item
     articles = [json.loads(line) for line in exported.open(encoding="utf-8")] if exported.exists() else []
     assert {a["article_id"] for a in articles} <= responses  # (sidebar links name articles by other slugs)
 
@@ -91,10 +92,10 @@ def interrupt(command: list[str], progress: Path, signals_to_send: list[int]) ->
 def test_interrupted_the_next_run_completes_exactly_the_rest(replica: Replica, tmp_path: Path,
                                                             signals_to_send: list[int]) -> None:
     command = crawl_command(replica, tmp_path, "interrupted", "-s", "STATE_COMMIT_EVERY=100")
-    comments = tmp_path / "exports" / "vpk" / "interrupted" / "comments.jsonl"
+    comments = RunLayout(tmp_path / "exports" / "vpk" / "interrupted").jsonl("comment")
     assert interrupt(command, comments, signals_to_send) == 130  # interrupted: its own exit status
     rerun(replica, tmp_path)
-    manifest = json.loads((tmp_path / "exports" / "vpk" / "interrupted" / "manifest.json").read_text())
+    manifest = json.loads(RunLayout(tmp_path / "exports" / "vpk" / "interrupted").manifest.read_text())
     assert not manifest["healthy"] and manifest["finish_reason"] in ("shutdown", "killed")
     assert_archive_is_truth(tmp_path / "exports", replica)
 
@@ -108,7 +109,7 @@ def test_a_full_disk_stops_the_run_cleanly_and_the_next_completes_the_rest(repli
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count(" ERROR: ") == 1, proc.stderr[-3000:]
     assert "No space left on device" in proc.stderr.splitlines()[-1]
-    manifest = json.loads((disk / "vpk" / "full" / "manifest.json").read_text())
+    manifest = json.loads(RunLayout(disk / "vpk" / "full").manifest.read_text())
     assert manifest["finish_reason"] == "export_failed" and not manifest["healthy"]
     small_disk.resize("64m")
     result = run_crawl(replica.url + "news/", disk, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="rerun")
@@ -123,14 +124,14 @@ def test_a_first_run_killed_before_its_first_commit_does_not_block_the_next(repl
     empty, and the next run proceeds (exit 0), cutting the dead run back to nothing."""
     proc = subprocess.Popen(crawl_command(replica, tmp_path, "first", "-s", "STATE_COMMIT_EVERY=1000000"),
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    comments = tmp_path / "exports" / "vpk" / "first" / "comments.jsonl"
+    comments = RunLayout(tmp_path / "exports" / "vpk" / "first").jsonl("comment")
     deadline = time.monotonic() + 60
     while not (comments.exists() and comments.stat().st_size >= written) and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     rerun(replica, tmp_path)
-    dead = json.loads((tmp_path / "exports" / "vpk" / "first" / "manifest.json").read_text())
+    dead = json.loads(RunLayout(tmp_path / "exports" / "vpk" / "first").manifest.read_text())
     assert dead["finish_reason"] == "killed" and comments.stat().st_size == 0
     assert_archive_is_truth(tmp_path / "exports", replica)
 
@@ -141,7 +142,7 @@ def test_a_dead_run_copied_elsewhere_before_its_recovery_keeps_what_it_committed
     disk) before a run recovers it is cut back to what was committed, not to nothing."""
     proc = subprocess.Popen(crawl_command(replica, tmp_path, "moved", "-s", "STATE_COMMIT_EVERY=100"),
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    comments = tmp_path / "exports" / "vpk" / "moved" / "comments.jsonl"
+    comments = RunLayout(tmp_path / "exports" / "vpk" / "moved").jsonl("comment")
     deadline = time.monotonic() + 120
     while not (comments.exists() and comments.stat().st_size > 300_000) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -152,6 +153,6 @@ def test_a_dead_run_copied_elsewhere_before_its_recovery_keeps_what_it_committed
                        run_id="rerun")
     assert result.returncode == 0, result.log[-3000:]
     moved = tmp_path / "elsewhere" / "vpk" / "moved"
-    assert json.loads((moved / "manifest.json").read_text())["finish_reason"] == "killed"
-    assert (moved / "comments.jsonl").stat().st_size > 0  # what it committed, kept
+    assert json.loads(RunLayout(moved).manifest.read_text())["finish_reason"] == "killed"
+    assert RunLayout(moved).jsonl("comment").stat().st_size > 0  # what it committed, kept
     assert_archive_is_truth(tmp_path / "elsewhere", replica)

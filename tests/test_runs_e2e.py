@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl import statkeys
+from newscrawl.layout import RunLayout
 from tests.conftest import (
     ROOT,
     Replica,
@@ -106,7 +108,7 @@ def test_rebuild_state_recovers_a_lost_state_with_zero_duplicates(replica: Repli
     result = scrapy_crawl(replica.url + "news/", exports, state, "-a", "rebuild_state=1", "-a", "run_id=after")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "state rebuilt from 1 runs" in result.stderr
-    manifest = json.loads((exports / "vpk" / "after" / "manifest.json").read_text())
+    manifest = json.loads(RunLayout(exports / "vpk" / "after").manifest.read_text())
     assert manifest["counts"]["articles"]["new"] == 0 and manifest["counts"]["comments"]["new"] == 0
     assert_archive_is_truth(exports, replica)
 
@@ -174,12 +176,12 @@ def test_a_page_that_failed_for_good_is_fetched_again_by_the_next_run(tmp_path: 
         first = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
                           "-s", "RETRY_TIMES=0", run_id="faulty")
         assert first.returncode == 1
-        manifest = json.loads((first.run_dir / "manifest.json").read_text())
-        assert manifest["stats"]["newscrawl/comment_pages_failed"] > 0
+        manifest = json.loads(RunLayout(first.run_dir).manifest.read_text())
+        assert manifest["stats"][statkeys.COMMENT_PAGES_FAILED] > 0
         assert manifest["counts"]["left_for_next_run"] > 0
         second = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}", run_id="next")
         assert second.returncode == 0, second.log[-2000:]
-        assert second.stats["newscrawl/visit/retry"] > 0
+        assert second.stats[statkeys.visit("retry")] > 0
         assert_archive_is_truth(exports, replica)
     finally:
         proc.terminate()
@@ -209,7 +211,7 @@ def test_an_article_that_runs_cannot_finish_is_given_up_counted_and_logged(repli
         db.execute("INSERT INTO frontier VALUES ('999999', ?, '')", (gone,))
     tries = [scrapy_crawl(replica.url + "news/", exports, state, "-s", "FRONTIER_MAX_RUNS=1", "-a", f"run_id=try{n}")
              for n in range(2)]
-    first, second = (json.loads((exports / "vpk" / f"try{n}" / "manifest.json").read_text()) for n in range(2))
+    first, second = (json.loads(RunLayout(exports / "vpk" / f"try{n}").manifest.read_text()) for n in range(2))
     assert first["counts"]["failed"] == {"404": 1} and first["counts"]["given_up"] == 0
     assert second["counts"]["given_up"] == 1 and second["counts"]["errors"] == 0
     assert "Gave up on article 999999" in tries[1].stderr

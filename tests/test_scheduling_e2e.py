@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from newscrawl.layout import RunLayout
 from tests.conftest import ROOT, Replica, free_port
 
 pytestmark = pytest.mark.e2e
@@ -111,14 +112,14 @@ def test_deployed_to_scrapyd_a_scheduled_job_exports(replica_factory: Any, tmp_p
                 break
             time.sleep(0.5)
         run = exports / "vpk" / job  # scrapyd's job id names the run
-        manifest = json.loads((run / "manifest.json").read_text())  # listjobs.json carries no exit status
+        manifest = json.loads(RunLayout(run).manifest.read_text())  # listjobs.json carries no exit status
         assert manifest["healthy"], manifest["problems"]
         job_log = next((tmp_path / "logs" / "newscrawl" / "vpk").glob(f"{job}.log")).read_text(encoding="utf-8")
         assert f"newscrawl: run {job} healthy" in job_log  # the verdict in the job's own log
         assert "'AUTOTHROTTLE_ENABLED': True" in job_log and "'CONCURRENT_REQUESTS_PER_DOMAIN': 4" in job_log
         truth = replica.truth()
-        assert sum(1 for _ in (run / "articles.jsonl").open()) == sum(r["_type"] == "article" for r in truth)
-        assert sum(1 for _ in (run / "comments.jsonl").open()) == sum(r["_type"] == "comment" for r in truth)
+        assert sum(1 for _ in RunLayout(run).jsonl("article").open()) == sum(r["_type"] == "article" for r in truth)
+        assert sum(1 for _ in RunLayout(run).jsonl("comment").open()) == sum(r["_type"] == "comment" for r in truth)
     finally:
         scrapyd.terminate()
         scrapyd.wait(timeout=10)

@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl import statkeys
 from newscrawl.extract.items import Article, Comment
 
 # Articles whose comment ids are remembered: far more than a crawl walks at once.
@@ -41,7 +42,7 @@ class DedupePipeline:
             seen, key = self._comments_of(item.article_id), item.comment_id
         if key in seen:
             kind = type(item).__name__
-            self.stats.inc_value(f"dedupe/{kind.lower()}/dropped")
+            self.stats.inc_value(statkeys.deduped(kind.lower()))
             raise DropItem(f"Duplicate {kind} {key}", log_level="DEBUG")  # expected: counted, not warned
         seen.add(key)
         return item

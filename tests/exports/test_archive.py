@@ -89,7 +89,7 @@ def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_rea
         tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
     from newscrawl.exports.archive import DAMAGE, archived_response
 
-    path = tmp_path / "run" / "pages.warc.gz"
+    path = RunLayout(tmp_path / "run").archive
     starts = warc_of(path, {f"{URL}?page={n}": f"<html><body>страница {n}</body></html>".encode() for n in range(6)})
     damaged, may_lose = DAMAGES[damage]
     path.write_bytes(damaged(path.read_bytes(), starts))
@@ -135,7 +135,7 @@ def test_a_worker_of_a_reextraction_indexes_its_part_of_the_articles_and_every_o
     base = "http://127.0.0.1:8000"
     urls = [f"{base}/news/?page={n}" for n in (2, 3)] + [
         url for article in range(400, 420) for url in (f"{base}/news/{article}_a.html", f"{base}/news/{article}_a/comments/2")]
-    path = tmp_path / "r1" / "pages.warc.gz"
+    path = RunLayout(tmp_path / "r1").archive
     warc_of(path, dict.fromkeys(urls, b"<html></html>"))
     shares = [{url for url, _ in index((path.parent,), f"{k}/3", thread_id_from_url)} for k in range(3)]
     assert set().union(*shares) == set(urls) == {url for url, _ in index((path.parent,))}

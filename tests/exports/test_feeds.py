@@ -15,6 +15,7 @@ from scrapy.utils.project import get_project_settings as project_settings
 from newscrawl.exports import feeds
 from newscrawl.exports.feeds import JsonLinesExporter, jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
+from newscrawl.layout import RunLayout
 from newscrawl.settings import CSV_EXPORT, FEEDS
 from tests.conftest import ROOT
 
@@ -65,13 +66,13 @@ def test_csv_written_from_the_jsonl_is_what_scrapys_exporter_writes_from_the_ite
         expected = export(CsvItemExporter, items, fields_to_export=options["fields"], encoding=CSV_EXPORT["encoding"],
                           **CSV_EXPORT["item_export_kwargs"])
         assert rows[name] == len(items) and (tmp_path / f"{name}.csv").read_bytes() == expected
-    (tmp_path / "articles.jsonl").write_bytes(b"")
+    RunLayout(tmp_path).jsonl("article").write_bytes(b"")
     assert write_csvs(tmp_path, settings)["articles"] == 0
-    assert (tmp_path / "articles.csv").read_bytes() == export(CsvItemExporter, [], fields_to_export=["title"]) == b""
+    assert RunLayout(tmp_path).csv("article").read_bytes() == export(CsvItemExporter, [], fields_to_export=["title"]) == b""
 
 
 def test_a_csv_that_cannot_be_written_leaves_no_part_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "articles.jsonl").write_text("".join(json.dumps({"article_id": str(n), "title": "=1+2"}) + "\n"
+    RunLayout(tmp_path).jsonl("article").write_text("".join(json.dumps({"article_id": str(n), "title": "=1+2"}) + "\n"
                                                      for n in range(3)))
     written = []
 
@@ -107,7 +108,7 @@ def test_what_the_fast_path_leaves_to_scrapy(options: dict[str, Any]) -> None:
 
 
 def test_records_are_read_to_the_last_whole_line_and_searched_before_they_are_parsed(tmp_path: Path) -> None:
-    path = tmp_path / "comments.jsonl"
+    path = RunLayout(tmp_path).jsonl("comment")
     path.write_text('{"comment_id": "12"}\n{"comment_id": "123", "text": "Цитата «12»"}\n{"comment_id": "12"', encoding="utf-8")
     assert [r["comment_id"] for r in jsonl_records(path)] == ["12", "123"]
     assert [r["comment_id"] for r in jsonl_records(path, containing=b'"12"')] == ["12"]

@@ -49,16 +49,16 @@ def test_a_dead_run_is_cut_back_to_its_checkpoint_and_given_a_manifest_with_ever
     dead, live = runs / "dead", runs / "live"
     for folder in (dead, live):
         folder.mkdir(parents=True)
-        (folder / "articles.jsonl").write_text(kept + '{"article_id": "2", "vers')
+        RunLayout(folder).jsonl("article").write_text(kept + '{"article_id": "2", "vers')
     store = open_store(str(tmp_path / "state.sqlite"))
-    store.save(Batch([], [], checkpoint=(str(dead.resolve()), {str((dead / "articles.jsonl").resolve()): len(kept)})))
+    store.save(Batch([], [], checkpoint=(str(dead.resolve()), {str(RunLayout(dead).jsonl("article").resolve()): len(kept)})))
     lock = hold(RunLayout(live).lock)  # a run still going
     assert recover_killed_runs(runs, store, project_settings()) == 1
-    assert (dead / "articles.jsonl").read_text() == kept
-    assert (dead / "articles.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("1,")
-    found = json.loads((dead / "manifest.json").read_text())
+    assert RunLayout(dead).jsonl("article").read_text() == kept
+    assert RunLayout(dead).csv("article").read_text(encoding="utf-8-sig").splitlines()[1].startswith("1,")
+    found = json.loads(RunLayout(dead).manifest.read_text())
     assert found["finish_reason"] == "killed" and found["counts"]["articles"]["new"] == 1
     assert found.keys() == built().keys()
-    assert not (live / "manifest.json").exists() and store.checkpoints() == {}
+    assert not RunLayout(live).manifest.exists() and store.checkpoints() == {}
     assert lock is not None
     lock.close()

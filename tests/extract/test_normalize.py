@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
+from newscrawl import statkeys
 from newscrawl.extract.normalize import MOSCOW, clean_lines, collapse_spaces, parse_ru_count, parse_ru_datetime
 from newscrawl.monitoring.reporting import UnparsedValues
 from tests.extract.cases_ru_dates import EDGES, GROUPS
@@ -175,8 +176,8 @@ def test_unparsed_values_are_counted_and_logged_once(caplog: pytest.LogCaptureFi
         for _ in range(3):
             report("date", "давным-давно", "http://x/1")
         report("count", "много", "http://x/2")
-    assert crawler.stats.get_value("newscrawl/unparsed/date") == 3
-    assert crawler.stats.get_value("newscrawl/unparsed/count") == 1
+    assert crawler.stats.get_value(statkeys.UNPARSED_PREFIX + "date") == 3
+    assert crawler.stats.get_value(statkeys.UNPARSED_PREFIX + "count") == 1
     assert [r.getMessage() for r in caplog.records] == [
         "Could not read date 'давным-давно' on http://x/1 (left null)",
         "Could not read count 'много' on http://x/2 (left null)"]

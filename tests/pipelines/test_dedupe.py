@@ -6,6 +6,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newscrawl import statkeys
 from newscrawl.extract.items import Article, Comment
 from newscrawl.pipelines.dedupe import RECENT_ARTICLES, DedupePipeline
 
@@ -21,8 +22,8 @@ def test_second_copies_are_dropped_and_counted() -> None:
         pipeline.process_item(Article(article_id="1", title="a, again"))
     with pytest.raises(DropItem):
         pipeline.process_item(Comment(article_id="1", comment_id="1-1"))
-    assert crawler.stats.get_value("dedupe/article/dropped") == 1
-    assert crawler.stats.get_value("dedupe/comment/dropped") == 1
+    assert crawler.stats.get_value(statkeys.deduped("article")) == 1
+    assert crawler.stats.get_value(statkeys.deduped("comment")) == 1
 
 
 def test_memory_is_bounded_by_recent_articles_not_by_comments() -> None:

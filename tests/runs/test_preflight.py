@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
+from newscrawl.layout import RunLayout
 from newscrawl.runs import rebuild
 from newscrawl.runs.preflight import RunRefused, check, check_setting_names
 from newscrawl.state.store import Batch, SQLiteStateStore, open_store
@@ -22,7 +23,7 @@ def settings(tmp_path: Path, **extra: object) -> Settings:
 def test_a_lost_state_beside_earlier_runs_is_refused_naming_the_ways_out(tmp_path: Path) -> None:
     earlier = tmp_path / "exports" / "vpk" / "day0"
     earlier.mkdir(parents=True)
-    (earlier / "articles.jsonl").write_text('{"article_id": "1"}\n')
+    RunLayout(earlier).jsonl("article").write_text('{"article_id": "1"}\n')
     with pytest.raises(RunRefused, match="rebuild_state=1.*STATE_INIT=1"):
         check(settings(tmp_path), "vpk", "day1", rebuild_state=False)
 
@@ -30,7 +31,7 @@ def test_a_lost_state_beside_earlier_runs_is_refused_naming_the_ways_out(tmp_pat
 def test_a_run_folder_that_exists_is_refused(tmp_path: Path) -> None:
     taken = tmp_path / "exports" / "vpk" / "day0"
     taken.mkdir(parents=True)
-    (taken / "manifest.json").write_text("{}")
+    RunLayout(taken).manifest.write_text("{}")
     with pytest.raises(RunRefused, match="exists already"):
         check(settings(tmp_path), "vpk", "day0", rebuild_state=False)
 
@@ -45,11 +46,11 @@ def test_a_rebuild_of_the_state_that_stopped_halfway_refuses_runs_until_it_is_do
     exports, and a run on it would emit the rest again as new."""
     earlier = tmp_path / "exports" / "vpk" / "day0"
     earlier.mkdir(parents=True)
-    (earlier / "manifest.json").write_text(json.dumps({"run_id": "day0", "started_at": SEEN}))
-    (earlier / "articles.jsonl").write_text("".join(json.dumps(
+    RunLayout(earlier).manifest.write_text(json.dumps({"run_id": "day0", "started_at": SEEN}))
+    RunLayout(earlier).jsonl("article").write_text("".join(json.dumps(
         {"article_id": str(a), "url": f"http://x/news/{a}_a.html", "version": 1, "first_seen_at": SEEN,
          "last_seen_at": SEEN}) + "\n" for a in range(3)))
-    (earlier / "comments.jsonl").write_text("".join(json.dumps(
+    RunLayout(earlier).jsonl("comment").write_text("".join(json.dumps(
         {"article_id": str(n % 3), "comment_id": f"c{n}", "number": n, "text": "т", "version": 1, "first_seen_at": SEEN,
          "last_seen_at": SEEN}) + "\n" for n in range(30)))
     monkeypatch.setattr(rebuild, "BATCH", 10)

@@ -14,7 +14,7 @@ import pytest
 from scrapy.utils.project import get_project_settings
 
 from newscrawl.exports import manifest
-from newscrawl.layout import run_folders
+from newscrawl.layout import RunLayout, run_folders
 from newscrawl.runs import reextract
 from newscrawl.runs.dataset import Builder, find_runs
 from tests.conftest import write_run
@@ -60,7 +60,7 @@ def test_killed_before_the_merged_run_takes_its_name_the_parts_stay_the_runs(
         patched.setattr(reextract.os, "rename", killed)
         with pytest.raises(KeyboardInterrupt):
             reextract.merge(parts, runs / "r", get_project_settings())
-    assert (runs / "r.merging" / "manifest.json").exists(), "premise: the merge was whole, not renamed"
+    assert RunLayout(runs / "r.merging").manifest.exists(), "premise: the merge was whole, not renamed"
     assert [f.name for f in run_folders(runs)] == ["day0", "r.part0", "r.part1"]
     assert find_runs(runs).excluded == {}
     assert comments_in_dataset(runs, tmp_path / "dataset") == ["c1", "c2", "c3", "c4"]

@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from newscrawl.monitoring.reporting import UnparsedValues
+from newscrawl.pages.html import CHECKED_PAGE
 from newscrawl.pages.site import site
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ class PageArguments:
     def process_response(self, request: Request, response: Response) -> Response:
         if request.callback is not None and isinstance(response, TextResponse) and 200 <= response.status < 300:
             page_class = self._page_class(request.callback)
-            if page_class is not None:
-                request.cb_kwargs[PAGE_ARGUMENT] = self.read_page(page_class, response, self.report)
+            if page_class is not None:  # the response knows its request only once past the middlewares
+                checked = request.meta.pop(CHECKED_PAGE, None)
+                request.cb_kwargs[PAGE_ARGUMENT] = self.read_page(page_class, response, self.report, checked)
         return response
 
     def _page_class(self, callback: Callable[..., Any]) -> type | None:

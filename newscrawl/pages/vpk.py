@@ -656,12 +656,13 @@ def page_problem(kind: str, response: Response) -> tuple[SitePage, str | None]:
     return page, page.problem()
 
 
-def read_page(cls: type[P], response: Response, report: Report = log_unparsed) -> P:
-    """The response as a page of ``cls``: the one the middleware checked it as (handed over in
-    ``meta``, see ``html.CHECKED_PAGE``), else a new one (``scrapy parse``, a test)."""
-    page = response.request.meta.pop(CHECKED_PAGE, None) if response.request is not None else None
-    if type(page) is not cls:
+def read_page(cls: type[P], response: Response, report: Report = log_unparsed, checked: object = None) -> P:
+    """The response as a page of ``cls``: ``checked``, the one the middleware checked it as (see
+    ``html.CHECKED_PAGE``), when it is one, else a new one (``scrapy parse``, a test)."""
+    if checked is None and response.request is not None:
+        checked = response.request.meta.pop(CHECKED_PAGE, None)
+    if type(checked) is not cls:
         return cls(response, report) if issubclass(cls, CommentsPage) else cls(response)
-    if isinstance(page, CommentsPage):
-        page.context["report"] = report
-    return page
+    if isinstance(checked, CommentsPage):
+        checked.context["report"] = report
+    return checked  # type: ignore[return-value]

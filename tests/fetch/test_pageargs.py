@@ -33,7 +33,8 @@ class Callbacks(Spider):
 
 def answer(callback: Any, status: int = 200, meta: dict[str, Any] | None = None) -> Request:
     request = Request(URL, callback=callback, meta=meta or {})
-    PageArguments(project_crawler()).process_response(request, HtmlResponse(URL, status=status, body=HTML, request=request))
+    # As in a crawl: a response meets the downloader middlewares before it knows its request.
+    PageArguments(project_crawler()).process_response(request, HtmlResponse(URL, status=status, body=HTML))
     return request
 
 
@@ -46,7 +47,8 @@ def test_the_callback_receives_the_page_class_its_signature_names() -> None:
 
 def test_the_page_wholepages_checked_is_the_one_handed_over() -> None:
     checked = SitePage(HtmlResponse(URL, body=HTML))
-    assert answer(Callbacks().listing, meta={CHECKED_PAGE: checked}).cb_kwargs["page"] is checked
+    request = answer(Callbacks().listing, meta={CHECKED_PAGE: checked})
+    assert request.cb_kwargs["page"] is checked and CHECKED_PAGE not in request.meta
     other = CommentsPage(HtmlResponse(URL, body=HTML))  # checked as another kind: read anew
     assert type(answer(Callbacks().article, meta={CHECKED_PAGE: other}).cb_kwargs["page"]) is ArticlePage
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,14 +39,20 @@ def chosen(key: str) -> bool:
     return zlib.crc32(b"lie" + key.encode()) % 100 < SHARE
 
 
+def assigned(kinds: list[str], article_id: str) -> str | None:
+    """The one lie an article's pages tell when several are served at once (each article one)."""
+    return kinds[zlib.crc32(b"kind" + article_id.encode()) % len(kinds)] if kinds else None
+
+
 def article_lied_about(article: Article) -> bool:
     """Counter and stale lies concern whole articles: their pages and their listing rows."""
     return chosen(article.id)
 
 
-def comment_page(kind: str, view: View, article: Article, number: int, path: str) -> str | None:
-    """The lying HTML for comment page ``number`` (> 1) of ``article``, or None to tell the truth."""
-    if article.js_comments or not chosen(path):
+def comment_page(kind: str, view: View, article: Article, number: int, path: str, every: bool = False) -> str | None:
+    """The lying HTML for comment page ``number`` (> 1) of ``article`` (on a share of the pages,
+    or on ``every`` one), or None to tell the truth."""
+    if article.js_comments or not (every or chosen(path)):
         return None
     if kind == "page1":
         return render.comment_page(view, article, 1)
@@ -81,10 +88,10 @@ def inflated_counter(html: str) -> str:
     return _COUNTER.sub(lambda m: f"{m[1]}{int(m[2]) + COUNTER_LIE}{m[3]}", html)
 
 
-def inflated_listing(html: str, view: View) -> str:
+def inflated_listing(html: str, view: View, lied: Callable[[Article], bool]) -> str:
     """The listing's count beside each article lied about."""
     for article in view.articles:
-        if article_lied_about(article) and f'href="{article.path}"' in html:
+        if lied(article) and f'href="{article.path}"' in html:
             row = re.compile(rf'(href="{re.escape(article.path)}".*?<span class="comments">)(\d+)(</span>)')
             html = row.sub(lambda m: f"{m[1]}{int(m[2]) + COUNTER_LIE}{m[3]}", html, count=1)
     return html

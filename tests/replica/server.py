@@ -130,24 +130,36 @@ class Site:
         """A page that lies about what it is (``tests.replica.lies``), or None for the truth."""
         path, view = urlsplit(target).path, self.view
         if kind == "counter" and (path == "/news/" or RUBRIC.fullmatch(path)):
-            return Response(200, walk_lies.inflated_listing(response.body.decode(), view).encode())
+            lied = (lambda a: self._tells(a, "counter")) if self._several() else walk_lies.article_lied_about
+            return Response(200, walk_lies.inflated_listing(response.body.decode(), view, lied).encode())
         match = ARTICLE.fullmatch(path) or COMMENT_PAGE.fullmatch(path)
         article = self._article(match["id"]) if match else None
-        if article is None or match is None:
+        if article is None or match is None or not self._tells(article, kind):
             return None
         number = int(match.groupdict().get("page") or 1)
-        if kind == "counter" and number == 1 and walk_lies.article_lied_about(article):
+        every = self._several()  # the article tells its one lie on every page
+        if kind == "counter" and number == 1 and (every or walk_lies.article_lied_about(article)):
             return self._encoded(article, walk_lies.inflated_counter(render.article_page(view, article)))
-        if kind == "stale" and walk_lies.article_lied_about(article):
+        if kind == "stale" and (every or walk_lies.article_lied_about(article)):
             old = walk_lies.old_view(view, article)
             if old is None or number > len(old.comment_pages(article)):
                 return None
             html = render.article_page(old, article) if number == 1 else render.comment_page(old, article, number)
             return self._encoded(article, html)
         if number > 1:
-            html = walk_lies.comment_page(kind, view, article, number, path)
+            html = walk_lies.comment_page(kind, view, article, number, path, every)
             return None if html is None else self._encoded(article, html)
         return None
+
+    def _tells(self, article: Article, kind: str) -> bool:
+        """Whether the article's pages may tell this lie. One lie: a share of them
+        (``walk_lies.SHARE``). Several at once: each article tells one of them on every page
+        (``walk_lies.assigned``), so that one crawl meets them all."""
+        kinds = sorted(self.lies & walk_lies.KINDS.keys())
+        return walk_lies.assigned(kinds, article.id) == kind if len(kinds) > 1 else True
+
+    def _several(self) -> bool:
+        return len(self.lies & walk_lies.KINDS.keys()) > 1
 
     def _fault(self, target: str) -> str | None:
         """Each fault hits a path once: the crawler's retry gets the real page."""

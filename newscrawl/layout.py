@@ -3,6 +3,7 @@ here and asked of here by every module that reads or writes a run folder."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,3 +74,9 @@ class RunLayout:
     @property
     def lock(self) -> Path:
         return self.folder / LOCK
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A run folder's ``manifest.json``, or None while it has none (the run is going, or died)."""
+    path = RunLayout(folder).manifest
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

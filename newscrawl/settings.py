@@ -100,7 +100,7 @@ HEALTH_COVERAGE_RUNS = 10
 # --- Item pipelines ----------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.dedupe.DedupePipeline": 100,
-    "newscrawl.monitoring.health.FieldCoverage": 150,
+    "newscrawl.pipelines.coverage.FieldCoverage": 150,
     "newscrawl.pipelines.versioning.VersioningPipeline": 200,
 }
 

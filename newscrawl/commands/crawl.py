@@ -7,7 +7,7 @@ stdout for every exit status, refusals included.
 Scrapy's own command exits 0 even when every request failed. This one, like it in every other
 way, first refuses a run that would do harm (``newscrawl.runs.preflight``), holds the state's run
 lock for the whole run, and ends with the run's verdict, one line, and its exit status
-(``newscrawl.exports.manifest.EXIT_*``).
+(``newscrawl.monitoring.manifest.EXIT_*``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.addons import missing_contact, settle, trial_folders
-from newscrawl.exports import manifest
-from newscrawl.layout import RunLayout
+from newscrawl.layout import RunLayout, read_manifest
+from newscrawl.monitoring import manifest
 from newscrawl.runs.preflight import RunRefused, check, check_settings, run_lock_path, take_run_lock
 
 
@@ -90,7 +90,7 @@ class Command(ScrapyCrawlCommand):
         assert self.crawler_process is not None
         self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
         self.crawler_process.start()
-        found = manifest.read(folder)
+        found = read_manifest(folder)
         if found is None:
             line = (f"newscrawl: run {folder.name} stopped before it could close (interrupted twice, or it "
                     "failed to start); the next run recovers what it saved")

@@ -11,8 +11,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl.commands.archive import ArchiveCommand
-from newscrawl.exports import manifest
 from newscrawl.layout import runs_dir
+from newscrawl.monitoring import manifest
 from newscrawl.pages.site import site
 from newscrawl.runs.dataset import Builder, BuildRunning
 

@@ -1,1 +1,1 @@
-"""Bytes on disk kept whole: the run's export files, its manifest, the WARC archive."""
+"""Bytes on disk kept whole: the run's export files and the WARC archive."""

@@ -40,9 +40,8 @@ from warcio.warcwriter import WARCWriter
 
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
-from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, GuardedWriter, jsonl_records
-from newscrawl.layout import ARCHIVE, RunLayout, run_folders, runs_dir
+from newscrawl.layout import ARCHIVE, RunLayout, read_manifest, run_folders, runs_dir
 from newscrawl.pages.html import RECORD_ID_META
 from newscrawl.pages.site import site
 
@@ -315,5 +314,5 @@ def reextract_folders(settings: BaseSettings) -> tuple[Path, ...]:
 
 
 def _started(folder: Path) -> str:
-    found = manifest.read(folder) or {}
+    found = read_manifest(folder) or {}
     return found.get("started_at") or folder.name

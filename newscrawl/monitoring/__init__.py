@@ -1,1 +1,2 @@
-"""What a run tells people: field coverage and health, the progress line, the log's shape."""
+"""What a run tells people: its manifest and verdict (with the exit status), the health rules, the
+progress line, the log's shape."""

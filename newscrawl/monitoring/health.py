@@ -1,77 +1,24 @@
 """Catching a redesign: how much of each field the pages gave, against what a run must have.
 
 A site that changes its markup does not fail: it gives pages whose fields come out null. The
-``FieldCoverage`` pipeline counts, per item type, the items parsed and those with each field;
-when the spider closes it checks them against ``HEALTH_REQUIRED`` (the share of items that must
-have a field) and against the median of the last runs' coverage (kept in the state), and puts
-every failed rule, with its fields and figures, in the stats, where the manifest reads them:
-the run is unhealthy and every entry point exits non-zero.
+coverage pipeline (``pipelines.coverage``) counts the fields; the rules here judge them: against
+``HEALTH_REQUIRED`` (the share of items that must have a field) and against the median of the
+last runs' coverage (kept in the state). Every failed rule, with its fields and figures, goes in
+the stats, where the manifest reads them: the run is unhealthy and every entry point exits non-zero.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
-from collections import Counter
 from typing import Any
 
-from scrapy.crawler import Crawler
+from newscrawl.extract.items import RUN_FIELDS, field_names
 
-from newscrawl import statkeys
-from newscrawl.extract.items import RUN_FIELDS, Article, Comment, field_names
-from newscrawl.state.history import History
-
-KINDS = {Article: "article", Comment: "comment"}
 COVERAGE_HISTORY = "coverage_history"  # the state's meta key: the last healthy runs' coverage
 MIN_ITEMS = 20  # fewer items of a kind than this say too little about a field's coverage
 # A short text under this many comments with no author, word for word: a placeholder, not words.
 PLACEHOLDER_MIN_COMMENTS = 3
 PLACEHOLDER_MAX_CHARS = 120
-
-
-class FieldCoverage:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        settings = crawler.settings
-        self.required: dict[str, dict[str, float]] = settings.getdict("HEALTH_REQUIRED")
-        self.max_drop = settings.getfloat("HEALTH_COVERAGE_DROP")
-        self.runs_kept = settings.getint("HEALTH_COVERAGE_RUNS")
-        self.items: Counter[str] = Counter()
-        self.present: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS.values()}
-        self.fields = {kind: covered_fields(cls) for cls, kind in KINDS.items()}
-        self.authorless: dict[str, set[str]] = {}  # short texts with no author → the comments showing them
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        kind = KINDS.get(type(item))
-        if kind is None or getattr(item, "deleted", False):
-            return item
-        self.items[kind] += 1
-        present = self.present[kind]
-        for name in self.fields[kind]:
-            value = getattr(item, name)
-            if value is not None and value != [] and value != "":
-                present[name] += 1
-        if kind == "comment" and item.author is None and item.text and len(item.text) <= PLACEHOLDER_MAX_CHARS:
-            self.authorless.setdefault(" ".join(item.text.split()), set()).add(item.comment_id)
-        return item
-
-    def close_spider(self) -> None:
-        coverage = {kind: {name: round(self.present[kind][name] / self.items[kind], 4) for name in self.fields[kind]}
-                    for kind in KINDS.values() if self.items[kind]}
-        history = self.crawler.get_extension(History)
-        earlier = json.loads(history.meta().get(COVERAGE_HISTORY, "[]")) if history else []
-        problems = rule_problems(coverage, dict(self.items), self.required) + drop_problems(
-            coverage, dict(self.items), earlier, self.max_drop)
-        stats = self.crawler.stats
-        stats.set_value(statkeys.COVERAGE, coverage)
-        stats.set_value(statkeys.HEALTH_PROBLEMS, problems)
-        stats.set_value(statkeys.LIKELY_PLACEHOLDERS, likely_placeholders(self.authorless))
-        if history and coverage and not problems:
-            history.remember({COVERAGE_HISTORY: json.dumps([*earlier, coverage][-self.runs_kept:])})
 
 
 def likely_placeholders(authorless: dict[str, set[str]]) -> list[dict[str, Any]]:

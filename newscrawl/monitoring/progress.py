@@ -5,7 +5,7 @@ and what is queued. On an interactive terminal ``rich`` redraws it in place ever
 ``PROGRESS_INTERVAL`` seconds (Scrapy's log lines scroll above it); without one (cron, systemd,
 scrapyd) the same line is logged every ``PROGRESS_LOG_INTERVAL`` seconds. It replaces Scrapy's
 LogStats line, which counts pages and items only. The slowest pages are kept for the summary
-at the end (``newscrawl.exports.manifest.summary_lines``).
+at the end (``newscrawl.monitoring.manifest.summary_lines``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from scrapy.http import Response
 from twisted.internet import task
 
 from newscrawl import statkeys
-from newscrawl.exports.manifest import errors
+from newscrawl.monitoring.manifest import errors
 
 logger = logging.getLogger(__name__)
 SLOWEST = 5

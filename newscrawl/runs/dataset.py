@@ -39,11 +39,10 @@ from typing import Any
 import duckdb
 
 from newscrawl import settings as defaults
-from newscrawl.exports import manifest
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
 from newscrawl.extract.normalize import MOSCOW
-from newscrawl.layout import RunLayout, run_folders
+from newscrawl.layout import RunLayout, read_manifest, run_folders
 from newscrawl.runs import archivedb
 from newscrawl.runs.runfolder import hold, is_alive
 
@@ -232,7 +231,7 @@ class Builder:
 
     def _partition(self, folder: Path, name: str) -> str:
         """The run's items as Parquet, converted once (again if its manifest changed: recovered)."""
-        found = manifest.read(folder) or {}
+        found = read_manifest(folder) or {}
         stamp = hashlib.sha1(json.dumps(found, sort_keys=True).encode()).hexdigest()[:12]
         path = self.cache / f"{folder.name}.{name}.{stamp}.parquet"
         if not path.exists():

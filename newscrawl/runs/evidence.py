@@ -16,11 +16,10 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
-from newscrawl.exports import manifest
 from newscrawl.exports.archive import DAMAGE, archived_records, archived_response
 from newscrawl.exports.feeds import jsonl_records
 from newscrawl.extract.items import MODERATED
-from newscrawl.layout import RunLayout, run_folders
+from newscrawl.layout import RunLayout, read_manifest, run_folders
 from newscrawl.pages.vpk import excerpt, page_kind
 
 EXCERPT_CHARS = 600
@@ -65,7 +64,7 @@ def _heading(folder: Path, record: dict[str, Any]) -> str:
                 f"the site shows {record.get('removal_notice')!r} in its place)")
     else:
         kind = f"comment of article {record['article_id']} (deleted: gone from its thread)"
-    when = record.get("crawled_at") or f"found by the run started {(manifest.read(folder) or {}).get('started_at')}"
+    when = record.get("crawled_at") or f"found by the run started {(read_manifest(folder) or {}).get('started_at')}"
     return f"version {record.get('version')} · run {folder.name} · {when} · {kind}"
 
 

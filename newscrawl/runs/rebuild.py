@@ -21,10 +21,9 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
-from newscrawl.layout import RunLayout, run_folders
+from newscrawl.layout import RunLayout, read_manifest, run_folders
 from newscrawl.pipelines.versioning import article_state, comment_state, content_hash
 from newscrawl.runs.runfolder import dead_runs, write_killed_manifest
 from newscrawl.state.store import ArticleState, Batch, CommentState, StateStore
@@ -69,7 +68,7 @@ def rebuild(store: StateStore, runs: Path, settings: BaseSettings) -> Rebuilt:
 
 
 def _run_order(folder: Path) -> tuple[str, str]:
-    found = manifest.read(folder)
+    found = read_manifest(folder)
     return (found or {}).get("started_at") or "", folder.name
 
 

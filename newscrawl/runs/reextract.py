@@ -31,10 +31,10 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from newscrawl import statkeys
-from newscrawl.exports import manifest
 from newscrawl.exports.feeds import jsonl_records, write_csvs
 from newscrawl.extract.items import Article, Comment
-from newscrawl.layout import MERGING, RunLayout, run_folders, runs_dir
+from newscrawl.layout import MERGING, RunLayout, read_manifest, run_folders, runs_dir
+from newscrawl.monitoring import manifest
 from newscrawl.monitoring.health import covered_fields
 from newscrawl.runs.preflight import run_lock_path, take_run_lock
 from newscrawl.runs.runfolder import hold, is_alive
@@ -64,7 +64,7 @@ def run(settings: BaseSettings, spider: str, run_id: str, jobs: int, command: li
                   f"{', '.join(p.name for p in parts if p.exists())}", file=sys.stderr)
             return manifest.EXIT_INTERRUPTED
         failed = [s for s in statuses if s not in (manifest.EXIT_HEALTHY, manifest.EXIT_UNHEALTHY)]
-        if failed or any(manifest.read(part) is None for part in parts):
+        if failed or any(read_manifest(part) is None for part in parts):
             print(f"newscrawl: a worker of {run_id} did not finish (exit {statuses}); its parts are left as runs "
                   f"of their own: {', '.join(p.name for p in parts)}", file=sys.stderr)
             return max(failed, default=manifest.EXIT_UNHEALTHY)
@@ -163,7 +163,7 @@ def merge(parts: list[Path], folder: Path, settings: BaseSettings) -> dict[str, 
             out.flush()
             os.fsync(out.fileno())
     write_csvs(folder, settings)
-    found = [manifest.read(part) or {} for part in parts]
+    found = [read_manifest(part) or {} for part in parts]
     stats = summed([f["stats"] for f in found])
     stats[statkeys.COVERAGE] = coverage(folder)  # shares are not summed: counted again over every record
     merged = manifest.build(

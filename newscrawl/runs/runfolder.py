@@ -24,9 +24,9 @@ from scrapy.settings import BaseSettings
 
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
-from newscrawl.exports import manifest
 from newscrawl.exports.feeds import ExportFiles, ExportsUnwritable, cut_back, write_csvs
 from newscrawl.layout import RunLayout, run_folders
+from newscrawl.monitoring import manifest
 from newscrawl.state.history import History
 from newscrawl.state.store import StateStore
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from newscrawl.exports import manifest
-from newscrawl.layout import RunLayout, run_folders
+from newscrawl.layout import RunLayout, read_manifest, run_folders
+from newscrawl.monitoring import manifest
 from newscrawl.runs import reextract
 from newscrawl.runs.dataset import Builder, find_runs
 from tests.conftest import write_run
@@ -84,7 +84,7 @@ def test_killed_after_the_merged_run_took_its_name_its_parts_are_no_runs(
             reextract.merge(parts, runs / "r", get_project_settings())
     assert all(part.exists() for part in parts), "premise: no part removed"
     assert [f.name for f in run_folders(runs)] == ["day0", "r"]
-    assert manifest.read(runs / "r")["run_id"] == "r"
+    assert read_manifest(runs / "r")["run_id"] == "r"
     assert comments_in_dataset(runs, tmp_path / "dataset") == ["c1", "c2", "c3", "c4"]
     assert reextract.remove_merge_leftovers(runs) == ["r.part0", "r.part1"]
     assert sorted(p.name for p in runs.iterdir()) == ["day0", "r"]

@@ -1,4 +1,4 @@
-"""newscrawl.exports.manifest and newscrawl.runs.runfolder: the verdict, and what a dead run is given."""
+"""newscrawl.monitoring.manifest and newscrawl.runs.runfolder: the verdict, and what a dead run is given."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from scrapy.utils.project import get_project_settings as project_settings
 
 from newscrawl import statkeys
-from newscrawl.exports import manifest
 from newscrawl.layout import RunLayout
+from newscrawl.monitoring import manifest
 from newscrawl.runs.runfolder import hold, recover_killed_runs
 from newscrawl.state.store import Batch, open_store
 

@@ -1,10 +1,10 @@
-"""newscrawl.monitoring.health: the fields a run gave, against what a run must have."""
+"""newscrawl.pipelines.coverage: the fields a run gave, against what a run must have (monitoring.health)."""
 
 from __future__ import annotations
 
 from newscrawl import statkeys
 from newscrawl.extract.items import Article, Comment
-from newscrawl.monitoring.health import FieldCoverage
+from newscrawl.pipelines.coverage import FieldCoverage
 from tests.crawlers import project_crawler
 
 

@@ -278,11 +278,6 @@ def write(folder: Path, manifest: dict[str, Any]) -> Path:
     return path
 
 
-def read(folder: Path) -> dict[str, Any] | None:
-    path = RunLayout(folder).manifest
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
 def _days_between(earlier: str | None, later: str | None) -> float | None:
     if not earlier or not later:
         return None

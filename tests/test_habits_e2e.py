@@ -33,8 +33,8 @@ SCENARIOS = {
     "comments_down_missing": (("--comments-down", "missing"), {1, 2}, 3),
     "moderated_then_restored": (("--moderated", "4"), {1, 2}, 3),
     "moderated_for_good": (("--moderated", "7", "--moderation-text", "Сообщение удалено модератором"), {1, 2}, 2),
-    "page_size_for_good": (("--comments-per-page", "50"), {1, 2}, 2),
-    "newest_first_for_good": (("--newest-first",), {1, 2}, 2),
+    # A new page size and a new order at once (each alone: tests/crawl/test_commentwalk.py).
+    "page_size_and_order_for_good": (("--comments-per-page", "50", "--newest-first"), {1, 2}, 2),
 }
 
 
@@ -133,7 +133,7 @@ def _page_read(manifests: dict[int, dict[str, Any]], got: dict[Key, dict[str, An
 
 EXPECTED = {"comments_down_empty": _comments_down, "comments_down_missing": _comments_down,
             "moderated_then_restored": _moderated_then_restored, "moderated_for_good": _moderated_for_good,
-            "page_size_for_good": _page_read, "newest_first_for_good": _page_read}
+            "page_size_and_order_for_good": _page_read}
 
 
 def assert_dataset_is_current(tmp_path: Path, got: dict[Key, dict[str, Any]]) -> None:

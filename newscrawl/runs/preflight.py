@@ -203,7 +203,7 @@ def check(settings: BaseSettings, spider: str, run_id: str, rebuild_state: bool,
                 raise RunRefused(f"the state at {mask_credentials(uri)} was being rebuilt from the exports (since "
                                  f"{rebuilding}) when that stopped, and holds part of them; finish it with -a rebuild_state=1")
             if empty:
-                _refuse_lost(uri, runs, _committed(earlier, store), settings)
+                _refuse_lost(uri, runs, _committed(earlier, store, shared=bool(settings.get("REDIS_URL"))), settings)
             return None
         if not empty and not rebuilding:  # a rebuild that stopped is done again: it writes each item's state anew
             raise RunRefused(f"rebuild_state=1, but the state at {mask_credentials(uri)} is not empty; move it aside first")
@@ -242,14 +242,16 @@ def _check_site(store: StateStore, start_url: str | None, uri: str) -> None:
                          "-s EXPORTS_DIR=trial/exports -s STATE_URI=trial/state.sqlite")
 
 
-def _committed(earlier: list[Path], store: StateStore) -> list[Path]:
+def _committed(earlier: list[Path], store: StateStore, shared: bool = False) -> list[Path]:
     """The runs whose items a state should know: every run that closed (or was recovered), and
     a run that died after a commit to this state. A run that died before its first commit (a
     first run killed at its start) committed nothing, so an empty state is the truth about it: the
-    run that follows cuts it back to nothing and gives it its manifest (``recover_killed_runs``)."""
+    run that follows cuts it back to nothing and gives it its manifest (``recover_killed_runs``).
+    A run alive now is one too, unless this is a worker of a shared crawl (``shared``): workers
+    take no run lock, so a live run beside it is a sibling worker that has not committed yet."""
     checkpoints = store.checkpoints()
     return [folder for folder in earlier
-            if RunLayout(folder).manifest.exists() or checkpoint_of(checkpoints, folder) or is_alive(folder)]
+            if RunLayout(folder).manifest.exists() or checkpoint_of(checkpoints, folder) or (is_alive(folder) and not shared)]
 
 
 def _check_seeded(settings: BaseSettings, spider: str) -> None:

@@ -10,7 +10,8 @@ from scrapy.settings import Settings
 
 from newscrawl.layout import RunLayout
 from newscrawl.runs import rebuild
-from newscrawl.runs.preflight import RunRefused, check, check_setting_names
+from newscrawl.runs.preflight import RunRefused, _committed, check, check_setting_names
+from newscrawl.runs.runfolder import hold
 from newscrawl.state.store import Batch, SQLiteStateStore, open_store
 
 SEEN = "2018-09-16T09:00:00+00:00"
@@ -102,3 +103,19 @@ def test_every_setting_newscrawl_and_scrapy_define_is_known() -> None:
     for name in ("EXPORTS_DIR", "CONTACT", "ABSENCE_CORROBORATED_AFTER", "LOG_LEVEL", "AUTOTHROTTLE_ENABLED"):
         given.set(name, "1", priority="cmdline")
     check_setting_names(given)
+
+
+def test_a_live_run_beside_an_empty_state_is_a_sibling_worker_in_a_shared_crawl_only(tmp_path: Path) -> None:
+    """Workers of a shared crawl take no run lock and start together: a worker must not take the
+    run of one that started a moment before it, and has not committed yet, for another state's."""
+    live = tmp_path / "exports" / "vpk" / "one"
+    live.mkdir(parents=True)
+    running = hold(RunLayout(live).lock)
+    store = open_store(str(tmp_path / "state.sqlite"))
+    try:
+        assert _committed([live], store) == [live]  # a crawl on its own: a run of this archive
+        assert _committed([live], store, shared=True) == []
+    finally:
+        assert running is not None
+        running.close()
+        store.close()

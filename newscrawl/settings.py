@@ -98,11 +98,8 @@ HEALTH_COVERAGE_DROP = 0.2
 HEALTH_COVERAGE_RUNS = 10
 
 # --- Item pipelines ----------------------------------------------------------------------------
-ITEM_PIPELINES = {
-    "newscrawl.pipelines.dedupe.DedupePipeline": 100,
-    "newscrawl.pipelines.coverage.FieldCoverage": 150,
-    "newscrawl.pipelines.versioning.VersioningPipeline": 200,
-}
+# One path: a copy dropped, the fields counted, a version numbered (newscrawl.pipelines.itempath).
+ITEM_PIPELINES = {"newscrawl.pipelines.itempath.ItemPath": 100}
 
 # --- State: what earlier runs saw (newscrawl.state.store, newscrawl.state.history) --------------------------
 # A SQLite file, or redis://host:port/db to share the state between crawlers.

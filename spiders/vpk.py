@@ -56,7 +56,7 @@ class VpkSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VpkSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.plan = Plan.from_settings(crawler.settings)  # a wrong setting stops the crawl here
+        spider.plan = Plan.of(crawler)  # a wrong setting stops the crawl here
         crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
         return spider
 

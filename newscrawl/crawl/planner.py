@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from newscrawl import statkeys
 from newscrawl.crawl.commentwalk import WALK_META, CommentWalk, Outcome, Refusal, WalkResult
@@ -83,10 +84,20 @@ class Plan:
             thread_budget=settings.getint("THREAD_WALK_BUDGET"),
             log_field_sources=settings.getbool("LOG_FIELD_SOURCES"))
 
+    @classmethod
+    def of(cls, crawler: Any) -> Plan:
+        """The crawl's plan, parsed once for everything that decides by it (the spider, ``History``)."""
+        if crawler not in _PLANS:
+            _PLANS[crawler] = cls.from_settings(crawler.settings)
+        return _PLANS[crawler]
+
     @property
     def window(self) -> timedelta:
         """How long an article stays alive: the last revisit of the schedule."""
         return max(self.schedule, default=timedelta(0))
+
+
+_PLANS: WeakKeyDictionary[Any, Plan] = WeakKeyDictionary()  # by crawler
 
 
 @dataclass(frozen=True)

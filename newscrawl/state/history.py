@@ -37,7 +37,7 @@ class History:
         self.crawler = crawler
         self.store = store
         self.commit_every = crawler.settings.getint("STATE_COMMIT_EVERY")
-        self.plan = Plan.from_settings(crawler.settings)
+        self.plan = Plan.of(crawler)
         self.staged_articles: dict[str, ArticleState] = {}
         self.staged_comments: dict[str, CommentState] = {}
         self.thread_cache: OrderedDict[str, dict[str, CommentState]] = OrderedDict()

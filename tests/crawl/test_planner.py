@@ -356,3 +356,9 @@ def test_an_article_page_with_fewer_views_than_recorded_is_refused_as_older(view
     refusal = plan.refusal(CommentWalk(article.id, BASE + article.path), page)
     assert refusal is not None and refusal.kind == "older"
     assert planner(records, claims=False).refusal(CommentWalk(article.id, BASE + article.path), page) is None
+
+
+def test_the_plan_is_parsed_once_a_crawl() -> None:
+    crawler = project_crawler()
+    assert Plan.of(crawler) is Plan.of(crawler) and Plan.of(crawler) == PLAN
+    assert Plan.of(project_crawler(overrides={"FULL_WALK_EVERY": "3d"})).full_every == timedelta(days=3)

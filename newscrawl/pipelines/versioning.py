@@ -8,8 +8,8 @@ item corrects the record that run emitted, with that record's version and sighti
 changes the state only where that record is still the latest (``_correction``).
 
 Contract with ``History``: an item's state is staged only once the item is in the export
-files (``item_scraped`` fires after every feed has exported it), and an article's state only
-once all its comments emitted in this run are: recorded before them, it would tell the next
+files (``exports.feeds.Exports`` calls ``item_scraped`` right after every feed has written it),
+and an article's state only once all its comments emitted in this run are: recorded before them, it would tell the next
 run there is nothing to fetch while comments of a killed run were still unsaved. The one state
 staged at once is the mark of an earlier version shown again (``_went_back``): it claims nothing,
 and lost with a killed run it costs one more sighting.
@@ -36,6 +36,7 @@ from scrapy.exceptions import DropItem
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
 from newscrawl.exports.archive import ArchivedRuns
+from newscrawl.exports.feeds import Exports
 from newscrawl.extract.items import GONE, MODERATED, RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state.history import History
 from newscrawl.state.store import ArticleState, CommentState
@@ -85,7 +86,11 @@ class VersioningPipeline:
         # from process_item to item_scraped: hashed once, with the comment state it replaces
         self.digests: dict[tuple[type, str], str] = {}
         self.replaced: dict[str, CommentState] = {}
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        exports = crawler.get_extension(Exports)
+        if exports is not None:  # staged by the receiver that wrote the item, right after it did
+            exports.after_export.append(self.item_scraped)
+        else:  # no export files: nothing to wait for
+            crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VersioningPipeline:

@@ -112,3 +112,26 @@ def test_records_are_read_to_the_last_whole_line_and_searched_before_they_are_pa
     path.write_text('{"comment_id": "12"}\n{"comment_id": "123", "text": "Цитата «12»"}\n{"comment_id": "12"', encoding="utf-8")
     assert [r["comment_id"] for r in jsonl_records(path)] == ["12", "123"]
     assert [r["comment_id"] for r in jsonl_records(path, containing=b'"12"')] == ["12"]
+
+
+def test_what_waits_for_an_item_is_called_once_every_feed_holds_it(tmp_path: Path) -> None:
+    """The state's staging waits for the export files (``pipelines.versioning``): one receiver
+    writes the item to every feed, then calls it."""
+    from scrapy import Spider
+
+    from newscrawl.exports.feeds import Exports
+    from newscrawl.extract.items import Article
+    from tests.crawlers import project_crawler
+
+    crawler = project_crawler(Spider, {"FEEDS": {str(tmp_path / "articles.jsonl"): {
+        "format": "jsonlines", "item_classes": ["newscrawl.extract.items.Article"], "fields": ["article_id", "title"]}}})
+    crawler.stats.open_spider()
+    exports = Exports(crawler)
+    spider = Spider.from_crawler(crawler, name="vpk")
+    spider.run_id = "r1"  # type: ignore[attr-defined]
+    exports.open_spider(spider)
+    seen: list[int] = []
+    exports.after_export.append(lambda item: seen.append(sum(slot.itemcount for slot in exports.slots)))
+    exports.item_scraped(Article(article_id="1", title="Заголовок"), spider)
+    exports.item_scraped(Article(article_id="2", title="Другой"), spider)
+    assert seen == [1, 2]

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newscrawl.archive.dataset import builds_dir
 from newscrawl.pages.vpk import SPIDER
-from newscrawl.runs.dataset import builds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def build(exports: Path, out: Path) -> tuple[float, float, int]:
 
     The peak is the process's own ``VmHWM``, not ``ru_maxrss``: Linux carries the parent's peak
     across fork and exec into ``ru_maxrss``, so it reported this bench's 11 GB of ground truth."""
-    code = ("import sys; from pathlib import Path; from newscrawl.runs.dataset import Builder; "
+    code = ("import sys; from pathlib import Path; from newscrawl.archive.dataset import Builder; "
             "from newscrawl.layout import runs_dir; from newscrawl.pages.site import site; "
             "from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
             "s.set('EXPORTS_DIR', sys.argv[1]); Builder(runs_dir(s, site(s).SPIDER), Path(sys.argv[2]), s.get('DATASET_MEMORY_LIMIT'), s.getbool('DATASET_SQLITE'), s.getint('DATASET_THREADS')).build(); "

@@ -30,11 +30,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from newscrawl import settings as defaults
+from newscrawl.archive.dataset import builds_dir
 from newscrawl.crawl.policy import ListingWalk
 from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout
 from newscrawl.pages.vpk import SPIDER
-from newscrawl.runs.dataset import builds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("танк армия флот ракета россия армения новость учения завод поставка контракт истребитель корвет "

@@ -146,11 +146,11 @@ class Distributed:
 # robots.txt is not asked for, no new archive is written of what is already archived, and the
 # crawl starts from the archived article pages.
 REEXTRACT_SETTINGS: dict[str, Any] = {
-    "DOWNLOAD_HANDLERS": {"http": "newscrawl.exports.archive.ArchiveDownloadHandler",
-                          "https": "newscrawl.exports.archive.ArchiveDownloadHandler"},
+    "DOWNLOAD_HANDLERS": {"http": "newscrawl.exports.warc.ArchiveDownloadHandler",
+                          "https": "newscrawl.exports.warc.ArchiveDownloadHandler"},
     "ROBOTSTXT_OBEY": False,
     "ARCHIVE_ENABLED": False,
-    "START_SOURCE": "newscrawl.exports.archive.ArchivedArticles",
+    "START_SOURCE": "newscrawl.exports.warc.ArchivedArticles",
 }
 
 

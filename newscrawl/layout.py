@@ -14,7 +14,7 @@ ITEM_FILES = {"article": "articles", "comment": "comments"}
 ARCHIVE = "pages.warc.gz"
 MANIFEST = "manifest.json"
 LOCK = ".lock"  # held while the run lives
-# A re-extraction over N workers (newscrawl.runs.reextract) writes parts <run>.part<k>, then
+# A re-extraction over N workers (newscrawl.archive.reextract) writes parts <run>.part<k>, then
 # merges them into <run>.merging and renames that to <run>.
 PART = re.compile(r"(?P<run>.+)\.part\d+")
 MERGING = ".merging"

@@ -64,13 +64,13 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.fetch.middlewares.Politeness": 560,
     "newscrawl.fetch.middlewares.WholePages": 570,
     # Closer still than decompression (590): the archive keeps the bytes as they came.
-    "newscrawl.exports.archive.WarcArchive": 595,
+    "newscrawl.exports.warc.WarcArchive": 595,
 }
-# Every response of a run into <run dir>/pages.warc.gz (newscrawl.exports.archive).
+# Every response of a run into <run dir>/pages.warc.gz (newscrawl.exports.warc).
 ARCHIVE_ENABLED = True
 # python -m newscrawl reextract: the runs whose archives are read back ("all", or ids with commas).
 REEXTRACT_RUNS = ""
-# A worker of `reextract -j N` takes the archived articles of its part ("k/N": newscrawl.runs.reextract).
+# A worker of `reextract -j N` takes the archived articles of its part ("k/N": newscrawl.archive.reextract).
 REEXTRACT_PART = ""
 
 # --- Contracts (scrapy check vpk) ------------------------------------------------------------------
@@ -166,7 +166,7 @@ FEED_STORE_EMPTY = True
 DATASET_DIR = "dataset"
 DATASET_MEMORY_LIMIT = "1GB"
 DATASET_THREADS = 1
-# The dataset also holds archive.sqlite (newscrawl.runs.archivedb), for `python -m newscrawl
+# The dataset also holds archive.sqlite (newscrawl.archive.archivedb), for `python -m newscrawl
 # browse` and SQL; 0 leaves it out (it is the largest file of a build).
 DATASET_SQLITE = True
 # Scrapy's JSON lines exporter, reading dataclass fields directly (same output, half the cost).

@@ -95,7 +95,7 @@ def field_source(field: str, source: str) -> str:
     return f"newscrawl/field_source/{field}/{source}"
 
 
-# What the site served (newscrawl.exports.archive)
+# What the site served (newscrawl.exports.warc)
 ARCHIVE_RECORDS = "newscrawl/archive/records"
 ARCHIVE_BYTES = "newscrawl/archive/bytes"
 REEXTRACTED_PAGES = "newscrawl/archive/pages_read"  # answered from the archive (re-extraction)

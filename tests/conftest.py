@@ -284,7 +284,7 @@ def redis_server() -> Iterator[RedisServer]:
 def word_in_most_forms(texts: Iterable[str]) -> tuple[str, list[str]]:
     """The stem the texts write in most forms (stop words aside), and those forms, sorted: a
     search in one form must find the others (``archive.sqlite``'s Russian stems)."""
-    from newscrawl.runs.search import stem_text
+    from newscrawl.archive.search import stem_text
 
     forms: dict[str, set[str]] = {}
     for text in texts:
@@ -338,8 +338,8 @@ def sqlite_content(path: Path) -> dict[str, Any]:
 _KILLED_INSIDE_THE_UPDATE = """
 import sqlite3, sys, time
 from pathlib import Path
-from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import Builder
+from newscrawl.archive import archivedb
+from newscrawl.archive.dataset import Builder
 
 connect = sqlite3.connect
 def small_cache(*args, **kwargs):
@@ -357,7 +357,7 @@ Builder(Path(sys.argv[1]), Path(sys.argv[2]), sqlite=True).build()
 def kill_inside_sqlite_update(runs: Path, out: Path) -> None:
     """Build the dataset ``out`` of ``runs`` in a process killed (SIGKILL) inside its update of
     ``archive.sqlite``, with the update's pages in the file and its rollback journal beside it."""
-    from newscrawl.runs.dataset import shared_archive_db
+    from newscrawl.archive.dataset import shared_archive_db
 
     killed = subprocess.Popen([sys.executable, "-c", _KILLED_INSIDE_THE_UPDATE, str(runs), str(out)], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True)

@@ -53,7 +53,7 @@ def test_the_contact_goes_into_the_user_agent_and_its_absence_warns_for_a_real_s
     ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://10.0.0.2:6379/1"},
      {"STATE_URI": "redis://10.0.0.2:6379/1"}),  # another Redis named for the state: kept
     ({"REEXTRACT_RUNS": "all", "ROBOTSTXT_OBEY": "True"},
-     {"START_SOURCE": "newscrawl.exports.archive.ArchivedArticles", "ROBOTSTXT_OBEY": False, "ARCHIVE_ENABLED": False}),
+     {"START_SOURCE": "newscrawl.exports.warc.ArchivedArticles", "ROBOTSTXT_OBEY": False, "ARCHIVE_ENABLED": False}),
     ({"DEVELOPMENT": "1", "STATE_URI": "mine.sqlite"}, {"STATE_URI": "", "CONCURRENT_REQUESTS": 2}),
 ])
 def test_the_add_ons_settle_the_settings_once_and_again_the_same(given: dict[str, str], settled: dict[str, object]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from newscrawl.runs.search import stem_text
+from newscrawl.archive.search import stem_text
 from newscrawl.settings import BROWSER_EXECUTABLE
 from tests.conftest import ROOT, browse_server, free_port, word_in_most_forms
 from tests.test_dataset_e2e import build

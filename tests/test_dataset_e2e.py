@@ -221,7 +221,7 @@ def test_a_quote_links_to_the_comment_it_quotes(three_days: Any, tmp_path: Path)
 def test_archive_sqlite_finds_every_form_of_a_russian_word_and_links_quotes(three_days: Any, tmp_path: Path) -> None:
     """``archive.sqlite`` opens in plain sqlite3 (no tokenizer to register): a word searched in one
     form finds the comments that carry it in others; quotes link to the comment they quote."""
-    from newscrawl.runs.search import stem_query, stem_text
+    from newscrawl.archive.search import stem_query, stem_text
 
     exports, final, _ = three_days
     build(exports, tmp_path / "dataset")

@@ -1,5 +1,5 @@
 """What Datasette shows about the archive: titles and column descriptions taken from the build's
-data package (one owner: ``newscrawl.runs.dataset.DESCRIPTIONS``), the full-text tables it
+data package (one owner: ``newscrawl.archive.dataset.DESCRIPTIONS``), the full-text tables it
 searches, and the canned queries researchers ask first.
 
 Every canned query is one indexed lookup or reads a summary ``archive.sqlite`` precomputed, so
@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from newscrawl.archive import archivedb
 from newscrawl.browse.plugin import DATABASE
-from newscrawl.runs import archivedb
 
 TIME_LIMIT_MS = 1000  # Datasette's default, kept: the bench holds every canned query to it
 

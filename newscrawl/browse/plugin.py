@@ -19,7 +19,7 @@ from datasette.utils import urlsafe_components
 from datasette.utils.asgi import NotFound
 from markupsafe import Markup
 
-from newscrawl.runs.search import highlight, stem_query
+from newscrawl.archive.search import highlight, stem_query
 
 DATABASE = "archive"  # Datasette names a database after its file: archive.sqlite
 HIGHLIGHTED = ("matched", "quote_matched")  # columns of the canned search that hold HTML

@@ -10,10 +10,10 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from newscrawl.archive import archivedb
+from newscrawl.archive.dataset import ARCHIVE_DB, shared_archive_db
 from newscrawl.browse import plugin
 from newscrawl.browse.metadata import TIME_LIMIT_MS, metadata
-from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import ARCHIVE_DB, shared_archive_db
 
 TEMPLATES = Path(__file__).parent / "templates"
 SETTINGS = {

@@ -1,5 +1,5 @@
 """``scrapy dataset`` (``python -m newscrawl dataset``): one dataset from every run under
-``EXPORTS_DIR``, in ``DATASET_DIR`` (``newscrawl.runs.dataset``). Exit status 75 while another
+``EXPORTS_DIR``, in ``DATASET_DIR`` (``newscrawl.archive.dataset``). Exit status 75 while another
 build runs."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from newscrawl.archive.dataset import Builder, BuildRunning
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.layout import runs_dir
 from newscrawl.monitoring import manifest
 from newscrawl.pages.site import site
-from newscrawl.runs.dataset import Builder, BuildRunning
 
 
 class Command(ArchiveCommand, ScrapyCommand):

@@ -1,5 +1,5 @@
 """``scrapy evidence ID`` (``python -m newscrawl evidence``): an article's or a comment's versions
-and the archived pages they rest on (``newscrawl.runs.evidence``). Exit status 0 when the item is
+and the archived pages they rest on (``newscrawl.archive.evidence``). Exit status 0 when the item is
 in the archive, 1 when it is not."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.archive.evidence import report
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.layout import runs_dir
 from newscrawl.pages.site import site
-from newscrawl.runs.evidence import report
 
 
 class Command(ArchiveCommand, ScrapyCommand):

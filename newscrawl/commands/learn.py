@@ -1,5 +1,5 @@
 """``scrapy learn`` (``python -m newscrawl learn``): a new site version from pages the current one
-cannot read (``newscrawl.runs.learn``). Exit status 0 when a version was written, 1 when a field
+cannot read (``newscrawl.archive.learn``). Exit status 0 when a version was written, 1 when a field
 could not be learned, 2 on wrong input."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.archive import learn as teach
 from newscrawl.commands.archive import ArchiveCommand
-from newscrawl.runs import learn as teach
 
 
 class Command(ArchiveCommand, ScrapyCommand):

@@ -1,5 +1,5 @@
 """``scrapy reextract`` (``python -m newscrawl reextract``): the items made again from the WARC
-archives of runs, without the site, on every core (``newscrawl.runs.reextract``). The crawl it
+archives of runs, without the site, on every core (``newscrawl.archive.reextract``). The crawl it
 runs is ``scrapy crawl`` with ``REEXTRACT_RUNS``: the Reextraction add-on does the rest."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from scrapy.cmdline import execute
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.archive import reextract as parallel
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.pages.site import site
-from newscrawl.runs import reextract as parallel
 
 
 class Command(ArchiveCommand, ScrapyCommand):

@@ -1,6 +1,6 @@
 """Where a crawl starts (``START_SOURCE``): the site's listing here; a shared crawl's seed
 (``distributed.worker.SeededListing``) and the archive a re-extraction reads
-(``exports.archive.ArchivedArticles``) are the other two, chosen by their add-ons.
+(``exports.warc.ArchivedArticles``) are the other two, chosen by their add-ons.
 
 A source gives the planner its first fetches, the hosts the crawl stays on, and whether its walks
 may claim anything of the site (``claims``: a walk of the archive proves no deletion)."""

@@ -20,7 +20,7 @@ from w3lib.encoding import html_body_declared_encoding
 
 _TRANSLATOR = HTMLTranslator()
 # Request meta: the WARC-Record-ID of the archived response a page was read from (set by
-# newscrawl.exports.archive when it archives the response, or answers a re-extraction from the archive).
+# newscrawl.exports.warc when it archives the response, or answers a re-extraction from the archive).
 RECORD_ID_META = "warc_record_id"
 # Request meta: the page object a downloader middleware checked a response with, handed to the
 # callback so that it reads the same object instead of querying the page again (as scrapy-poet

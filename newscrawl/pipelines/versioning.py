@@ -35,8 +35,8 @@ from scrapy.exceptions import DropItem
 
 from newscrawl import statkeys
 from newscrawl.components import off_by_design
-from newscrawl.exports.archive import ArchivedRuns
 from newscrawl.exports.feeds import Exports
+from newscrawl.exports.warc import ArchivedRuns
 from newscrawl.extract.items import GONE, MODERATED, RUN_FIELDS, Article, Comment, field_names
 from newscrawl.state.history import History
 from newscrawl.state.store import ArticleState, CommentState

@@ -1,1 +1,2 @@
-"""A run's life and what is built from many: the run folder, the checks before a run, a rebuilt state, the dataset, the evidence of a record."""
+"""A run's life: its folder and what a killed one leaves (runfolder), the checks before it starts
+(preflight), a lost state rebuilt from the exports (rebuild)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.runs.dataset import Builder
+from newscrawl.archive.dataset import Builder
 from tests.conftest import write_run
 
 ARTICLES = [

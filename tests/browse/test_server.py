@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
+from newscrawl.archive.dataset import Builder, shared_archive_db
 from newscrawl.browse.server import SETTINGS, archive
-from newscrawl.runs.dataset import Builder, shared_archive_db
 from tests.browse.conftest import ARTICLES, COMMENTS
 from tests.conftest import kill_inside_sqlite_update, write_run
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from newscrawl.crawl.planner import Plan, Planner
 from newscrawl.crawl.sources import SiteListing
-from newscrawl.exports.archive import ArchivedArticles, index
+from newscrawl.exports.warc import ArchivedArticles, index
 from newscrawl.layout import RunLayout
 from tests.crawl.test_planner import Browser, Stats
 from tests.crawlers import project_crawler
-from tests.exports.test_archive import warc_of
+from tests.exports.test_warc import warc_of
 
 
 def planner(claims: bool = True) -> Planner:

@@ -176,7 +176,7 @@ def _next_member(file: IO[bytes], after: int) -> int:
 
 def in_part(article_id: str, part: str) -> bool:
     """Whether an article is in a re-extraction worker's ``part`` ("k/N", ``REEXTRACT_PART``):
-    the same answer in every process (``newscrawl.runs.reextract`` deals whole articles out).
+    the same answer in every process (``newscrawl.archive.reextract`` deals whole articles out).
 
     >>> [in_part(a, "0/2") for a in ("1", "2", "3")] == [not in_part(a, "1/2") for a in ("1", "2", "3")]
     True

@@ -12,7 +12,7 @@ Each run folder holds only what changed in that run. The dataset puts them toget
 each as Parquet, JSONL and CSV (spreadsheet-safe, as the run exports are), with
 ``datapackage.json`` (the Frictionless Data Package: fields, types, descriptions),
 ``summary.json``, a first chart (``comments_per_day.png``) and ``archive.sqlite`` (one file
-the builds share, brought up to date in place: ``newscrawl.runs.archivedb``).
+the builds share, brought up to date in place: ``newscrawl.archive.archivedb``).
 
 DuckDB does the merge: it reads JSONL and writes Parquet, CSV and JSON in one statement each,
 and spills to disk rather than holding the archive in memory (pandas would load every version
@@ -39,11 +39,11 @@ from typing import Any
 import duckdb
 
 from newscrawl import settings as defaults
+from newscrawl.archive import archivedb
 from newscrawl.exports.feeds import FORMULA_STARTS
 from newscrawl.extract.items import Article, Comment
 from newscrawl.extract.normalize import MOSCOW
 from newscrawl.layout import RunLayout, read_manifest, run_folders
-from newscrawl.runs import archivedb
 from newscrawl.runs.runfolder import hold, is_alive
 
 TABLES = {"articles": Article, "comments": Comment}
@@ -88,7 +88,7 @@ TABLE_DESCRIPTIONS = {
 # What the latest version of a deleted comment says of its deletion, never its last live version's.
 DELETION_COLUMNS = ("deleted", "removal", "removal_notice", "warc_record_id", "deletion_evidence")
 CHART = "comments_per_day.png"
-ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.runs.archivedb)
+ARCHIVE_DB = "archive.sqlite"  # the same archive in SQLite, for browsing (newscrawl.archive.archivedb)
 FORMATS = (".parquet", ".jsonl", ".csv")
 # A row group is held whole in memory while it is written and while it is read: DuckDB's default
 # (122,880 rows) of articles, bodies included, passed DATASET_MEMORY_LIMIT's 1 GB (make
@@ -223,7 +223,7 @@ class Builder:
         # A symbolic link, not a hard one: SQLite looks for a killed update's rollback journal
         # beside the file's name, and follows a symbolic link to it. Under a second name (a hard
         # link), a reader would find no journal and read the half-written pages as the database
-        # (tests/runs/test_dataset.py kills an update to hold this).
+        # (tests/archive/test_dataset.py kills an update to hold this).
         (build / ARCHIVE_DB).symlink_to(os.path.relpath(live, build))
         return rows, built
 

@@ -1,4 +1,4 @@
-"""newscrawl.runs.dataset.Builder on run folders written by hand: the archive as it stands is one
+"""newscrawl.archive.dataset.Builder on run folders written by hand: the archive as it stands is one
 file a month, and a rebuild writes the months a new run touches, shares the others, and comes
 out as a build from nothing would."""
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from newscrawl.runs import archivedb
-from newscrawl.runs.dataset import BUILD_LOCK, Builder, BuildRunning, builds_dir
+from newscrawl.archive import archivedb
+from newscrawl.archive.dataset import BUILD_LOCK, Builder, BuildRunning, builds_dir
 from newscrawl.runs.runfolder import hold
 from tests.conftest import kill_inside_sqlite_update, sqlite_content, write_run
 

@@ -1,4 +1,4 @@
-"""newscrawl.exports.archive: every response kept in the run's WARC, its record id handed to the
+"""newscrawl.exports.warc: every response kept in the run's WARC, its record id handed to the
 items read from it, and read back for a re-extraction bound to the run that archived it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from newscrawl.exports.archive import ArchivedRuns, WarcArchive, index
+from newscrawl.exports.warc import ArchivedRuns, WarcArchive, index
 from newscrawl.layout import RunLayout
 from newscrawl.pages.html import RECORD_ID_META
 
@@ -87,7 +87,7 @@ DAMAGES = {
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_stretch_of_the_archive_is_skipped_and_logged_and_the_rest_read(
         tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
-    from newscrawl.exports.archive import DAMAGE, archived_response
+    from newscrawl.exports.warc import DAMAGE, archived_response
 
     path = RunLayout(tmp_path / "run").archive
     starts = warc_of(path, {f"{URL}?page={n}": f"<html><body>страница {n}</body></html>".encode() for n in range(6)})
@@ -109,7 +109,7 @@ def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path:
     import asyncio
     import hashlib
 
-    from newscrawl.exports.archive import ArchiveDownloadHandler, NotArchived
+    from newscrawl.exports.warc import ArchiveDownloadHandler, NotArchived
 
     path = RunLayout.of({"EXPORTS_DIR": str(tmp_path)}, "vpk", "r1").archive
     # a page longer than what warcio decompresses at a time, so that its headers read before the damage
@@ -129,7 +129,7 @@ def test_a_page_whose_archived_record_is_damaged_fails_as_not_archived(tmp_path:
 def test_a_worker_of_a_reextraction_indexes_its_part_of_the_articles_and_every_other_page(tmp_path: Path) -> None:
     """Each of N workers holds the pages of its share of the articles (their article pages and
     comment pages, whole), and the pages of no article (listings) as every worker may ask them."""
-    from newscrawl.exports.archive import in_part
+    from newscrawl.exports.warc import in_part
     from newscrawl.pages.vpk import thread_id_from_url
 
     base = "http://127.0.0.1:8000"

@@ -1,4 +1,4 @@
-"""newscrawl.runs.search: the index and the query stemmed alike, through SQLite's own FTS5."""
+"""newscrawl.archive.search: the index and the query stemmed alike, through SQLite's own FTS5."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from newscrawl.runs.search import stem_query, stem_text
+from newscrawl.archive.search import stem_query, stem_text
 
 TEXTS = ["Россия поставит танки", "В России много танков", "С Россией не поспоришь", "Ёлки и танкисты",
          "Елка в Москве", "Про ракеты"]

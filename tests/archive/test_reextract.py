@@ -1,4 +1,4 @@
-"""newscrawl.runs.reextract's merge of its workers' parts, killed where a kill can fall: either
+"""newscrawl.archive.reextract's merge of its workers' parts, killed where a kill can fall: either
 the parts are the runs or the merged run is, never both (each item read twice) and never
 neither, and the next re-extraction removes what the kill left."""
 
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from scrapy.utils.project import get_project_settings
 
+from newscrawl.archive import reextract
+from newscrawl.archive.dataset import Builder, find_runs
 from newscrawl.layout import RunLayout, read_manifest, run_folders
 from newscrawl.monitoring import manifest
-from newscrawl.runs import reextract
-from newscrawl.runs.dataset import Builder, find_runs
 from tests.conftest import write_run
 
 STARTED = "2018-09-21T09:00:00+00:00"

@@ -29,8 +29,8 @@ from protego import Protego
 from scrapy.http import HtmlResponse
 from scrapy.settings import BaseSettings
 
-from newscrawl.exports.archive import DAMAGE, index, stored_response
 from newscrawl.exports.feeds import jsonl_records
+from newscrawl.exports.warc import DAMAGE, index, stored_response
 from newscrawl.layout import RunLayout, run_folders, runs_dir
 from newscrawl.pages import vpk
 from newscrawl.pages.html import fetched_at

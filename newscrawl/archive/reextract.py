@@ -1,7 +1,7 @@
 """``python -m newscrawl reextract -j N``: one re-extraction over N processes, one run folder.
 
 Parsing is CPU-bound and a Scrapy process uses one core, so the archived articles are dealt out
-to N worker crawls (``REEXTRACT_PART=k/N``, ``exports.archive.in_part``: whole articles, so that
+to N worker crawls (``REEXTRACT_PART=k/N``, ``exports.warc.in_part``: whole articles, so that
 each walk of a thread stays in one process, and each worker indexes its share of the archive),
 each its own run folder ``<run>.part<k>``. While they run the parent holds the
 state's run lock for all of them (each worker takes a lock of its own): their writes to the

@@ -16,8 +16,8 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
-from newscrawl.exports.archive import DAMAGE, archived_records, archived_response
 from newscrawl.exports.feeds import jsonl_records
+from newscrawl.exports.warc import DAMAGE, archived_records, archived_response
 from newscrawl.extract.items import MODERATED
 from newscrawl.layout import RunLayout, read_manifest, run_folders
 from newscrawl.pages.vpk import excerpt, page_kind

@@ -4,7 +4,7 @@ One file the builds of ``newscrawl dataset`` share, made from their Parquet with
 ``sqlite3`` (DuckDB cannot write SQLite here) and then brought up to date in place, run by run: the archive as it stands (``articles``, ``comments`` with
 ``quote_comment_id`` and ``quote_of_article``), every version (``history_articles``,
 ``history_comments``), full-text indexes over stemmed Russian (``comments_fts``: text and
-quote; ``articles_fts``: title and body; ``newscrawl.runs.search``), indexes for the filters
+quote; ``articles_fts``: title and body; ``newscrawl.archive.search``), indexes for the filters
 people click, and the summaries a GROUP BY would be too slow for at archive scale.
 """
 
@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from newscrawl.runs.search import stem_text
+from newscrawl.archive.search import stem_text
 
 BATCH = 10_000
 SQL_TYPES = {"VARCHAR": "TEXT", "BIGINT": "INTEGER", "BOOLEAN": "INTEGER", "VARCHAR[]": "TEXT", "INTEGER": "INTEGER"}

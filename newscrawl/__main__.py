@@ -23,7 +23,9 @@ from scrapy.cmdline import execute
 
 def main(argv: list[str] | None = None) -> None:
     """Runs the command and exits with its status."""
-    execute(["scrapy", *(sys.argv[1:] if argv is None else argv)])
+    arguments = sys.argv[1:] if argv is None else argv
+    sys.argv[0] = "python -m newscrawl"  # what a usage error names
+    execute(["scrapy", *arguments])
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ def test_a_scheduled_run_is_polite_and_its_exit_status_reaches_the_scheduler(tmp
     (["scrapy", "crawl", "vpkk"], "newscrawl: no spider 'vpkk'; the spiders: vpk"),
     (["scrapy", "parse", "-c", "parse_articl", "http://127.0.0.1:1/news/1_a.html"],
      "newscrawl: the spider vpk has no callback 'parse_articl'; its callbacks: parse, parse_article, parse_comments, parse_listing"),
+    (["newscrawl", "dataset", "--dataset-dir", "mine"], "python -m newscrawl: error: unknown argument(s): --dataset-dir mine"),
+    (["newscrawl", "evidence"], "python -m newscrawl: error: give one article id or comment id"),
 ])
 def test_a_mistake_on_the_command_line_is_one_line_and_exit_2(tmp_path: Path, command: list[str], said: str) -> None:
     done = in_folder(tmp_path, sys.executable, "-m", *command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from newscrawl.addons import settle
@@ -17,9 +18,12 @@ class ArchiveCommand:
 
     requires_project = True
     requires_crawler_process = False
+    takes_arguments = False  # evidence and distributed take one
     settings: Settings | None
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # type: ignore[misc]
         assert self.settings is not None
+        if args and not self.takes_arguments:  # Scrapy passes on what its parser does not know
+            raise UsageError(f"unknown argument(s): {' '.join(args)}")
         settle(self.settings)

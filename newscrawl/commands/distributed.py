@@ -25,6 +25,8 @@ ACTIONS = ("seed", "status")
 
 
 class Command(ArchiveCommand, ScrapyCommand):
+    takes_arguments = True
+
     def syntax(self) -> str:
         return "seed|status [--start-url URL] [--wait] -s REDIS_URL=redis://…"
 

@@ -16,6 +16,8 @@ from newscrawl.pages.site import site
 
 
 class Command(ArchiveCommand, ScrapyCommand):
+    takes_arguments = True
+
     def syntax(self) -> str:
         return "ID [-s EXPORTS_DIR=…]"
 

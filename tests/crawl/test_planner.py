@@ -35,17 +35,11 @@ PLAN = Plan.from_settings(project_crawler().settings)
 PER_LISTING_PAGE = 20
 
 
-class Stats(dict):
-    """The part of Scrapy's stats collector the planner uses."""
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self[key] = self.get(key, start) + count
-
-    def set_value(self, key: str, value: Any) -> None:
-        self[key] = value
-
-    def get_value(self, key: str, default: Any = None) -> Any:
-        return self.get(key, default)
+def stats() -> Any:
+    """The crawl's stats collector, as the planner meets it in a crawl (Scrapy's own)."""
+    crawler = project_crawler()
+    crawler.stats.open_spider()
+    return crawler.stats
 
 
 @dataclass
@@ -143,7 +137,7 @@ def settled(view: View, article: SiteArticle, **changes: Any) -> ArticleState:
 
 
 def planner(records: Records | None = None, browser: Browser | None = None, **options: Any) -> Planner:
-    return Planner(PLAN, Stats(), browser or Browser(), records, per_page=COMMENTS_PER_PAGE, **options)
+    return Planner(PLAN, stats(), browser or Browser(), records, per_page=COMMENTS_PER_PAGE, **options)
 
 
 def recent_walks(view: View) -> dict[str, str]:
@@ -161,7 +155,7 @@ def test_without_a_state_every_listed_article_is_new_and_the_walk_goes_on(view: 
     articles = [f for f in fetches if f.kind == "article"]
     assert [f.walk.article_id for f in articles[:PER_LISTING_PAGE]] == [a.id for a in view.articles[:PER_LISTING_PAGE]]
     assert fetches[-1] == Fetch(f"{BASE}/news/?page=2", "listing")
-    assert plan.stats[statkeys.visit("new")] == len(articles)
+    assert plan.stats.get_value(statkeys.visit("new")) == len(articles)
 
 
 @pytest.mark.parametrize(("case", "visits", "goes_on"), [
@@ -182,12 +176,12 @@ def test_how_far_the_listing_is_walked_on_what_earlier_runs_recorded(
         del records.articles[changed.id]
     plan = planner(records)
     fetches = plan.listing_page(page)
-    assert {kind: plan.stats.get(statkeys.visit(kind)) for kind in visits} == visits
+    assert {kind: plan.stats.get_value(statkeys.visit(kind)) for kind in visits} == visits
     assert any(f.kind == "listing" for f in fetches) is goes_on
     assert changed.id in {f.walk.article_id for f in fetches if f.walk} or case == "all settled"
     assert records.set_out_to == {f.walk.article_id: f.url for f in fetches if f.kind == "article"}
     if not goes_on:
-        assert plan.stats[statkeys.LISTING_STOPPED_AT] == page.url and records.walked
+        assert plan.stats.get_value(statkeys.LISTING_STOPPED_AT) == page.url and records.walked
 
 
 def test_a_moved_count_on_a_settled_thread_walked_lately_reads_only_its_new_pages(view: View) -> None:
@@ -208,8 +202,8 @@ def test_after_a_gap_the_frontier_comes_first_and_what_failed_too_often_is_given
     fetches = plan.listing_page(listing(view))
     assert (fetches[0].walk.article_id, fetches[0].priority) == (left.id, UNFINISHED_PRIORITY)
     assert lost.id not in {f.walk.article_id for f in fetches if f.walk}
-    assert plan.stats[statkeys.FRONTIER_GIVEN_UP] == 1 and plan.stats[statkeys.visit("retry")] == 1
-    assert "SIDEBAR_COVERS" in plan.stats[statkeys.LISTING_FULL_REASON]  # a gap: the whole listing is walked
+    assert plan.stats.get_value(statkeys.FRONTIER_GIVEN_UP) == 1 and plan.stats.get_value(statkeys.visit("retry")) == 1
+    assert "SIDEBAR_COVERS" in plan.stats.get_value(statkeys.LISTING_FULL_REASON)  # a gap: the whole listing is walked
     assert all(f.priority == ARTICLE_PRIORITY for f in fetches[1:] if f.kind == "article")
 
 
@@ -282,7 +276,7 @@ def test_a_walk_steps_back_while_the_first_comment_it_meets_is_unknown(view: Vie
     known comments should end starts with unknown ones, and the walk steps back page by page."""
     plan = planner(known_records(view, long_thread, 2))
     asked, _ = walk(view, long_thread, plan, skip_until=4 * COMMENTS_PER_PAGE)
-    assert asked[:3] == ["4", "3", "2"] and plan.stats[statkeys.COMMENT_PAGES_STEPPED_BACK] == 2
+    assert asked[:3] == ["4", "3", "2"] and plan.stats.get_value(statkeys.COMMENT_PAGES_STEPPED_BACK) == 2
 
 
 def test_a_recorded_comment_missing_from_two_whole_walks_is_claimed_deleted(view: View, long_thread: SiteArticle) -> None:
@@ -295,7 +289,7 @@ def test_a_recorded_comment_missing_from_two_whole_walks_is_claimed_deleted(view
     assert asked.count(f"{pages}") == 2  # a second pass confirms the first
     (deleted,) = [o for o in out if isinstance(o, Comment) and o.deleted]
     assert deleted.comment_id == "c-gone" and deleted.removal == "gone" and deleted.deletion_evidence
-    assert records.ended[long_thread.id].complete and plan.stats[statkeys.DELETIONS_CONFIRMED] == 1
+    assert records.ended[long_thread.id].complete and plan.stats.get_value(statkeys.DELETIONS_CONFIRMED) == 1
 
 
 def test_a_thread_with_an_unreadable_page_claims_nothing_and_stays_unfinished(view: View, long_thread: SiteArticle) -> None:
@@ -311,7 +305,7 @@ def test_a_thread_with_an_unreadable_page_claims_nothing_and_stays_unfinished(vi
         out = list(plan.page_failed(step.walk, step.url, BrokenPage("cut short", "broken"), "cut short"))
     assert not [o for o in out if isinstance(o, Comment) and o.deleted]
     assert records.ended[long_thread.id].failed
-    assert plan.stats[statkeys.UNREADABLE_THREADS] == [fetch.url]
+    assert plan.stats.get_value(statkeys.UNREADABLE_THREADS) == [fetch.url]
 
 
 @pytest.mark.parametrize(("available", "rendered", "fetch_render", "missed"), [
@@ -345,7 +339,7 @@ def test_comments_only_javascript_shows(view: View, available: bool, rendered: b
 def test_a_failure_is_counted_by_its_cause(error: BaseException, kind: str) -> None:
     plan = planner()
     plan.failed(f"{BASE}/x", error, "why")
-    assert plan.stats[statkeys.failed(kind)] == 1 and plan.stats[statkeys.FAILED_URLS] == [f"{BASE}/x ({kind})"]
+    assert plan.stats.get_value(statkeys.failed(kind)) == 1 and plan.stats.get_value(statkeys.FAILED_URLS) == [f"{BASE}/x ({kind})"]
 
 
 def test_an_article_page_with_fewer_views_than_recorded_is_refused_as_older(view: View) -> None:

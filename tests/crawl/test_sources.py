@@ -9,13 +9,13 @@ from newscrawl.crawl.planner import Plan, Planner
 from newscrawl.crawl.sources import SiteListing
 from newscrawl.exports.warc import ArchivedArticles, index
 from newscrawl.layout import RunLayout
-from tests.crawl.test_planner import Browser, Stats
+from tests.crawl.test_planner import Browser, stats
 from tests.crawlers import project_crawler
 from tests.exports.test_warc import warc_of
 
 
 def planner(claims: bool = True) -> Planner:
-    return Planner(Plan.from_settings(project_crawler().settings), Stats(), Browser(), per_page=20, claims=claims)
+    return Planner(Plan.from_settings(project_crawler().settings), stats(), Browser(), per_page=20, claims=claims)
 
 
 def test_the_site_listing_starts_from_the_given_url_or_the_site_s_own() -> None:

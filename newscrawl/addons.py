@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from newscrawl.monitoring.reporting import mask_credentials_in_logs
@@ -21,7 +22,7 @@ def settle(settings: BaseSettings) -> None:
     its checks (the state, the run lock, the site) then read the settings the crawl will, each
     parsed where it is used and nowhere recomputed. Scrapy runs them again on the crawler's copy,
     so each add-on must give the same settings when run twice (``tests/test_addons.py``)."""
-    for path, _ in sorted(settings.getwithbase("ADDONS").items(), key=lambda entry: entry[1] or 0):
+    for path in build_component_list(settings["ADDONS"]):  # as Scrapy's AddonManager: None turns one off
         load_object(path)().update_settings(settings)
 
 # -s DEVELOPMENT=1: a loop of seconds while fixing a selector. Pages come from the HTTP cache after

@@ -68,3 +68,11 @@ def test_the_add_ons_settle_the_settings_once_and_again_the_same(given: dict[str
     assert {name: settings[name] for name in settings} == once
     assert settings.getwithbase("DOWNLOAD_HANDLERS")["http"].endswith(
         "ArchiveDownloadHandler" if "REEXTRACT_RUNS" in given else "BrowserDownloadHandler")
+
+
+def test_an_add_on_turned_off_is_not_run_by_settle() -> None:
+    settings = project()
+    settings.set("ADDONS", {**settings.getdict("ADDONS"), "newscrawl.addons.Reextraction": None}, priority="cmdline")
+    settings.set("REEXTRACT_RUNS", "all", priority="cmdline")
+    settle(settings)
+    assert settings.get("START_SOURCE") == "newscrawl.crawl.sources.SiteListing"

@@ -39,6 +39,7 @@ from newscrawl.crawl.policy import (
 from newscrawl.crawl.walkend import RecordedComment, Thread, WalkOutcome, conclude
 from newscrawl.extract.items import MODERATED, Article
 from newscrawl.pages.claims import PageEvidence
+from newscrawl.pages.site import ArticleLike
 from newscrawl.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -316,7 +317,7 @@ class Planner:
         elsewhere = self.records.recorded_elsewhere(walk.article_id, [i for i, _ in evidence.comments]) \
             if self.records else {}
         refusal = walk.check(evidence, elsewhere)
-        if refusal is None and self.records and self.claims and hasattr(page, "article"):
+        if refusal is None and self.records and self.claims and isinstance(page, ArticleLike):
             recorded = self.records.article_state(walk.article_id)
             views = page.article().views
             if recorded and recorded.views is not None and views is not None and views < recorded.views:

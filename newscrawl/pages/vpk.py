@@ -24,7 +24,6 @@ from newscrawl.extract.loaders import ArticleLoader, CommentLoader, Report, log_
 from newscrawl.extract.normalize import parse_ru_count
 from newscrawl.pages.claims import PageEvidence
 from newscrawl.pages.html import (
-    CHECKED_PAGE,
     ByClass,
     Query,
     block_text,
@@ -657,10 +656,8 @@ def page_problem(kind: str, response: Response) -> tuple[SitePage, str | None]:
 
 
 def read_page(cls: type[P], response: Response, report: Report = log_unparsed, checked: object = None) -> P:
-    """The response as a page of ``cls``: ``checked``, the one the middleware checked it as (see
-    ``html.CHECKED_PAGE``), when it is one, else a new one (``scrapy parse``, a test)."""
-    if checked is None and response.request is not None:
-        checked = response.request.meta.pop(CHECKED_PAGE, None)
+    """The response as a page of ``cls``: ``checked``, the page object the middleware checked it as
+    (``html.CHECKED_PAGE``, handed over by ``fetch.pageargs``), when it is one, else a new one."""
     if type(checked) is not cls:
         return cls(response, report) if issubclass(cls, CommentsPage) else cls(response)
     if isinstance(checked, CommentsPage):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from newscrawl import settings as project_settings
 from newscrawl.addons import TRIAL_EXPORTS_DIR, TRIAL_STATE_URI, Identity, missing_contact, settle, trial_folders
+from tests.crawlers import PROJECT_SETTINGS
 
 
 def project() -> Settings:
-    return Settings({name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()},
-                    priority="project")
+    return Settings(PROJECT_SETTINGS, priority="project")
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8000/news/", "http://localhost:8000/news/", "http://[::1]:8000/news/"])

@@ -30,7 +30,8 @@ FAULT_LINKS = ('<a href="/go/a">Архив</a> <a href="http://partner.example.n
 
 
 # Pages that lie (--lie KIND): each on a share of the pages it concerns, every time they are asked
-# for, except "throttle", which answers 429 twice and then the page.
+# for, except "throttle", which answers 429 twice and then the page. Several lies at once share
+# those pages out.
 LIES = {
     "cut": "article and comment pages cut short mid-comment, status 200, an honest Content-Length",
     "empty": "article pages empty, status 200",
@@ -100,7 +101,9 @@ class Site:
         kind = "comments" if COMMENT_PAGE.fullmatch(path) else "article" if ARTICLE.fullmatch(path) else None
         if kind is None or zlib.crc32(b"lie" + path.encode()) % 100 >= LIE_SHARE:
             return None
-        return next((lie for lie in sorted(self.lies) if kind in LIE_PAGES.get(lie, ())), None)
+        told = [lie for lie in sorted(self.lies) if kind in LIE_PAGES.get(lie, ())]
+        # Several at once: each page chosen tells one of them, so that one crawl meets them all.
+        return told[zlib.crc32(b"kind" + path.encode()) % len(told)] if told else None
 
     def _lying(self, lie: str, target: str, response: Response) -> tuple[Response, str | None]:
         body = response.body

@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--moderated", type=int, default=0, metavar="PERCENT",
                         help="comments standing as a moderator's placeholder, no author (default 0)")
     parser.add_argument("--moderation-text", default=MODERATION_TEXT, help="the placeholder's words")
-    parser.add_argument("--comments-down", choices=DOWN_KINDS,
-                        help="article pages whose comments block is empty (or missing), counters at 0")
+    parser.add_argument("--comments-down", choices=DOWN_KINDS, action="append", default=[],
+                        help="article pages whose comments block is empty (or missing), counters at 0; "
+                             "given twice, each article down shows one of them")
     parser.add_argument("--comments-down-share", type=int, default=25, metavar="PERCENT",
                         help="of the articles with comments, for --comments-down (default 25)")
     parser.add_argument("--markup", choices=sorted(MARKUPS), help="the site redesigned: its pages in another markup")
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     world = build_world(args.articles, args.seed, args.now, args.js_share, hostile=args.hostile)
     habits = Habits(per_page=args.comments_per_page, newest_first=args.newest_first,
                     moderated_share=args.moderated, moderation_text=args.moderation_text,
-                    comments_down=args.comments_down, down_share=args.comments_down_share,
+                    comments_down=tuple(args.comments_down), down_share=args.comments_down_share,
                     markup=args.markup if args.day >= args.markup_from_day else None)
     view = world.view(world.now(args.day), sidebar_size=args.sidebar_size, habits=habits)
     if args.dump_truth:

@@ -4,7 +4,8 @@ the lies (``tests.replica.lies``) they are what the site really shows that day, 
 
 - ``--comments-down empty|missing``: on a share of the articles with comments, the article page
   shows the comments block empty (or none at all) and its counters at 0, as a page does when the
-  comments service behind it is down; listings and the sidebar keep their counts.
+  comments service behind it is down; listings and the sidebar keep their counts. Given both,
+  each article down shows one of them.
 - ``--moderated SHARE``: a share of the comments stand as a moderator's placeholder, with their
   number and date, no author, the text ``--moderation-text``.
 - ``--comments-per-page N``: another page size than 20.
@@ -36,7 +37,7 @@ class Habits:
     newest_first: bool = False
     moderated_share: int = 0  # percent of the comments
     moderation_text: str = MODERATION_TEXT
-    comments_down: str | None = None  # "empty" or "missing"
+    comments_down: tuple[str, ...] = ()  # "empty", "missing", or both (each article down one of them)
     down_share: int = 25  # percent of the articles with comments
     markup: str | None = None  # tests.replica.markups: None is the site's own
 
@@ -46,8 +47,11 @@ class Habits:
     def moderated(self, comment: Comment) -> bool:
         return _chosen(b"moderated" + comment.comment_id.encode(), self.moderated_share)
 
-    def thread_down(self, article: Article) -> bool:
-        return self.comments_down is not None and _chosen(b"down" + article.id.encode(), self.down_share)
+    def thread_down(self, article: Article) -> str | None:
+        """How the article's comments are down today ("empty", "missing"), or None: they are not."""
+        if not self.comments_down or not _chosen(b"down" + article.id.encode(), self.down_share):
+            return None
+        return self.comments_down[zlib.crc32(b"how" + article.id.encode()) % len(self.comments_down)]
 
 
 def _chosen(key: bytes, share: int) -> bool:

@@ -197,8 +197,9 @@ class Site:
             if article:
                 markup = view.habits.markup
                 html = markups.article_page(view, article, markup) if markup else render.article_page(view, article)
-                if view.habits.thread_down(article) and view.comments(article):
-                    html = habits.comments_down(html, article, view.habits.comments_down or "empty")
+                down = view.habits.thread_down(article)
+                if down and view.comments(article):
+                    html = habits.comments_down(html, article, down)
                 return self._encoded(article, html)
         if match := COMMENT_PAGE.fullmatch(path):
             article = self._article(match["id"])

@@ -41,8 +41,10 @@ def emitted(result: CrawlResult) -> dict[Key, dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize(("first", "second"), [(0, 5), (6, 20), (2, 4)])
-def test_after_a_gap_the_run_emits_exactly_the_difference(tmp_path: Path, first: int, second: int) -> None:
+def test_after_a_gap_the_run_emits_exactly_the_difference(tmp_path: Path) -> None:
+    """Two weeks without a run (59 new articles, 2072 new items, 47 changed, a deletion): each
+    emitted exactly once. What comes first after a gap, and what is given up: the planner's table."""
+    first, second = 6, 20
     site = Site("--articles", "150")
     try:
         before = truth(site.day(first))

@@ -81,6 +81,13 @@ def replica(replica_factory: Callable[..., Replica]) -> Replica:
     return replica_factory()
 
 
+@pytest.fixture(scope="session")
+def small_replica(replica_factory: Callable[..., Replica]) -> Replica:
+    """Five articles and the seed, no browser: for tests of how a run starts and ends, not of its
+    pages (a crawl's CPU is the suite's time)."""
+    return replica_factory("--articles", "5", "--js-share", "0")
+
+
 @dataclass
 class CrawlResult:
     run_dir: Path

@@ -103,11 +103,10 @@ def test_crawl_through_faults_still_emits_the_ground_truth(replica_factory, tmp_
     assert not any(k.startswith(statkeys.UNPARSED_PREFIX) for k in stats)
 
 
-def test_per_item_log_lines_only_at_debug(day0_crawl, replica_factory, tmp_path) -> None:
+def test_per_item_log_lines_only_at_debug(day0_crawl, small_replica, tmp_path) -> None:
     """At INFO the crawl builds no line per page or item; -s LOG_LEVEL=DEBUG shows one for each."""
     assert "Scraped from" not in day0_crawl[1].log and "Crawled (200)" not in day0_crawl[1].log
-    replica = replica_factory("--articles", "5", "--js-share", "0")
-    result = run_crawl(replica.url + "news/", tmp_path, "-s", "LOG_LEVEL=DEBUG")
+    result = run_crawl(small_replica.url + "news/", tmp_path, "-s", "LOG_LEVEL=DEBUG")
     assert result.returncode == 0
     # "Scraped from <200 …>", or "Scraped from [Failure …]" for an article a failed comment page
     # left to its errback (a page that timed out on a loaded machine)

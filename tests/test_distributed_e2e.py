@@ -96,8 +96,8 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
     assert archive(exports) and RunLayout(exports / "vpk" / "doomed").csv("comment").exists()
 
 
-def test_a_worker_over_tls_with_a_password_writes_it_nowhere(replica_factory, tmp_path: Path) -> None:
-    replica = replica_factory("--articles", "5", "--js-share", "0")
+def test_a_worker_over_tls_with_a_password_writes_it_nowhere(small_replica, tmp_path: Path) -> None:
+    replica = small_replica
     (tmp_path / "tls").mkdir()
     server = RedisServer(user="worker", password="s3cret-pass", tls=tmp_path / "tls")
     try:

@@ -50,7 +50,6 @@ def make_crawl(url: str, exports: Path, state: Path, *extra: str) -> subprocess.
 
 ENTRY_POINTS: dict[str, Callable[..., subprocess.CompletedProcess[str]]] = {
     "scrapy crawl": scrapy_crawl, "python -m newscrawl run": newscrawl_run, "make crawl": make_crawl}
-SMALL_SITE = ("--articles", "5", "--js-share", "0")  # where what is tested is a run's end, not its pages
 
 
 @pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
@@ -148,10 +147,10 @@ def test_two_crawls_started_together_never_share_a_run(replica: Replica, tmp_pat
 
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-def test_exit_status_of_a_good_run_and_an_unreachable_site(replica_factory: Callable[..., Replica], tmp_path: Path,
+def test_exit_status_of_a_good_run_and_an_unreachable_site(small_replica: Replica, tmp_path: Path,
                                                           entry_point: str) -> None:
-    run, replica = ENTRY_POINTS[entry_point], replica_factory(*SMALL_SITE)
-    good = run(replica.url + "news/", tmp_path / "exports", tmp_path / "state.sqlite")
+    run = ENTRY_POINTS[entry_point]
+    good = run(small_replica.url + "news/", tmp_path / "exports", tmp_path / "state.sqlite")
     assert good.returncode == 0, good.stderr[-2000:]
     assert "healthy" in good.stderr.strip().splitlines()[-1]
     closed = f"http://127.0.0.1:{free_port()}/news/"

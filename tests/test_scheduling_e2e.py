@@ -30,13 +30,13 @@ def run_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def test_a_healthy_run_exits_0_with_its_manifest(replica: Replica, tmp_path: Path) -> None:
-    result = run_command(tmp_path, "-a", f"start_url={replica.url}news/", "-a", "run_id=cron")
+def test_a_healthy_run_exits_0_with_its_manifest(small_replica: Replica, tmp_path: Path) -> None:
+    result = run_command(tmp_path, "-a", f"start_url={small_replica.url}news/", "-a", "run_id=cron")
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     manifest = json.loads(Path(summary["manifest"]).read_text())
     assert manifest["healthy"] and manifest["finish_reason"] == "finished"
-    assert manifest["counts"]["articles"]["new"] == 201
+    assert manifest["counts"]["articles"]["new"] == sum(r["_type"] == "article" for r in small_replica.truth())
     assert manifest["settings"]["STATE_URI"] == str(tmp_path / "state.sqlite")
     assert manifest["started_at"] < manifest["finished_at"]
 
@@ -64,9 +64,9 @@ def test_a_refused_run_prints_its_json_line_too(replica: Replica, tmp_path: Path
     assert summary["exit_status"] == 2 and "fulll" in summary["problems"][0] and summary["manifest"] is None
 
 
-def test_with_a_log_file_the_summary_and_verdict_are_in_it(replica: Replica, tmp_path: Path) -> None:
+def test_with_a_log_file_the_summary_and_verdict_are_in_it(small_replica: Replica, tmp_path: Path) -> None:
     log = tmp_path / "run.log"
-    result = run_command(tmp_path, "-a", f"start_url={replica.url}news/", "-a", "run_id=logged",
+    result = run_command(tmp_path, "-a", f"start_url={small_replica.url}news/", "-a", "run_id=logged",
                          "-s", f"LOG_FILE={log}")
     assert result.returncode == 0, result.stderr[-2000:]
     text = log.read_text(encoding="utf-8")

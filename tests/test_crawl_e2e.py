@@ -93,7 +93,7 @@ def test_an_article_is_fetched_once_whatever_url_leads_to_it(day0_crawl) -> None
 
 
 def test_crawl_through_faults_still_emits_the_ground_truth(replica_factory, tmp_path) -> None:
-    replica = replica_factory("--faults")
+    replica = replica_factory("--faults", "--articles", "60")
     result = run_crawl(replica.url + "news/", tmp_path)
     assert result.returncode == 0
     assert_matches_truth(result, replica.truth())

@@ -139,10 +139,11 @@ def test_status_wait_ends_with_exit_4_when_no_worker_is_alive_while_work_waits(r
     assert waited.returncode == 4 and "no worker alive for 2 s" in waited.stderr
 
 
-def test_the_readme_recipe_works_in_a_checkout_with_earlier_runs(replica: Replica, tmp_path: Path,
+def test_the_readme_recipe_works_in_a_checkout_with_earlier_runs(small_replica: Replica, tmp_path: Path,
                                                                  redis_server: RedisServer) -> None:
     """Runs of a crawl on its own in exports/: a worker there is refused, naming the way out; with
     exports of its own, as the recipe gives them, it crawls."""
+    replica = small_replica
     solo = run_crawl(replica.url + "news/", tmp_path / "exports", "-s", f"STATE_URI={tmp_path / 'solo.sqlite'}",
                      run_id="solo")
     assert solo.returncode == 0, solo.log[-2000:]

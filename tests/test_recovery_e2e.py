@@ -87,16 +87,19 @@ def interrupt(command: list[str], progress: Path, signals_to_send: list[int]) ->
     return proc.returncode
 
 
-@pytest.mark.parametrize("signals_to_send", [[signal.SIGINT], [signal.SIGINT, signal.SIGINT], [signal.SIGTERM]],
-                         ids=["ctrl-c", "ctrl-c-twice", "sigterm"])
-def test_interrupted_the_next_run_completes_exactly_the_rest(replica: Replica, tmp_path: Path,
-                                                            signals_to_send: list[int]) -> None:
-    command = crawl_command(replica, tmp_path, "interrupted", "-s", "STATE_COMMIT_EVERY=100")
-    comments = RunLayout(tmp_path / "exports" / "vpk" / "interrupted").jsonl("comment")
-    assert interrupt(command, comments, signals_to_send) == 130  # interrupted: its own exit status
+SIGNALS = {"ctrl-c": [signal.SIGINT], "ctrl-c-twice": [signal.SIGINT, signal.SIGINT], "sigterm": [signal.SIGTERM]}
+
+
+def test_interrupted_the_next_run_completes_exactly_the_rest(replica: Replica, tmp_path: Path) -> None:
+    """Three runs in a row, each interrupted its own way mid-crawl, each going on from the last."""
+    for name, signals_to_send in SIGNALS.items():
+        command = crawl_command(replica, tmp_path, name, "-s", "STATE_COMMIT_EVERY=100")
+        comments = RunLayout(tmp_path / "exports" / "vpk" / name).jsonl("comment")
+        assert interrupt(command, comments, signals_to_send) == 130, name  # interrupted: its own exit status
     rerun(replica, tmp_path)
-    manifest = json.loads(RunLayout(tmp_path / "exports" / "vpk" / "interrupted").manifest.read_text())
-    assert not manifest["healthy"] and manifest["finish_reason"] in ("shutdown", "killed")
+    for name in SIGNALS:  # a run stopped at once (Ctrl-C twice) has its manifest from the next run's recovery
+        manifest = json.loads(RunLayout(tmp_path / "exports" / "vpk" / name).manifest.read_text())
+        assert not manifest["healthy"] and manifest["finish_reason"] in ("shutdown", "killed"), name
     assert_archive_is_truth(tmp_path / "exports", replica)
 
 

@@ -88,6 +88,13 @@ def small_replica(replica_factory: Callable[..., Replica]) -> Replica:
     return replica_factory("--articles", "5", "--js-share", "0")
 
 
+@pytest.fixture(scope="session")
+def forty_replica(replica_factory: Callable[..., Replica]) -> Replica:
+    """Forty articles and the seed: several listing pages, comment pages, the sidebar and the
+    browser's pages, for a test whose promise is not the site's size."""
+    return replica_factory("--articles", "40")
+
+
 @dataclass
 class CrawlResult:
     run_dir: Path

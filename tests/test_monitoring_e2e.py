@@ -9,7 +9,6 @@ import pty
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,14 +39,8 @@ def test_a_redesigned_site_fails_the_run_naming_the_fields(replica_factory: obje
     assert manifest["archive"]["records"] > 40  # the pages are kept, to learn from and re-extract
 
 
-@pytest.fixture(scope="session")
-def forty(replica_factory: Callable[..., Replica]) -> Replica:
-    """A site of forty articles: enough pages for progress lines and coverage."""
-    return replica_factory("--articles", "40")
-
-
-def test_the_normal_site_is_healthy_and_its_coverage_is_kept_for_later_runs(forty: Replica, tmp_path: Path) -> None:
-    replica = forty
+def test_the_normal_site_is_healthy_and_its_coverage_is_kept_for_later_runs(forty_replica: Replica, tmp_path: Path) -> None:
+    replica = forty_replica
     import sqlite3
 
     result = subprocess.run([sys.executable, "-m", "newscrawl", "run", "-a", f"start_url={replica.url}news/",
@@ -83,8 +76,8 @@ def crawl_on_a_terminal(replica: Replica, tmp_path: Path) -> str:
     return ANSI.sub("", output.decode(errors="replace"))
 
 
-def test_a_terminal_shows_a_live_progress_line_and_a_summary(forty: Replica, tmp_path: Path) -> None:
-    replica = forty
+def test_a_terminal_shows_a_live_progress_line_and_a_summary(forty_replica: Replica, tmp_path: Path) -> None:
+    replica = forty_replica
     screen = crawl_on_a_terminal(replica, tmp_path)
     assert screen.count("newscrawl pages ") >= 2, screen[:2000]
     assert "articles" in screen and "/min" in screen and "queued" in screen
@@ -93,8 +86,8 @@ def test_a_terminal_shows_a_live_progress_line_and_a_summary(forty: Replica, tmp
     assert re.search(r"verdict\s+healthy", screen)
 
 
-def test_without_a_terminal_the_progress_line_is_logged(forty: Replica, tmp_path: Path) -> None:
-    replica = forty
+def test_without_a_terminal_the_progress_line_is_logged(forty_replica: Replica, tmp_path: Path) -> None:
+    replica = forty_replica
     result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "vpk", "-a", f"start_url={replica.url}news/",
                              "-s", f"EXPORTS_DIR={tmp_path / 'exports'}", "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
                              "-s", "PROGRESS_INTERVAL=0.2", "-s", "PROGRESS_LOG_INTERVAL=0.5", "-s", "CONCURRENT_REQUESTS=2"],

@@ -53,8 +53,9 @@ ENTRY_POINTS: dict[str, Callable[..., subprocess.CompletedProcess[str]]] = {
 
 
 @pytest.fixture(scope="session")  # once a worker, though other modules' tests run between its own
-def archived(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Exports holding one complete run of the replica, and its state."""
+def archived(forty_replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Exports holding one complete run of the replica (forty articles), and its state."""
+    replica = forty_replica
     folder = tmp_path_factory.mktemp("archived")
     result = run_crawl(replica.url + "news/", folder / "exports", "-s", f"STATE_URI={folder / 'state.sqlite'}",
                        run_id="first")
@@ -79,7 +80,8 @@ def refused(result: subprocess.CompletedProcess[str], *words: str) -> str:
 
 
 @pytest.mark.parametrize("loss", ["deleted", "emptied", "mistyped"])
-def test_a_lost_state_refuses_to_run(replica: Replica, copy_of: tuple[Path, Path], loss: str) -> None:
+def test_a_lost_state_refuses_to_run(forty_replica: Replica, copy_of: tuple[Path, Path], loss: str) -> None:
+    replica = forty_replica
     exports, state = copy_of
     if loss == "deleted":
         state.unlink()
@@ -93,14 +95,16 @@ def test_a_lost_state_refuses_to_run(replica: Replica, copy_of: tuple[Path, Path
     assert not (state.parent / "no-such-folder").exists() or loss != "mistyped"
 
 
-def test_a_corrupt_state_refuses_to_run_with_the_fix(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+def test_a_corrupt_state_refuses_to_run_with_the_fix(forty_replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    replica = forty_replica
     exports, state = copy_of
     state.write_bytes(b"this is not a database" * 100)
     line = refused(scrapy_crawl(replica.url + "news/", exports, state), str(state), "move it aside", "rebuild_state=1")
     assert "site" not in line
 
 
-def test_rebuild_state_recovers_a_lost_state_with_zero_duplicates(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+def test_rebuild_state_recovers_a_lost_state_with_zero_duplicates(forty_replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    replica = forty_replica
     exports, state = copy_of
     state.unlink()
     for file in state.parent.glob("state.sqlite-*"):
@@ -113,7 +117,8 @@ def test_rebuild_state_recovers_a_lost_state_with_zero_duplicates(replica: Repli
     assert_archive_is_truth(exports, replica)
 
 
-def test_state_init_starts_afresh_on_purpose(replica: Replica, copy_of: tuple[Path, Path]) -> None:
+def test_state_init_starts_afresh_on_purpose(forty_replica: Replica, copy_of: tuple[Path, Path]) -> None:
+    replica = forty_replica
     exports, state = copy_of
     state.unlink()
     result = scrapy_crawl(replica.url + "news/", exports, state, "-s", "STATE_INIT=1", "-a", "run_id=afresh")
@@ -204,8 +209,9 @@ def test_scrapy_output_flags_point_to_the_dataset(tmp_path: Path, flag: str) -> 
     assert not (tmp_path / "out.json").exists()
 
 
-def test_an_article_that_runs_cannot_finish_is_given_up_counted_and_logged(replica: Replica,
+def test_an_article_that_runs_cannot_finish_is_given_up_counted_and_logged(forty_replica: Replica,
                                                                           copy_of: tuple[Path, Path]) -> None:
+    replica = forty_replica
     exports, state = copy_of
     gone = f"{replica.url}news/999999_udalena.html"  # the site answers 404
     with sqlite3.connect(state) as db:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from newscrawl.archive.dataset import Builder, BuildRunning
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.layout import runs_dir
 from newscrawl.monitoring import manifest
@@ -25,6 +24,8 @@ class Command(ArchiveCommand, ScrapyCommand):
         return "One dataset from every run (DATASET_DIR)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from newscrawl.archive.dataset import Builder, BuildRunning  # duckdb: see commands/__init__.py
+
         assert self.settings is not None
         settings = self.settings
         out = Path(settings.get("DATASET_DIR"))

@@ -17,7 +17,6 @@ from scrapy.exceptions import UsageError
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.credentials import mask_credentials
 from newscrawl.distributed.keys import CrawlKeys
-from newscrawl.distributed.worker import connect, progress, seed
 from newscrawl.pages.site import site
 from newscrawl.urls import canonical_url
 
@@ -39,6 +38,8 @@ class Command(ArchiveCommand, ScrapyCommand):
         parser.add_argument("--wait", action="store_true", help="status: print it every few seconds until the crawl is finished")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from newscrawl.distributed.worker import connect, seed  # redis: see commands/__init__.py
+
         assert self.settings is not None
         if len(args) != 1 or args[0] not in ACTIONS:
             raise UsageError(f"give one of {', '.join(ACTIONS)}")
@@ -55,6 +56,8 @@ class Command(ArchiveCommand, ScrapyCommand):
         self.exitcode = self._status(server, keys, opts.wait, crawled.SPIDER)
 
     def _status(self, server: object, keys: CrawlKeys, wait: bool, spider: str) -> int:
+        from newscrawl.distributed.worker import progress
+
         assert self.settings is not None
         patience = self.settings.getfloat("DISTRIBUTED_LEASE_TTL")
         alone_since = None  # when the unfinished crawl was first seen with no live worker

@@ -9,7 +9,6 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive.evidence import report
 from newscrawl.commands.archive import ArchiveCommand
 from newscrawl.layout import runs_dir
 from newscrawl.pages.site import site
@@ -25,6 +24,8 @@ class Command(ArchiveCommand, ScrapyCommand):
         return "An article's or comment's versions and the archived pages they rest on"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from newscrawl.archive.evidence import report  # see commands/__init__.py
+
         assert self.settings is not None
         if len(args) != 1:
             raise UsageError("give one article id or comment id")

@@ -11,7 +11,6 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import learn as teach
 from newscrawl.commands.archive import ArchiveCommand
 
 
@@ -31,6 +30,8 @@ class Command(ArchiveCommand, ScrapyCommand):
                             '{"article": {…}, "comments": [{…}, …]} with the exported fields')
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from newscrawl.archive import learn as teach  # see commands/__init__.py
+
         assert self.settings is not None
         if opts.url and not opts.record:
             raise UsageError("learn --url needs --record FILE, the article's known record")

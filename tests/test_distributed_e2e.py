@@ -81,15 +81,21 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_comes_twice(replica
         assert time.monotonic() < deadline and doomed.poll() is None, "the doomed worker took no request"
         time.sleep(0.02)
     survivor = worker(redis_server.url, exports, "survivor", *slower)
-    while not (comments.exists() and comments.stat().st_size > 200_000 and server.hlen(leases)):
+    held = 0
+    while not held:  # mid-crawl: past its first commits, holding requests
         assert time.monotonic() < deadline and doomed.poll() is None, "the doomed worker never got mid-crawl"
-        time.sleep(0.02)  # mid-crawl: past its first commits, holding requests
+        time.sleep(0.02)
+        if comments.exists() and comments.stat().st_size > 200_000:
+            doomed.send_signal(signal.SIGSTOP)  # frozen: it can release no lease between the count and the kill
+            held = server.hlen(leases)
+            if not held:
+                doomed.send_signal(signal.SIGCONT)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     assert finish(survivor) == [0]
     # The doomed worker's requests were put back by the survivor; its run folder still holds
     # items it never committed: the next worker on its machine cuts them back.
-    assert manifest(exports, "survivor")["stats"].get(statkeys.DISTRIBUTED_PUT_BACK, 0) > 0
+    assert manifest(exports, "survivor")["stats"].get(statkeys.DISTRIBUTED_PUT_BACK, 0) == held
     assert finish(worker(redis_server.url, exports, "restarted")) == [0]
     assert manifest(exports, "doomed")["finish_reason"] == "killed"
     assert_archive_is_truth(exports, replica)

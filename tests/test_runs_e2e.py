@@ -180,7 +180,7 @@ def test_a_page_that_failed_for_good_is_fetched_again_by_the_next_run(tmp_path: 
     try:
         exports = tmp_path / "exports"
         first = run_crawl(replica.url + "news/", exports, "-s", f"STATE_URI={tmp_path / 'state.sqlite'}",
-                          "-s", "RETRY_TIMES=0", run_id="faulty")
+                          "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=3", run_id="faulty")
         assert first.returncode == 1
         manifest = json.loads(RunLayout(first.run_dir).manifest.read_text())
         assert manifest["stats"][statkeys.COMMENT_PAGES_FAILED] > 0

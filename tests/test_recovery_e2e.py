@@ -121,10 +121,11 @@ def test_a_full_disk_stops_the_run_cleanly_and_the_next_completes_the_rest(repli
 
 
 @pytest.mark.parametrize("written", [0, 20_000])
-def test_a_first_run_killed_before_its_first_commit_does_not_block_the_next(replica: Replica, tmp_path: Path,
+def test_a_first_run_killed_before_its_first_commit_does_not_block_the_next(forty_replica: Replica, tmp_path: Path,
                                                                             written: int) -> None:
     """SIGKILL of the very first run before it committed anything (a reboot, an OOM): the state is
     empty, and the next run proceeds (exit 0), cutting the dead run back to nothing."""
+    replica = forty_replica
     proc = subprocess.Popen(crawl_command(replica, tmp_path, "first", "-s", "STATE_COMMIT_EVERY=1000000"),
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     comments = RunLayout(tmp_path / "exports" / "vpk" / "first").jsonl("comment")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.misc import load_object
 
 from newscrawl.addons import missing_contact, settle, trial_folders
 from newscrawl.layout import RunLayout, read_manifest
@@ -66,10 +67,9 @@ class Command(ScrapyCrawlCommand):
             arguments = read_arguments(opts.spargs)
         except ValueError as error:
             return self._refuse(f"{error}", manifest.EXIT_REFUSED)
-        for line in (trial_folders(self.settings, arguments.start_url),
-                     missing_contact(self.settings, arguments.start_url)):
-            if line:
-                self._say(f"newscrawl: {line}")
+        trial = trial_folders(self.settings, arguments.start_url)
+        if trial:
+            self._say(f"newscrawl: {trial}")
         lock = take_run_lock(self.settings)
         if lock is None:
             return self._refuse(f"another run holds {run_lock_path(self.settings)}; not starting", manifest.EXIT_LOCKED)
@@ -83,6 +83,12 @@ class Command(ScrapyCrawlCommand):
                 return self._refuse(str(error), manifest.EXIT_REFUSED)
             if done:
                 self._say(f"newscrawl: {done}")
+            # Which site the crawl fetches is its start source's to say (a shared crawl's seed is in
+            # its Redis, which the checks above have reached): CONTACT is owed to that site.
+            fetched = load_object(self.settings.get("START_SOURCE")).site_url(self.settings, opts.spargs.get("start_url"))
+            contact = missing_contact(self.settings, fetched) if fetched else None
+            if contact:
+                self._say(f"newscrawl: {contact}")
             opts.spargs.pop("rebuild_state", None)
             self._crawl(args[0], opts, RunLayout.of(self.settings, spidercls.name, arguments.run_id).folder)
 

@@ -3,7 +3,9 @@
 (``exports.warc.ArchivedArticles``) are the other two, chosen by their add-ons.
 
 A source gives the planner its first fetches, the hosts the crawl stays on, and whether its walks
-may claim anything of the site (``claims``: a walk of the archive proves no deletion)."""
+may claim anything of the site (``claims``: a walk of the archive proves no deletion). Before the
+crawl, it says which site the crawl will fetch (``site_url``), for the checks that depend on it
+(a trial on this machine, a missing ``CONTACT``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from newscrawl.pages.site import site
 
@@ -24,6 +27,10 @@ class StartSource(Protocol):
 
     def start(self, planner: Planner) -> list[Fetch]: ...
 
+    @classmethod
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+        """The URL the crawl will start from, given ``-a start_url`` (or None); None: no site's."""
+
 
 class SiteListing:
     """The site's news listing: ``-a start_url``, else the site's own."""
@@ -36,7 +43,11 @@ class SiteListing:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> SiteListing:
-        return cls(start_url or site(crawler.settings).START_URL)
+        return cls(cls.site_url(crawler.settings, start_url) or "")
+
+    @classmethod
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+        return start_url or site(settings).START_URL
 
     def start(self, planner: Planner) -> list[Fetch]:
         return [planner.listing(self.start_url)]

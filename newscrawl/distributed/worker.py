@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from newscrawl.crawl.sources import SiteListing
@@ -77,9 +76,9 @@ class SeededListing(SiteListing):
     first, the site's own when none was recorded)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> SeededListing:
-        the_site = site(crawler.settings)
-        return cls(start_url or seeded_start_url(crawler.settings, the_site.SPIDER) or the_site.START_URL)
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+        the_site = site(settings)
+        return start_url or seeded_start_url(settings, the_site.SPIDER) or the_site.START_URL
 
 
 def seeded_start_url(settings: BaseSettings, spider: str) -> str | None:

@@ -242,6 +242,10 @@ class ArchivedArticles:
     def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> ArchivedArticles:
         return cls(crawler.settings)
 
+    @classmethod
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+        return None  # the archive's pages, not a site's
+
     def start(self, planner: Any) -> list[Any]:
         return planner.archived(self.articles)
 

@@ -39,3 +39,12 @@ def test_the_archive_starts_from_each_archived_article_page_once_and_claims_noth
     assert [(f.url, f.walk.article_id) for f in fetches] == [
         (f"{base}/news/1_a.html", "1"), (f"{base}/news/2_b.html", "2")]
     index.cache_clear()
+
+
+def test_each_source_says_before_the_crawl_which_site_it_will_fetch() -> None:
+    """What the crawl command checks CONTACT against: the given URL, the site's own, or no site
+    for the archive (a shared crawl's seed: ``test_distributed_e2e.py``, on a real Redis)."""
+    settings = project_crawler().settings
+    assert SiteListing.site_url(settings, "http://127.0.0.1:8000/news/") == "http://127.0.0.1:8000/news/"
+    assert SiteListing.site_url(settings, None) == "https://vpk.name/news/"
+    assert ArchivedArticles.site_url(settings, "http://127.0.0.1:8000/news/") is None

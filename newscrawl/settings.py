@@ -182,9 +182,16 @@ LOGSTATS_INTERVAL = 0
 # Every stat is in the run's manifest.json; the end of the log is the summary and the verdict.
 STATS_DUMP = False
 # In this order: History's last commit (spider_closed) comes before RunFolder's manifest.
-EXTENSIONS = {"scrapy.extensions.feedexport.FeedExporter": None, "newscrawl.exports.feeds.Exports": 0,
-              "newscrawl.pages.versions.SiteVersions": 0, "newscrawl.monitoring.reporting.QuietNetworkErrors": 0, "newscrawl.exports.feeds.ExportFiles": 0, "newscrawl.state.history.History": 10, "newscrawl.monitoring.progress.Progress": 15,
-              "newscrawl.runs.runfolder.RunFolder": 20}
+EXTENSIONS = {
+    "scrapy.extensions.feedexport.FeedExporter": None,  # newscrawl.exports.feeds.Exports is it, and more
+    "newscrawl.exports.feeds.Exports": 0,
+    "newscrawl.pages.versions.SiteVersions": 0,
+    "newscrawl.monitoring.reporting.QuietNetworkErrors": 0,
+    "newscrawl.exports.feeds.ExportFiles": 0,
+    "newscrawl.state.history.History": 10,
+    "newscrawl.monitoring.progress.Progress": 15,
+    "newscrawl.runs.runfolder.RunFolder": 20,
+}
 
 # --- Browser, for comments rendered by JavaScript (scrapy-playwright) ----------------------------
 # Only pages whose comments need it go through Chromium; the rest use the plain HTTP handler.

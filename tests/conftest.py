@@ -398,8 +398,3 @@ def write_run(runs: Path, run_id: str, started_at: str, articles: list[dict[str,
                                       encoding="utf-8")
     layout.manifest.write_text(json.dumps({"run_id": run_id, "started_at": started_at}))
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The crawls first, then the other servers, the rest after them: on a few cores (``make test -n 3``) the quick tests
-    then fill the gaps while the last crawls finish, instead of a crawl starting last alone."""
-    items.sort(key=lambda item: (item.get_closest_marker("e2e") is None, item.get_closest_marker("server") is None))

@@ -18,14 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.processes import cpu_seconds, start_replica
 from newscrawl.pages.vpk import SPIDER
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def distributed_benchmark(articles: int, work: Path, counts: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
-    from bench.run import cpu_seconds, start_replica
-
     replica, url = start_replica("--articles", str(articles), "--js-share", "0")
     redis, redis_url = _redis_server()
     try:

@@ -34,18 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.distributed import distributed_benchmark, print_rows
+from bench.processes import cpu_seconds, start_replica
 from newscrawl.pages.vpk import SPIDER
 from tests.settings import REPLICA_SPEED, speed_args
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def start_replica(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.replica", "--port", "0", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
 
 
 def crawl_urls(url: str, *replica_args: str) -> list[str]:
@@ -73,11 +66,6 @@ def newscrawl_settings(*names: str) -> dict[str, Any]:
     code = f"import json; from newscrawl import settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
     return json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
                                      text=True).stdout)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def run_measured(command: list[str], cwd: Path, env: dict[str, str], replica_pid: int) -> dict[str, float]:

@@ -129,8 +129,9 @@ DISTRIBUTED_SETTINGS: dict[str, Any] = {
 
 
 class Distributed:
-    """With ``REDIS_URL``: the scheduler and dupefilter in Redis, and the state store in the same
-    Redis unless ``STATE_URI`` names another one."""
+    """With ``REDIS_URL``: the scheduler and dupefilter in Redis, the state store in the same
+    Redis unless ``STATE_URI`` names another one, and the spider middleware that keeps a walk's
+    pages in its worker (``distributed.walks``)."""
 
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.get("REDIS_URL"):
@@ -141,6 +142,11 @@ class Distributed:
         if not is_remote(settings.get("STATE_URI") or ""):
             settings.set("STATE_URI", settings.get("REDIS_URL"), priority="cmdline")
         set_unless_given(settings, "START_SOURCE", "newscrawl.distributed.worker.SeededListing")
+        # A shared crawl's spider middleware, added here rather than listed for every crawl: its
+        # module imports scrapy-redis and redis, 0.1 s of each crawl's start.
+        from newscrawl.distributed.walks import LocalWalks
+
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", LocalWalks, 950)
 
 
 # -s REEXTRACT_RUNS=…: the crawl reads the archives only. Every request is answered by them,

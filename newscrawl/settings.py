@@ -231,7 +231,6 @@ DISTRIBUTED_WALK_PAGES = ["listing", "comments"]
 # Off, as they do nothing here: DEPTH_LIMIT is not used, the URLs followed are the site's own
 # (canonical, short), and the spider copies no response meta into its requests.
 SPIDER_MIDDLEWARES = {
-    "newscrawl.distributed.walks.LocalWalks": 950,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,

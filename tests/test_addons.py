@@ -67,6 +67,9 @@ def test_the_add_ons_settle_the_settings_once_and_again_the_same(given: dict[str
     assert {name: settings[name] for name in settings} == once
     assert settings.getwithbase("DOWNLOAD_HANDLERS")["http"].endswith(
         "ArchiveDownloadHandler" if "REEXTRACT_RUNS" in given else "BrowserDownloadHandler")
+    # a shared crawl's spider middleware only in a shared crawl (its module imports redis)
+    walks = [m for m in settings.getdict("SPIDER_MIDDLEWARES") if getattr(m, "__name__", m) == "LocalWalks"]
+    assert len(walks) == ("REDIS_URL" in given)
 
 
 def test_an_add_on_turned_off_is_not_run_by_settle() -> None:

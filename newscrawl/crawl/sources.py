@@ -43,10 +43,10 @@ class SiteListing:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, start_url: str | None = None) -> SiteListing:
-        return cls(cls.site_url(crawler.settings, start_url) or "")
+        return cls(cls.site_url(crawler.settings, start_url))
 
     @classmethod
-    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str:
         return start_url or site(settings).START_URL
 
     def start(self, planner: Planner) -> list[Fetch]:

@@ -76,7 +76,7 @@ class SeededListing(SiteListing):
     first, the site's own when none was recorded)."""
 
     @classmethod
-    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str | None:
+    def site_url(cls, settings: BaseSettings, start_url: str | None) -> str:
         the_site = site(settings)
         return start_url or seeded_start_url(settings, the_site.SPIDER) or the_site.START_URL
 
